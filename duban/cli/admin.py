@@ -1,0 +1,152 @@
+"""Set-up and audit commands: init, campaign, org, audit, diagram, ledger."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from duban.cli.app import actor, app, emit, state, table, uow
+
+campaign_app = typer.Typer(help="专项整治方案：导入、查看。", no_args_is_help=True)
+org_app = typer.Typer(help="组织机构：单位与人员（含角色）。", no_args_is_help=True)
+audit_app = typer.Typer(help="审计：校验事件日志哈希链。", no_args_is_help=True)
+ledger_app = typer.Typer(help="整改落实台账导出。", no_args_is_help=True)
+app.add_typer(campaign_app, name="campaign")
+app.add_typer(org_app, name="org")
+app.add_typer(audit_app, name="audit")
+app.add_typer(ledger_app, name="ledger")
+
+
+@app.command()
+def init() -> None:
+    """创建或升级数据库（Alembic 迁移，SQLite 与 PostgreSQL 相同）。"""
+    from duban.services.setup import init_db
+
+    result = init_db(state.settings.db_url)
+    emit(result, lambda r: typer.echo(
+        f"数据库已{'创建' if r['created'] else '升级到最新'}：版本 {r['revision']}"))
+
+
+@campaign_app.command("load")
+def campaign_load(file: Path = typer.Argument(..., help="方案文件（YAML），如 campaigns/lanzhou-2015.yaml")) -> None:
+    """校验并导入专项整治方案；重复导入同一文件不会改变任何数据。"""
+    from duban.services.setup import load_campaign
+
+    with uow() as u:
+        result = load_campaign(u, actor(), file, today=state.today)
+    labels = {"created": "已导入", "updated": "已更新", "unchanged": "未变化"}
+    emit(result, lambda r: typer.echo(f"方案 {r['code']} {labels[r['status']]}"))
+
+
+@campaign_app.command("show")
+def campaign_show(code: Optional[str] = typer.Argument(None, help="活动编码（只有一个活动时可省略）")) -> None:
+    """查看方案：阶段、职责、问题类别。"""
+    from duban.services.setup import campaign_view
+
+    with uow() as u:
+        result = campaign_view(u.campaigns.only_or(code))
+
+    def human(r):
+        typer.echo(f"{r['name']}（{r['code']}）{r['start']} 至 {r['end']}，发文机关：{r['issuer']}")
+        table("阶段", ["编码", "名称", "起", "止", "职责"],
+              [[p["code"], p["name"], p["start"], p["end"], "、".join(p["duties"])] for p in r["phases"]])
+        table("问题类别", ["编码", "类别", "名称", "具体表现"],
+              [[c["code"], c["name"], c["title"], "、".join(c["manifestations"][:6]) + "…"] for c in r["categories"]])
+
+    emit(result, human)
+
+
+@campaign_app.command("list")
+def campaign_list() -> None:
+    """列出已导入的专项整治活动。"""
+    with uow() as u:
+        result = [{"code": c.code, "name": c.name, "start": c.start_date.isoformat(), "end": c.end_date.isoformat()}
+                  for c in u.campaigns.all()]
+    emit(result, lambda r: table("专项整治活动", ["编码", "名称", "起", "止"],
+                                 [[c["code"], c["name"], c["start"], c["end"]] for c in r]))
+
+
+@org_app.command("import")
+def org_import(file: Path = typer.Argument(..., help="CSV（UTF-8）或 XLSX，表头：类型,编码,名称,所属单位,单位类别,民生,职务,角色")) -> None:
+    """导入单位与人员；有错误的行全部列出并且不导入任何数据。"""
+    from duban.services.org import import_org
+
+    with uow() as u:
+        result = import_org(u, actor(), file, today=state.today)
+    emit(result, lambda r: typer.echo(
+        f"{r['file']}：{r['rows']} 行；单位新增 {r['units_created']}、更新 {r['units_updated']}；"
+        f"人员新增 {r['persons_created']}、更新 {r['persons_updated']}"))
+
+
+@org_app.command("list")
+def org_list(people: bool = typer.Option(False, "--people", help="列出人员而非单位")) -> None:
+    """列出单位或人员。"""
+    from duban.permissions import ROLE_LABELS
+
+    with uow() as u:
+        if people:
+            result = [{"login": p.login, "name": p.name, "unit": p.unit.name if p.unit else None,
+                       "title": p.title, "roles": sorted(p.role_set)} for p in u.org.persons()]
+        else:
+            result = [{"code": x.code, "name": x.name, "kind": x.kind, "parent": x.parent.code if x.parent else None,
+                       "serves_public": x.serves_public, "head": x.head.login if x.head else None}
+                      for x in u.org.units()]
+    if people:
+        emit(result, lambda r: table("人员", ["登录名", "姓名", "单位", "职务", "角色"], [
+            [p["login"], p["name"], p["unit"], p["title"], "、".join(ROLE_LABELS[x] for x in p["roles"])] for p in r]))
+    else:
+        emit(result, lambda r: table("单位", ["编码", "名称", "类别", "上级", "民生", "负责人"], [
+            [x["code"], x["name"], x["kind"], x["parent"], "是" if x["serves_public"] else "", x["head"]] for x in r]))
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """逐条校验事件日志哈希链；发现被改动、删除或调换的记录时以退出码 3 报告第一处。"""
+    from duban.errors import IntegrityFailure
+    from storage import eventlog
+
+    with uow() as u:
+        checked, problems = eventlog.verify(u.session)
+    result = {"checked": checked, "ok": not problems,
+              "problems": [p.__dict__ for p in problems]}
+    if problems:
+        if state.as_json:
+            emit(result)
+        first = problems[0]
+        row = f"事件 id={first.event_id}" if first.event_id else "链尾"
+        raise IntegrityFailure(f"审计链 {first.chain} 第 {first.seq} 条（{row}）校验失败：{first.problem}")
+    emit(result, lambda r: typer.echo(f"审计链完好：已校验 {r['checked']} 条事件"))
+
+
+@app.command()
+def diagram(
+    machine: str = typer.Argument("item", help="item（整改问题）或 case（问责案件）"),
+    fmt: str = typer.Option("mermaid", "--format", help="mermaid、dot 或 svg（svg 需要 Graphviz）"),
+    out: Optional[Path] = typer.Option(None, "--out", help="写入文件（默认打印）"),
+) -> None:
+    """输出状态机图（Mermaid；装有 Graphviz 时可输出 SVG）。"""
+    from duban.services.diagrams import render_diagram
+
+    text = render_diagram(machine, fmt)
+    if out:
+        out.write_bytes(text if isinstance(text, bytes) else text.encode())
+        emit({"out": str(out)}, lambda r: typer.echo(f"已写入 {r['out']}"))
+    else:
+        emit({"machine": machine, "format": fmt, "source": text.decode() if isinstance(text, bytes) else text},
+             lambda r: typer.echo(r["source"], nl=False))
+
+
+@ledger_app.command("export")
+def ledger_export(
+    out: Path = typer.Option(..., "--out", help="输出文件"),
+    fmt: str = typer.Option("xlsx", "--format", help="xlsx 或 csv"),
+    campaign: Optional[str] = typer.Option(None, "--campaign", help="活动编码"),
+) -> None:
+    """导出整改落实台账：每个问题一行（类别、单位、责任人、来源、期限、状态、日期、验收、反弹）。"""
+    from duban.services.ledger import export_ledger
+
+    with uow() as u:
+        result = export_ledger(u, actor(), out, fmt, campaign=campaign, today=state.today)
+    emit(result, lambda r: typer.echo(f"台账已导出：{r['out']}（{r['rows']} 条）"))

@@ -1,0 +1,97 @@
+"""The Typer application, global options and output helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import typer
+
+from duban import config
+
+
+@dataclass
+class State:
+    settings: config.Settings | None = None
+    as_json: bool = False
+    today: dt.date | None = None
+    command: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+state = State()
+
+app = typer.Typer(
+    name="duban",
+    help="督办：专项整治问题清单、整改台账、督办问责与文书制发。",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    db: Optional[str] = typer.Option(None, "--db", help="数据库地址（默认取 DUBAN_DB，否则 ~/.duban/duban.sqlite）"),
+    as_user: Optional[str] = typer.Option(None, "--as", help="操作人登录名（默认取 DUBAN_USER，否则 system）"),
+    as_json: bool = typer.Option(False, "--json", help="在标准输出打印 JSON 结果"),
+    today: Optional[str] = typer.Option(None, "--today", help="业务日期 YYYY-MM-DD（默认今天，亦可设 DUBAN_TODAY）"),
+) -> None:
+    from duban.clock import parse_date
+
+    state.settings = config.load(db, as_user)
+    state.as_json = as_json
+    state.today = parse_date(today, "--today") if today else None
+    state.command = " ".join(sys.argv[1:])[:200]
+
+
+def uow():
+    from storage.uow import UnitOfWork
+
+    return UnitOfWork(state.settings.db_url)
+
+
+def actor() -> str:
+    return state.settings.actor
+
+
+def emit(result: Any, human=None) -> None:
+    """Print JSON (--json) or the human rendering."""
+    if state.as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+    elif human is not None:
+        human(result)
+    else:
+        typer.echo(result)
+
+
+def console():
+    from rich.console import Console
+
+    return Console()
+
+
+def table(title: str, columns: list[str], rows: list[list]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    t = Table(title=title, show_lines=False)
+    for c in columns:
+        t.add_column(c)
+    for r in rows:  # Text(), not str: user text must never be read as Rich markup
+        t.add_row(*[Text("" if v is None else str(v)) for v in r])
+    console().print(t)
+
+
+def date_opt(value: Optional[str], what: str):
+    from duban.clock import parse_date
+
+    return parse_date(value, what) if value else None
+
+
+from duban.cli import admin, items  # noqa: E402,F401  (register commands)

@@ -1,0 +1,30 @@
+"""The business date. Campaigns run on Asia/Shanghai dates; the demo and
+catch-up ticks run on a simulated date, so services never call date.today()."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from zoneinfo import ZoneInfo
+
+from duban.errors import BadInput
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_date(text: str, what: str = "日期") -> dt.date:
+    try:
+        if not _ISO_DATE.fullmatch(text.strip()):
+            raise ValueError(text)
+        return dt.date.fromisoformat(text.strip())
+    except (ValueError, AttributeError):
+        raise BadInput(f"{what}无效：{text!r}（应为 YYYY-MM-DD 且是真实存在的日期）") from None
+
+
+def today(tz: str = "Asia/Shanghai") -> dt.date:
+    override = os.environ.get("DUBAN_TODAY")
+    if override:
+        return parse_date(override, "DUBAN_TODAY")
+    return dt.datetime.now(ZoneInfo(tz)).date()

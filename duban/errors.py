@@ -1,0 +1,43 @@
+"""Error hierarchy shared by every layer.
+
+Each error carries the process exit code the CLI uses and a one-line
+Simplified Chinese message meant for the operator.
+"""
+
+
+class DubanError(Exception):
+    exit_code = 1
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class BadInput(DubanError):
+    """Malformed or unknown input: files, dates, names. Exit 2."""
+
+    exit_code = 2
+
+
+class NotFound(BadInput):
+    """A referenced campaign, unit, person, item… does not exist. Exit 2."""
+
+
+class RuleViolation(DubanError):
+    """Illegal transition, guard failure, permission or separation of duties. Exit 3."""
+
+    exit_code = 3
+
+
+class PermissionDenied(RuleViolation):
+    """The acting person's roles do not allow the action. Exit 3."""
+
+
+class IntegrityFailure(RuleViolation):
+    """The audit chain or a document hash does not verify. Exit 3."""
+
+
+class ConcurrentModification(DubanError):
+    """Someone else changed the record first (optimistic lock lost). Exit 4."""
+
+    exit_code = 4

@@ -1,0 +1,134 @@
+"""Who may do what: one policy table and the separation-of-duties rules.
+
+Roles come from the plan (seed §六(一)): 领导小组 组长/副组长, 专项整治办公室, 处室/单位负责人,
+党员干部, and the anonymous public. ``system`` is the campaign's own automation
+(daily tick, sweeps, draws); it never makes a human decision such as verifying an
+item or approving a case.
+"""
+
+from __future__ import annotations
+
+from duban.errors import PermissionDenied
+from storage.models import OrgUnit, Person
+
+ROLE_LABELS = {
+    "leader": "领导小组组长",
+    "deputy_leader": "领导小组副组长",
+    "office": "专项整治办公室",
+    "unit_head": "处室/单位负责人",
+    "cadre": "党员干部",
+    "public": "群众（匿名）",
+    "system": "系统自动化",
+}
+ROLE_BY_LABEL = {
+    **{label: code for code, label in ROLE_LABELS.items()},
+    "组长": "leader", "副组长": "deputy_leader", "办公室": "office", "整治办": "office",
+    "负责人": "unit_head", "处长": "unit_head", "干部": "cadre", "群众": "public",
+}
+
+LEADERSHIP = {"leader", "deputy_leader"}
+SUPERVISORS = {"office"} | LEADERSHIP
+EVERYONE_INSIDE = SUPERVISORS | {"unit_head", "cadre", "system"}
+
+# action -> roles that may perform it. "owner" and "unit_head" are scoped to the
+# item's owner and the item's unit; see roles_for().
+POLICY: dict[str, set[str]] = {
+    "campaign.load": {"system", "office"},
+    "org.import": {"system", "office"},
+    "read": EVERYONE_INSIDE,
+    "item.add": EVERYONE_INSIDE,
+    "item.report": EVERYONE_INSIDE | {"public"},
+    "item.assign": {"office", "unit_head", "system"},
+    "item.start": {"owner", "unit_head", "office"},
+    "item.attach": {"owner", "unit_head", "office"},
+    "item.submit": {"owner", "unit_head"},
+    "item.verify": SUPERVISORS,
+    "item.reject": SUPERVISORS,
+    "item.recheck": SUPERVISORS,
+    "item.relapse": SUPERVISORS | {"system"},
+    "item.reopen": {"office"},
+    "item.withdraw": {"office"},
+    "item.escalate": SUPERVISORS,
+    "deadline.request": {"owner", "unit_head"},
+    "deadline.decide": SUPERVISORS,
+    "deadline.pause": SUPERVISORS,
+    "sweep": {"system", "office"},
+    "draw": {"system", "office"},
+    "case.propose": SUPERVISORS | {"system"},
+    "case.investigate": {"office"},
+    "case.decide": SUPERVISORS,
+    "case.approve": LEADERSHIP,
+    "case.execute": {"office", "system"},
+    "case.close": {"office"},
+    "case.dismiss": SUPERVISORS,
+    "case.appeal": {"subject"},
+    "case.resolve_appeal": LEADERSHIP,
+    "commend": SUPERVISORS,
+    "satisfaction": {"office", "system"},
+    "doc.render": {"office", "system"},
+    "tick": {"system", "office"},
+}
+
+ACTION_LABELS = {
+    "campaign.load": "导入专项整治方案", "org.import": "导入组织机构", "read": "查看",
+    "item.add": "登记问题", "item.report": "举报", "item.assign": "交办",
+    "item.start": "开始整改", "item.attach": "上传佐证材料", "item.submit": "提交验收",
+    "item.verify": "验收销号", "item.reject": "退回整改", "item.recheck": "回头看",
+    "item.relapse": "认定问题反弹", "item.reopen": "重新打开", "item.withdraw": "撤销问题",
+    "item.escalate": "督办", "deadline.request": "申请延期", "deadline.decide": "审批延期",
+    "deadline.pause": "挂起/恢复", "sweep": "逾期巡查", "draw": "随机抽查",
+    "case.propose": "提出问责", "case.investigate": "调查核实", "case.decide": "作出处理决定",
+    "case.approve": "审批处理决定", "case.execute": "执行处理决定", "case.close": "结案",
+    "case.dismiss": "撤销问责", "case.appeal": "申诉", "case.resolve_appeal": "处理申诉",
+    "commend": "表彰", "satisfaction": "满意度测评", "doc.render": "制发文书",
+    "tick": "运行每日任务",
+}
+
+
+def heads_unit(person: Person, unit: OrgUnit | None) -> bool:
+    """A unit head leads the unit and every unit below it."""
+    while unit is not None:
+        if unit.head_id == person.id or (
+            "unit_head" in person.role_set and person.unit_id == unit.id
+        ):
+            return True
+        unit = unit.parent
+    return False
+
+
+def roles_for(person: Person, *, unit: OrgUnit | None = None, owner_id: int | None = None,
+              subject_id: int | None = None) -> set[str]:
+    roles = set(person.role_set) - {"unit_head"}
+    if unit is not None and heads_unit(person, unit):
+        roles.add("unit_head")
+    if unit is None and "unit_head" in person.role_set:
+        roles.add("unit_head")
+    if owner_id is not None and owner_id == person.id:
+        roles.add("owner")
+    if subject_id is not None and subject_id == person.id:
+        roles.add("subject")
+    return roles
+
+
+def require(person: Person, action: str, **scope) -> None:
+    if not person.active:
+        raise PermissionDenied(f"{person.name}（{person.login}）已停用，不能{ACTION_LABELS[action]}")
+    if roles_for(person, **scope) & POLICY[action]:
+        return
+    allowed = "、".join(ROLE_LABELS.get(r, {"owner": "责任人", "subject": "被问责人"}.get(r, r))
+                       for r in sorted(POLICY[action]))
+    raise PermissionDenied(f"{person.name}（{person.login}）无权{ACTION_LABELS[action]}：仅限{allowed}")
+
+
+def parse_roles(text: str) -> list[str]:
+    """'办公室;负责人' or 'office,unit_head' -> ['office', 'unit_head']; unknown -> ValueError."""
+    roles = []
+    for token in text.replace("；", ";").replace("、", ";").replace(",", ";").replace("，", ";").split(";"):
+        token = token.strip()
+        if not token:
+            continue
+        code = token if token in ROLE_LABELS else ROLE_BY_LABEL.get(token)
+        if code is None:
+            raise ValueError(token)
+        roles.append(code)
+    return sorted(set(roles))

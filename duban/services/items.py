@@ -1,0 +1,238 @@
+"""Problem-item use cases: register, move through the lifecycle, read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import select
+
+from duban import permissions
+from duban.errors import BadInput, ConcurrentModification, NotFound
+from duban.services import evidence
+from duban.services.common import actor, business_date, clean_text, light_of, resolve_due, work_calendar
+from duban.services.views import event_view, item_view
+from statemachines.item import DEADLINE_STATES, ITEM, ItemFacts
+from storage.models import Category, Event, ProblemItem
+from storage.uow import UnitOfWork, campaign_chain
+
+TITLE_MAX = 200
+TEXT_MAX = 5000
+
+
+def _category(campaign, key: str | None) -> Category | None:
+    if not key:
+        return None
+    for cat in campaign.categories:
+        if key in (cat.code, cat.name):
+            return cat
+    names = "、".join(c.name for c in campaign.categories)
+    raise BadInput(f"问题类别无效：{key}（可选：{names}）")
+
+
+def _source(campaign, source: str) -> str:
+    names = [s["name"] for s in campaign.plan.get("sources", [])]
+    codes = {s["code"]: s["name"] for s in campaign.plan.get("sources", [])}
+    if source in names:
+        return source
+    if source in codes:
+        return codes[source]
+    raise BadInput(f"问题来源无效：{source}（可选：{'、'.join(names)}）")
+
+
+def add_item(uow: UnitOfWork, login: str, *, campaign: str | None, unit: str, title: str,
+             person: str | None = None, category: str | None = None, source: str = "自查",
+             description: str = "", due: dt.date | None = None, due_days: int | None = None, origin: str | None = None,
+             today: dt.date | None = None, action: str = "item.add") -> dict:
+    """Register a problem (查摆/征求意见/暗访/举报…). With --person and --due it is also assigned."""
+    camp = uow.campaigns.only_or(campaign)
+    uow.lock(campaign_chain(camp))
+    today = business_date(camp, today)
+    who = actor(uow, login)
+    the_unit = uow.org.unit(unit)
+    owner = uow.org.person_by_name_or_login(person) if person else None
+    permissions.require(who, action, unit=the_unit)
+    if who.role_set <= {"cadre"} and action == "item.add" and (owner is None or owner.id != who.id):
+        raise permissions.PermissionDenied(f"{who.name}（{who.login}）作为党员干部只能登记本人的问题清单")
+    item = ProblemItem(
+        campaign_id=camp.id, seq=uow.items.next_seq(camp.id),
+        title=clean_text(title, "问题标题", max_len=TITLE_MAX),
+        description=clean_text(description, "问题描述", max_len=TEXT_MAX, required=False),
+        category=_category(camp, category), source=_source(camp, source), origin=origin,
+        unit=the_unit, owner=owner, reporter_id=who.id, state=ITEM.initial, version=0,
+        identified_on=today,
+    )
+    item.no = f"{camp.code}-{item.seq:04d}"
+    uow.items.add(item)
+    uow.flush()
+    uow.record(chain=campaign_chain(camp), actor=who.login, today=today, trigger="identify",
+               item=item, campaign_id=camp.id, to_state=item.state,
+               payload={"title": item.title, "source": item.source, "unit": the_unit.code,
+                        "category": item.category.code if item.category else None})
+    due = resolve_due(today, due, due_days)
+    if owner is not None and due is not None:
+        _apply(uow, who, item, "assign", today, owner=owner, due=due)
+    uow.commit()
+    return item_view(item)
+
+
+def _load_for_change(uow: UnitOfWork, no: str, expect_version: int | None) -> ProblemItem:
+    item = uow.items.get(no)
+    uow.lock(campaign_chain(item.campaign))
+    uow.session.refresh(item)
+    if expect_version is not None and item.version != expect_version:
+        raise ConcurrentModification(
+            f"{item.no} 已被他人修改：期望版本 {expect_version}，当前版本 {item.version}（状态：{ITEM.label(item.state)}）"
+        )
+    return item
+
+
+def _apply(uow: UnitOfWork, who, item: ProblemItem, trigger: str, today: dt.date, *,
+           owner=None, due: dt.date | None = None, reason: str = "", note: str = "") -> None:
+    """Fire the lifecycle trigger, apply its effects, record the event."""
+    facts = ItemFacts(
+        today=today,
+        has_owner=(owner or item.owner) is not None,
+        due=due if due is not None else (item.due if trigger == "assign" else None),
+        evidence_count=len(item.attachments),
+        reason=reason,
+    )
+    before = item.state
+    item.state = ITEM.fire(before, trigger, facts)
+    payload: dict = {}
+    if trigger == "assign":
+        item.owner = owner or item.owner
+        item.due = due
+        item.original_due = item.original_due or due
+        item.assigned_on = today
+        payload = {"owner": item.owner.login, "due": due.isoformat()}
+    elif trigger == "submit":
+        item.submitted_on = today
+    elif trigger == "verify":
+        item.verified_on, item.verified_by = today, who
+    elif trigger == "reject":
+        item.reject_count += 1
+        item.submitted_on = None
+    elif trigger == "recheck":
+        item.rechecked_on, item.rechecked_by = today, who
+    elif trigger in ("relapse", "reopen") and due is not None:
+        if trigger == "relapse":
+            item.relapse_count += 1
+        payload = {"old_due": item.due.isoformat() if item.due else None, "due": due.isoformat()}
+        item.due = due
+        item.verified_on = item.verified_by = item.rechecked_on = item.rechecked_by = None
+        item.submitted_on = None
+    elif trigger == "withdraw":
+        item.closed_reason = reason
+    elif trigger == "reopen":  # withdrawn -> identified
+        item.closed_reason = None
+    uow.record(chain=campaign_chain(item.campaign), actor=who.login, today=today, trigger=trigger,
+               item=item, campaign_id=item.campaign_id, from_state=before, to_state=item.state,
+               note=reason or note, payload=payload)
+
+
+def _separate_duties(who, item: ProblemItem, what: str) -> None:
+    if who.id in (item.owner_id, item.reporter_id):
+        relation = "责任人" if who.id == item.owner_id else "登记人"
+        raise permissions.PermissionDenied(
+            f"{who.name}（{who.login}）是 {item.no} 的{relation}，不能{what}本人负责或登记的问题（职责分离）"
+        )
+
+
+def transition(uow: UnitOfWork, login: str, no: str, trigger: str, *, today: dt.date | None = None,
+               expect_version: int | None = None, person: str | None = None,
+               due: dt.date | None = None, due_days: int | None = None, reason: str = "",
+               note: str = "", evidence_files: list[Path] = ()) -> dict:
+    """Move an item along its lifecycle (assign, start, submit, verify, reject…)."""
+    if trigger not in ITEM.triggers:
+        raise BadInput(f"未知操作：{trigger}")
+    item = _load_for_change(uow, no, expect_version)
+    today = business_date(item.campaign, today)
+    who = actor(uow, login)
+    permissions.require(who, f"item.{trigger}", unit=item.unit, owner_id=item.owner_id)
+    if trigger in ("verify", "reject", "recheck"):
+        _separate_duties(who, item, ITEM.triggers[trigger])
+    owner = uow.org.person_by_name_or_login(person) if person else None
+    due = resolve_due(today, due, due_days)
+    reason = clean_text(reason, "理由", max_len=TEXT_MAX, required=False)
+    note = clean_text(note, "备注", max_len=TEXT_MAX, required=False)
+    for path in evidence_files:
+        evidence.attach(uow, who, item, path, today)
+    _apply(uow, who, item, trigger, today, owner=owner, due=due, reason=reason, note=note)
+    uow.commit()
+    return item_view(item)
+
+
+def attach_evidence(uow: UnitOfWork, login: str, no: str, files: list[Path], *,
+                    today: dt.date | None = None, expect_version: int | None = None) -> dict:
+    item = _load_for_change(uow, no, expect_version)
+    today = business_date(item.campaign, today)
+    who = actor(uow, login)
+    permissions.require(who, "item.attach", unit=item.unit, owner_id=item.owner_id)
+    if item.state not in ("assigned", "rectifying", "submitted"):
+        raise permissions.RuleViolation(f"{item.no} 当前状态「{ITEM.label(item.state)}」不能上传佐证材料")
+    for path in files:
+        evidence.attach(uow, who, item, path, today)
+    uow.commit()
+    return item_view(item)
+
+
+def show_item(uow: UnitOfWork, login: str, no: str, *, today: dt.date | None = None) -> dict:
+    item = uow.items.get(no)
+    permissions.require(actor(uow, login), "read")
+    return item_view(item, light_of(item.campaign, item, business_date(item.campaign, today)))
+
+
+def item_history(uow: UnitOfWork, login: str, no: str) -> list[dict]:
+    item = uow.items.get(no)
+    permissions.require(actor(uow, login), "read")
+    events = uow.session.scalars(select(Event).where(Event.item_id == item.id).order_by(Event.id))
+    return [event_view(ev) for ev in events]
+
+
+def light_condition(campaign, light: str, today: dt.date):
+    """SQL condition for a traffic light, so sweeps and lists select set-based.
+
+    yellow ⟺ 0 ≤ working days left ≤ N ⟺ today ≤ due < (N+1)-th working day after today.
+    """
+    if light not in ("red", "yellow", "green"):
+        raise BadInput(f"红黄绿灯无效：{light}（可选：red、yellow、green）")
+    yellow_days = campaign.plan.get("rules", {}).get("yellow_working_days", 3)
+    green_from = work_calendar().add_workdays(today, yellow_days + 1)
+    running = (ProblemItem.state.in_(DEADLINE_STATES) & ProblemItem.due.is_not(None)
+               & ProblemItem.paused_since.is_(None))
+    return running & {
+        "red": ProblemItem.due < today,
+        "yellow": (ProblemItem.due >= today) & (ProblemItem.due < green_from),
+        "green": ProblemItem.due >= green_from,
+    }[light]
+
+
+def list_items(uow: UnitOfWork, login: str, *, campaign: str | None = None, unit: str | None = None,
+               state: str | None = None, owner: str | None = None, category: str | None = None,
+               light: str | None = None, today: dt.date | None = None) -> list[dict]:
+    camp = uow.campaigns.only_or(campaign)
+    permissions.require(actor(uow, login), "read")
+    today = business_date(camp, today)
+    query = select(ProblemItem).where(ProblemItem.campaign_id == camp.id).order_by(ProblemItem.seq)
+    if light:
+        query = query.where(light_condition(camp, light, today))
+    if unit:
+        query = query.where(ProblemItem.unit_id == uow.org.unit(unit).id)
+    if state:
+        if state not in ITEM.states:
+            codes = {label: code for code, label in ITEM.states.items()}
+            if state not in codes:
+                raise BadInput(f"状态无效：{state}（可选：{'、'.join(ITEM.states)}）")
+            state = codes[state]
+        query = query.where(ProblemItem.state == state)
+    if owner:
+        query = query.where(ProblemItem.owner_id == uow.org.person_by_name_or_login(owner).id)
+    if category:
+        cat = _category(camp, category)
+        query = query.where(ProblemItem.category_id == cat.id)
+    return [item_view(i, light_of(camp, i, today)) for i in uow.session.scalars(query)]
+
+
+__all__ = ["add_item", "transition", "attach_evidence", "show_item", "item_history", "list_items",
+           "NotFound"]

@@ -1,0 +1,61 @@
+"""Plain-dict views of records for the CLI (--json), flows and documents."""
+
+from __future__ import annotations
+
+from storage.models import Event, ProblemItem
+from statemachines.item import ITEM
+
+
+def _iso(d):
+    return d.isoformat() if d else None
+
+
+def item_view(item: ProblemItem, light: str | None = None) -> dict:
+    return {
+        "no": item.no,
+        "title": item.title,
+        "description": item.description,
+        "category": item.category.name if item.category else None,
+        "source": item.source,
+        "origin": item.origin,
+        "unit": item.unit.name,
+        "unit_code": item.unit.code,
+        "owner": item.owner.name if item.owner else None,
+        "owner_login": item.owner.login if item.owner else None,
+        "reporter": item.reporter.login if item.reporter else None,
+        "state": item.state,
+        "state_label": ITEM.label(item.state),
+        "light": light,
+        "version": item.version,
+        "original_due": _iso(item.original_due),
+        "due": _iso(item.due),
+        "paused_since": _iso(item.paused_since),
+        "identified_on": _iso(item.identified_on),
+        "assigned_on": _iso(item.assigned_on),
+        "submitted_on": _iso(item.submitted_on),
+        "verified_on": _iso(item.verified_on),
+        "verified_by": item.verified_by.name if item.verified_by else None,
+        "rechecked_on": _iso(item.rechecked_on),
+        "rechecked_by": item.rechecked_by.name if item.rechecked_by else None,
+        "relapse_count": item.relapse_count,
+        "reject_count": item.reject_count,
+        "closed_reason": item.closed_reason,
+        "evidence": [
+            {"filename": a.filename, "sha256": a.sha256, "size": a.size} for a in item.attachments
+        ],
+    }
+
+
+def event_view(ev: Event) -> dict:
+    return {
+        "id": ev.id,
+        "seq": ev.seq,
+        "at": ev.at.isoformat(timespec="seconds") + "Z",
+        "date": ev.business_date.isoformat(),
+        "actor": ev.actor,
+        "trigger": ev.trigger,
+        "from": ev.from_state,
+        "to": ev.to_state,
+        "note": ev.note,
+        "payload": ev.payload,
+    }

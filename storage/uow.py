@@ -1,0 +1,194 @@
+"""Unit of work and repositories.
+
+A service opens ``with UnitOfWork(url) as uow:``, reads and changes records
+through the repositories, records events with ``uow.record(...)`` and calls
+``uow.commit()``. Leaving the block without commit rolls everything back, so a
+failed command leaves the database exactly as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from duban.errors import ConcurrentModification, NotFound
+from storage import eventlog
+from storage.db import get_engine
+from storage.models import (
+    AccountabilityCase,
+    Campaign,
+    Event,
+    OrgUnit,
+    Person,
+    ProblemItem,
+)
+
+
+class CampaignRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def get(self, code: str) -> Campaign:
+        campaign = self.session.scalar(select(Campaign).where(Campaign.code == code))
+        if campaign is None:
+            raise NotFound(f"专项整治活动不存在：{code}")
+        return campaign
+
+    def find(self, code: str) -> Campaign | None:
+        return self.session.scalar(select(Campaign).where(Campaign.code == code))
+
+    def only_or(self, code: str | None) -> Campaign:
+        """The named campaign, or the only one when no code is given."""
+        if code:
+            return self.get(code)
+        campaigns = self.session.scalars(select(Campaign).order_by(Campaign.id)).all()
+        if len(campaigns) == 1:
+            return campaigns[0]
+        if not campaigns:
+            raise NotFound("尚未导入任何专项整治活动：请先执行 duban campaign load 文件")
+        raise NotFound("存在多个专项整治活动，请用 --campaign 指定：" + "、".join(c.code for c in campaigns))
+
+    def all(self) -> list[Campaign]:
+        return list(self.session.scalars(select(Campaign).order_by(Campaign.id)))
+
+
+class OrgRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def unit(self, key: str) -> OrgUnit:
+        unit = self.session.scalar(select(OrgUnit).where((OrgUnit.code == key) | (OrgUnit.name == key)))
+        if unit is None:
+            raise NotFound(f"单位不存在：{key}")
+        return unit
+
+    def person(self, login: str) -> Person:
+        person = self.session.scalar(select(Person).where(Person.login == login))
+        if person is None:
+            raise NotFound(f"人员不存在：{login}")
+        return person
+
+    def find_person(self, login: str) -> Person | None:
+        return self.session.scalar(select(Person).where(Person.login == login))
+
+    def person_by_name_or_login(self, key: str) -> Person:
+        person = self.find_person(key)
+        if person is not None:
+            return person
+        matches = self.session.scalars(select(Person).where(Person.name == key)).all()
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise NotFound(f"人员不存在：{key}")
+        raise NotFound(f"姓名「{key}」有 {len(matches)} 人重名，请改用登录名：" + "、".join(p.login for p in matches))
+
+    def units(self) -> list[OrgUnit]:
+        return list(self.session.scalars(select(OrgUnit).order_by(OrgUnit.code)))
+
+    def persons(self) -> list[Person]:
+        return list(self.session.scalars(select(Person).order_by(Person.login)))
+
+
+class ItemRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def get(self, no: str) -> ProblemItem:
+        item = self.session.scalar(select(ProblemItem).where(ProblemItem.no == no))
+        if item is None:
+            raise NotFound(f"整改问题不存在：{no}")
+        return item
+
+    def next_seq(self, campaign_id: int) -> int:
+        # Only called with the campaign's chain locked, so max+1 cannot race.
+        current = self.session.scalar(
+            select(func.max(ProblemItem.seq)).where(ProblemItem.campaign_id == campaign_id)
+        )
+        return (current or 0) + 1
+
+    def add(self, item: ProblemItem) -> None:
+        self.session.add(item)
+
+
+class CaseRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def get(self, no: str) -> AccountabilityCase:
+        case = self.session.scalar(select(AccountabilityCase).where(AccountabilityCase.no == no))
+        if case is None:
+            raise NotFound(f"问责案件不存在：{no}")
+        return case
+
+    def next_seq(self, campaign_id: int) -> int:
+        current = self.session.scalar(
+            select(func.max(AccountabilityCase.seq)).where(AccountabilityCase.campaign_id == campaign_id)
+        )
+        return (current or 0) + 1
+
+
+def campaign_chain(campaign: Campaign) -> str:
+    return f"campaign:{campaign.code}"
+
+
+ORG_CHAIN = "org"
+SECURITY_CHAIN = "security"
+
+
+class UnitOfWork:
+    def __init__(self, db_url: str):
+        self.engine = get_engine(db_url)
+        self.session: Session | None = None
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = Session(self.engine, expire_on_commit=False, autoflush=True)
+        self.campaigns = CampaignRepository(self.session)
+        self.org = OrgRepository(self.session)
+        self.items = ItemRepository(self.session)
+        self.cases = CaseRepository(self.session)
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def lock(self, chain: str) -> None:
+        """Serialise writers of one campaign (or chain). Call first in every write."""
+        self._guard(lambda: eventlog.lock_chain(self.session, chain))
+
+    def record(self, *, chain: str, actor: str, today: dt.date, trigger: str, item=None, case=None,
+               **fields) -> Event:
+        """Append an event in this transaction; an item's or case's version counts its events."""
+        for record in (item, case):
+            if record is not None:
+                record.version += 1
+        return eventlog.append(
+            self.session, chain=chain, actor=actor, business_date=today, trigger=trigger,
+            item_id=item.id if item is not None else None,
+            case_id=case.id if case is not None else None, **fields,
+        )
+
+    def flush(self) -> None:
+        self._guard(self.session.flush)
+
+    def commit(self) -> None:
+        self._guard(self.session.commit)
+
+    def _guard(self, action):
+        try:
+            return action()
+        except StaleDataError as exc:
+            raise ConcurrentModification("记录已被他人修改，请刷新后重试") from exc
+        except IntegrityError as exc:
+            text = str(exc.orig).lower()
+            if "unique" in text or "duplicate key" in text:
+                raise ConcurrentModification("与并发操作冲突（记录已存在或已被修改），请重试") from exc
+            raise
+        except OperationalError as exc:
+            if "locked" in str(exc).lower() or "deadlock" in str(exc).lower():
+                raise ConcurrentModification("数据库忙或发生并发冲突，请重试") from exc
+            raise
