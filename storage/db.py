@@ -14,7 +14,7 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=64)
 def get_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
