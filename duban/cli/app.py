@@ -94,4 +94,4 @@ def date_opt(value: Optional[str], what: str):
     return parse_date(value, what) if value else None
 
 
-from duban.cli import admin, cases, documents, items, operations, oversight  # noqa: E402,F401  (register commands)
+from duban.cli import admin, cases, demo, documents, items, operations, oversight  # noqa: E402,F401  (register commands)
