@@ -14,13 +14,13 @@ from duban.errors import BadInput
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def parse_date(text: str, what: str = "日期") -> dt.date:
+def parse_date(text: str, what: str = "") -> dt.date:
     try:
         if not _ISO_DATE.fullmatch(text.strip()):
             raise ValueError(text)
         return dt.date.fromisoformat(text.strip())
     except (ValueError, AttributeError):
-        raise BadInput(f"{what}无效：{text!r}（应为 YYYY-MM-DD 且是真实存在的日期）") from None
+        raise BadInput(f"日期无效：{text!r}（{what}应为 YYYY-MM-DD 格式的真实日期）") from None
 
 
 def today(tz: str = "Asia/Shanghai") -> dt.date:

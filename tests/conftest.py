@@ -142,14 +142,23 @@ def run_duban(*args: str, env: dict | None = None, timeout: float = 120) -> subp
                           timeout=timeout, env={**os.environ, **(env or {})}, cwd=ROOT)
 
 
-def dump(db_url: str) -> dict[str, list[tuple]]:
-    """Every row of every table, in a stable order: to prove a failed command changed nothing."""
+def dump(db_url: str, *, with_security_log: bool = False) -> dict[str, list[tuple]]:
+    """Every row of every table, in a stable order: to prove a failed command changed nothing.
+
+    Refused actions are deliberately logged on the 'security' chain after the
+    rollback; that log is left out unless asked for.
+    """
     from storage.db import get_engine
 
     engine = get_engine(db_url)
     result = {}
     with engine.connect() as conn:
         for table in sorted(inspect(conn).get_table_names()):
-            rows = conn.execute(text(f'SELECT * FROM "{table}"')).all()
+            query = f'SELECT * FROM "{table}"'
+            if table == "events" and not with_security_log:
+                query += " WHERE chain <> 'security'"
+            if table == "audit_chains" and not with_security_log:
+                query += " WHERE key <> 'security'"
+            rows = conn.execute(text(query)).all()
             result[table] = sorted((tuple(map(repr, r)) for r in rows))
     return result

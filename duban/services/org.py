@@ -172,17 +172,23 @@ def import_org(uow: UnitOfWork, login: str, path: Path, *, today: dt.date | None
 
     changes = {"units_created": 0, "units_updated": 0, "persons_created": 0, "persons_updated": 0}
     units = dict(existing_units)
+    updated: set[str] = set()
     for row in unit_rows:
         unit = units.get(row.code)
         values = dict(name=row.name, kind=row.unit_kind or "处室", serves_public=row.serves_public in YES)
-        changes["units_created" if unit is None else "units_updated"] += _upsert(
-            uow, unit, OrgUnit, dict(code=row.code, **values), values, units, row.code)
+        if _upsert(uow, unit, OrgUnit, dict(code=row.code, **values), values, units, row.code):
+            changes["units_created" if unit is None else "units_updated"] += 1
+            if unit is not None:
+                updated.add(row.code)
+    uow.flush()  # new units need ids before parents can point at them
     by_name = {u.name: u for u in units.values()}
     resolve = lambda key: units.get(key) or by_name[key]
     for row in unit_rows:
         parent = resolve(row.parent) if row.parent else None
         if units[row.code].parent_id != (parent.id if parent else None):
             units[row.code].parent = parent
+            if row.code in existing_units:  # a moved unit counts as updated (once)
+                changes["units_updated"] += row.code not in updated
     uow.flush()
     persons = {p.login: p for p in uow.org.persons()}
     for row in person_rows:
@@ -191,9 +197,12 @@ def import_org(uow: UnitOfWork, login: str, path: Path, *, today: dt.date | None
         key = "persons_created" if row.code not in persons else "persons_updated"
         changes[key] += _upsert(uow, persons.get(row.code), Person, dict(login=row.code, **values),
                                 values, persons, row.code)
-        if "unit_head" in row.roles.split(",") and unit.head_id != persons[row.code].id:
-            uow.flush()
-            unit.head_id = persons[row.code].id
+    uow.flush()  # new people need ids before units can name their heads
+    for row in person_rows:
+        unit, person = resolve(row.parent), persons[row.code]
+        if "unit_head" in row.roles.split(",") and unit.head_id != person.id:
+            unit.head_id = person.id
+            changes["units_updated"] += unit.code in existing_units
     changed = any(changes.values())
     if changed:
         uow.flush()

@@ -1,0 +1,87 @@
+"""The event log is tamper-evident: editing, deleting or reordering a row is found."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from storage.db import get_engine
+
+
+@pytest.fixture
+def logged_db(campaign_db, cli):
+    for n in range(3):
+        r = cli("item", "add", "--unit", "JGC", "--title", f"问题{n}", "--person", "wu", "--days", "10",
+                db=campaign_db, as_user="zhao", today="2015-09-10")
+        assert r.code == 0, r
+    assert cli("audit", "verify", db=campaign_db).code == 0
+    return campaign_db
+
+
+def _execute(db, sql, **params):
+    with get_engine(db).begin() as conn:
+        conn.execute(text(sql), params)
+
+
+def _middle_event(db):
+    with get_engine(db).connect() as conn:
+        return conn.execute(text(
+            "SELECT id, seq FROM events WHERE chain = 'campaign:LZJ2015' ORDER BY seq LIMIT 1 OFFSET 3")).one()
+
+
+def test_edited_note_is_found(logged_db, cli):
+    row = _middle_event(logged_db)
+    _execute(logged_db, "UPDATE events SET note = '已整改' WHERE id = :id", id=row.id)
+    r = cli("audit", "verify", db=logged_db)
+    assert r.code == 3
+    assert f"id={row.id}" in r.stderr and "改动" in r.stderr
+
+
+def test_edited_actor_is_found_even_with_hash_recomputed_locally(logged_db, cli):
+    """Re-hashing one edited row does not help: the next row's link breaks."""
+    from storage.eventlog import event_hash
+    from storage.models import Event
+    from storage.uow import UnitOfWork
+
+    row = _middle_event(logged_db)
+    with UnitOfWork(logged_db) as uow:
+        ev = uow.session.get(Event, row.id)
+        ev.actor = "wang"
+        ev.hash = event_hash(ev)
+        uow.session.commit()
+    r = cli("audit", "verify", db=logged_db)
+    assert r.code == 3 and "前序哈希" in r.stderr and f"第 {row.seq + 1} 条" in r.stderr
+
+
+def test_deleted_row_is_found(logged_db, cli):
+    row = _middle_event(logged_db)
+    _execute(logged_db, "DELETE FROM events WHERE id = :id", id=row.id)
+    r = cli("audit", "verify", db=logged_db)
+    assert r.code == 3 and f"序号应为 {row.seq}" in r.stderr
+
+
+def test_deleted_last_row_is_found(logged_db, cli):
+    _execute(logged_db, "DELETE FROM events WHERE id = (SELECT max(id) FROM events WHERE chain = 'campaign:LZJ2015')")
+    r = cli("audit", "verify", db=logged_db)
+    assert r.code == 3 and "链尾" in r.stderr
+
+
+def test_swapped_rows_are_found(logged_db, cli):
+    with get_engine(logged_db).connect() as conn:
+        a, b = conn.execute(text(
+            "SELECT id, seq FROM events WHERE chain = 'campaign:LZJ2015' ORDER BY seq LIMIT 2 OFFSET 2")).all()
+    _execute(logged_db, "UPDATE events SET seq = -1 WHERE id = :id", id=a.id)
+    _execute(logged_db, "UPDATE events SET seq = :s WHERE id = :id", s=a.seq, id=b.id)
+    _execute(logged_db, "UPDATE events SET seq = :s WHERE id = :id", s=b.seq, id=a.id)
+    r = cli("audit", "verify", db=logged_db, json=False)
+    assert r.code == 3 and "LZJ2015" in r.stderr
+
+
+def test_permission_refusals_are_logged(logged_db, cli):
+    r = cli("item", "withdraw", "LZJ2015-0001", "--reason", "x", db=logged_db, as_user="wu")
+    assert r.code == 3
+    with get_engine(logged_db).connect() as conn:
+        rows = conn.execute(text("SELECT actor, trigger, note FROM events WHERE chain = 'security'")).all()
+    assert [(a, t) for a, t, _ in rows] == [("wu", "permission_denied")]
+    assert "无权撤销问题" in rows[0].note
+    assert cli("audit", "verify", db=logged_db).code == 0
