@@ -1,0 +1,486 @@
+"""The kinds of documents a campaign issues, and the context each one takes.
+
+Every kind gets the common fields below; `Kind.fields` lists its own. Dates are
+`datetime.date` objects (printed 2015年10月8日); everything else is plain text
+that the templates escape.
+
+Common fields (every kind):
+    issuer        发文机关署名, e.g. 兰州市建设局                           (required)
+    title         标题                                                         (required)
+    date          成文日期 (datetime.date)                                     (required)
+    issuer_mark   发文机关标志 printed red on top, e.g. 兰州市建设局文件; None = no 版头
+    doc_number    发文字号, e.g. 兰建效〔2015〕3号; None for documents without one
+    recipient     主送机关 / 主送人, printed flush left with a colon
+    cc            抄送 list of names (版记)
+    printer       印发机关 (版记), e.g. 兰州市建设局办公室
+    print_date    印发日期 (datetime.date), defaults to `date`
+    seal_text     text inside the dashed 印章 placeholder; None = blank seal space
+    attachments   附件说明 list of names (a kind may add its own)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from duban.errors import BadInput
+
+COMMON_REQUIRED = ("issuer", "title", "date")
+COMMON_DEFAULTS = {
+    "issuer_mark": None,
+    "doc_number": None,
+    "recipient": None,
+    "cc": [],
+    "printer": None,
+    "print_date": None,
+    "seal_text": None,
+    "attachments": [],
+}
+
+
+@dataclass(frozen=True)
+class Kind:
+    code: str
+    name: str  # Chinese name shown to users
+    template: str
+    # {field: meaning}; all are required unless listed in `optional`.
+    fields: dict[str, str] = field(default_factory=dict)
+    optional: dict[str, object] = field(default_factory=dict)
+    landscape: bool = False
+    # 公文 = red 版头, 28 x 22 body grid, 版记 on an even page (GB/T 9704-2012).
+    gongwen: bool = True
+    has_doc_number: bool = True
+
+    @property
+    def stylesheets(self) -> tuple[str, ...]:
+        if self.landscape:
+            return ("base.css", "ledger.css")
+        return ("base.css", "gongwen.css") if self.gongwen else ("base.css", "form.css")
+
+
+ITEM_FIELDS = ("no 编号, problem 问题, category 类别, unit 责任单位, owner 责任人, "
+               "source 来源, original_due 原定期限 (date), due 现期限 (date), "
+               "state 状态 (Chinese label), light 红/黄/绿, assigned_on 交办日期, "
+               "submitted_on 提交日期, closed_on 销号日期 (dates or None), "
+               "verifier 验收人, recurrences 复发次数 (int)")
+
+KINDS: dict[str, Kind] = {
+    kind.code: kind
+    for kind in (
+        Kind(
+            "efficiency_advice", "效能监察建议书", "kinds/efficiency_advice.html.j2",
+            fields={
+                "opening": "开头：依据和检查经过（一段）",
+                "facts": "基本情况，段落列表",
+                "findings": "发现的问题，列表：{title 小标题, detail 具体情形}",
+                "recommendations": "监察建议，列表（自动编号 1. 2. …）",
+                "reply_by": "书面回复期限 (date)",
+                "reply_to": "回复报送单位",
+            },
+        ),
+        Kind(
+            "rectification_notice", "整改通知书", "kinds/rectification_notice.html.j2",
+            fields={
+                "basis": "整改依据和检查经过（一段）",
+                "problems": "存在的问题，列表：{title, detail}",
+                "requirements": "整改要求，列表",
+                "working_days": "整改期限（工作日数, int）",
+                "deadline": "按工作日历算出的截止日期 (date)",
+                "report_to": "书面整改报告报送单位",
+                "consequences": "逾期或整改不到位的后果（一段）",
+            },
+        ),
+        Kind(
+            "circulated_criticism", "通报批评", "kinds/circulated_criticism.html.j2",
+            fields={
+                "subject": "被通报的个人或单位，如 市建设工程质量监督站李某某同志",
+                "subject_is_unit": "True = 单位, False = 个人",
+                "facts": "基本事实，段落列表",
+                "decision": "处理决定（一段）",
+                "requirements": "对各单位的要求，列表",
+            },
+        ),
+        Kind(
+            "admonition_notice", "诫勉谈话通知书", "kinds/admonition_notice.html.j2",
+            fields={
+                "person": "被谈话人姓名",
+                "position": "单位及职务",
+                "reason": "诫勉事由（一段）",
+                "talk_time": "谈话时间（文字，如 2015年10月12日上午9时）",
+                "talk_place": "谈话地点",
+                "talker": "谈话人（姓名、职务）",
+                "recorder": "记录人",
+                "requirements": "被谈话人须知，列表",
+            },
+            optional={"attachments": ["谈话记录"]},
+        ),
+        Kind(
+            "written_check_notice", "责令书面检查通知书", "kinds/written_check_notice.html.j2",
+            fields={
+                "person": "被责令检查人（个人或单位）",
+                "facts": "存在的问题，段落列表",
+                "requirements": "检查的内容要求，列表",
+                "submit_by": "书面检查报送期限 (date)",
+                "submit_to": "报送单位",
+            },
+        ),
+        Kind(
+            "decision", "处理决定", "kinds/decision.html.j2",
+            fields={
+                "measure": "处理措施：公开检讨、公开道歉、停职检查、组织处理、纪律处分…",
+                "subject": "被处理的个人或单位（含单位职务）",
+                "facts": "查明的事实，段落列表",
+                "basis": "处理依据（一段）",
+                "decision": "决定内容（一段）",
+                "requirements": "执行要求，列表",
+            },
+        ),
+        Kind(
+            "supervision_sheet", "督办单", "kinds/supervision_sheet.html.j2",
+            gongwen=False,
+            fields={
+                "to_unit": "承办单位",
+                "item": "督办事项 {no, problem, category, source, owner}",
+                "requirements": "督办要求（一段）",
+                "due": "办结期限 (date)",
+                "contact": "联系人及电话",
+            },
+        ),
+        Kind(
+            "reminder_sheet", "催办单", "kinds/reminder_sheet.html.j2",
+            gongwen=False,
+            fields={
+                "to_unit": "承办单位",
+                "item": "催办事项 {no, problem, category, source, owner}",
+                "original_due": "原定办结期限 (date)",
+                "due": "催办后期限 (date)",
+                "overdue_days": "已逾期天数 (int)",
+                "round": "第几次催办 (int)",
+                "requirements": "催办要求（一段）",
+                "contact": "联系人及电话",
+            },
+        ),
+        Kind(
+            "ledger", "整改落实台账", "kinds/ledger.html.j2",
+            landscape=True, gongwen=False, has_doc_number=False,
+            fields={
+                "as_of": "统计截止日期 (date)",
+                "items": "整改事项列表，每项：" + ITEM_FIELDS,
+            },
+            optional={"states": None, "charts": True},
+        ),
+        Kind(
+            "publicity", "公示", "kinds/publicity.html.j2",
+            has_doc_number=False,
+            fields={
+                "intro": "公示说明（一段）",
+                "period_start": "公示开始日期 (date)",
+                "period_end": "公示截止日期 (date)",
+                "units": "按单位分组：{unit, items: [{no, problem, measures 整改措施, result 整改结果}]}",
+                "contact": "意见反映渠道（电话、信箱）",
+            },
+        ),
+    )
+}
+
+
+def get_kind(code: str) -> Kind:
+    try:
+        return KINDS[code]
+    except KeyError:
+        raise BadInput(f"未知的文书种类：{code}（可用：{'、'.join(KINDS)}）") from None
+
+
+def complete_context(kind: Kind, context: dict) -> dict:
+    """Check the required fields and fill the optional ones with their defaults."""
+    missing = [name for name in (*COMMON_REQUIRED, *kind.fields) if name not in context]
+    if missing:
+        raise BadInput(f"{kind.name}缺少字段：{'、'.join(missing)}")
+    for name in ("date", "print_date", "reply_by", "deadline", "due",
+                 "original_due", "submit_by", "as_of", "period_start", "period_end"):
+        value = context.get(name)
+        if value is not None and not isinstance(value, dt.date):
+            raise BadInput(f"{kind.name}字段 {name} 应为日期，实际为：{value!r}")
+    return {**COMMON_DEFAULTS, **kind.optional, **context,
+            "print_date": context.get("print_date") or context["date"]}
+
+
+# ---------------------------------------------------------------------------
+# Sample contexts: realistic demo content from the 2015 Lanzhou 庸懒散软 campaign.
+# Names of people are anonymized the way published 通报 do (张某某).
+
+_BUREAU = "兰州市建设局"
+_OFFICE = "兰州市建设局“庸懒散软”专项整治工作办公室"
+_COMMON = {
+    "issuer": _BUREAU,
+    "cc": ["市纪委", "市委组织部", "市委督查室"],
+    "printer": "兰州市建设局办公室",
+    "seal_text": "兰州市建设局（印章）",
+}
+_BASIS_57 = ("根据市委组织部《关于印发在“三严三实”专题教育中开展四项专项整治工作方案的通知》"
+             "（兰组通字〔2015〕57号）和《兰州市建设局“庸懒散软”专项整治工作实施方案》要求")
+
+
+def _sample_items() -> list[dict]:
+    units = ["局办公室", "建设管理处", "市建设工程质量监督站", "市建筑市场管理站",
+             "市建设工程安全监督站", "市城建档案馆"]
+    categories = ["庸", "懒", "散", "软"]
+    problems = [
+        "落实上级部署磨磨蹭蹭，重大事项议而不决",
+        "行政审批窗口办事拖拉，群众反映急事慢办",
+        "上班时间玩手机、聊天，工作日迟到早退",
+        "对基层存在的问题不敢指正，监管抓而不实",
+        "业务学习流于形式，政策研究不深不透",
+        "来文来件积压，答复群众诉求超过时限",
+        "工作日溜岗溜会，请销假制度执行不严",
+        "执法检查浮于表面，整改督促跟进不够",
+    ]
+    sources = ["暗访抽查", "群众举报", "征求意见", "自查自纠"]
+    states = [("已销号", "绿"), ("待验收", "绿"), ("整改中", "黄"), ("整改中", "绿"),
+              ("已逾期", "红"), ("已销号", "绿"), ("已交办", "绿")]
+    owners = ["张某某", "李某某", "王某某", "赵某某", "刘某某", "陈某某", "杨某某"]
+    items = []
+    for n in range(1, 31):
+        state, light = states[n % len(states)]
+        assigned = dt.date(2015, 10, 1 + n % 12)
+        original_due = assigned + dt.timedelta(days=21)
+        due = original_due + (dt.timedelta(days=10) if n % 5 == 0 else dt.timedelta())
+        items.append({
+            "no": f"YLSR-2015-{n:03d}",
+            "problem": problems[n % len(problems)],
+            "category": categories[n % len(categories)],
+            "unit": units[n % len(units)],
+            "owner": owners[n % len(owners)],
+            "source": sources[n % len(sources)],
+            "original_due": original_due,
+            "due": due,
+            "state": state,
+            "light": light,
+            "assigned_on": assigned,
+            "submitted_on": assigned + dt.timedelta(days=12) if state in ("待验收", "已销号") else None,
+            "closed_on": assigned + dt.timedelta(days=18) if state == "已销号" else None,
+            "verifier": "马某某" if state == "已销号" else "",
+            "recurrences": 1 if n % 9 == 0 else 0,
+        })
+    return items
+
+
+def sample_context(kind: str) -> dict:
+    """Realistic demo context for `kind` (used by tests, `duban doctor` and the bench)."""
+    get_kind(kind)
+    date = dt.date(2015, 10, 8)
+    samples: dict[str, dict] = {
+        "efficiency_advice": {
+            **_COMMON,
+            "issuer_mark": "兰州市建设局",
+            "doc_number": "兰建效〔2015〕3号",
+            "title": "效能监察建议书",
+            "recipient": "市建筑市场管理站",
+            "opening": _BASIS_57 + "，局“庸懒散软”专项整治工作办公室于2015年9月21日至25日"
+                       "采取不打招呼、不定时间的方式，对你站行政审批窗口的工作作风和办事效率进行了暗访抽查。"
+                       "现将有关情况和监察建议函告如下。",
+            "facts": [
+                "暗访期间，监察人员以办事群众身份先后五次到你站办事窗口咨询建筑业企业资质变更手续，"
+                "其中两次窗口无人值守，一次工作人员在上班时间使用手机浏览与工作无关的内容，"
+                "群众排队等候时间最长超过四十分钟，对窗口服务意见较大。",
+                "经调阅近三个月的办件登记，你站受理的资质变更申请共一百二十六件，"
+                "其中超过承诺时限办结的十九件，未按规定一次性告知补正材料的十一件。",
+            ],
+            "findings": [
+                {"title": "办事拖拉，效率低下。",
+                 "detail": "部分事项该办不办、急事慢办，超过承诺时限办结的占百分之十五，"
+                           "群众多次往返，反映强烈。"},
+                {"title": "纪律松弛，作风散漫。",
+                 "detail": "窗口人员上班时间玩手机、擅离岗位，请销假和首问负责制度执行不严。"},
+                {"title": "责任不实，监管缺位。",
+                 "detail": "站领导班子对窗口作风问题失察，日常督促检查流于形式，对发现的问题不敢指正。"},
+            ],
+            "recommendations": [
+                "对暗访发现的问题逐项建立整改台账，明确责任人和完成时限，一周内完成窗口人员调整。",
+                "严格执行首问负责、一次性告知和限时办结制度，在办事大厅公开办理流程、时限和监督电话。",
+                "对在岗玩手机、擅离岗位的工作人员进行批评教育，情节较重的按规定进行诫勉谈话。",
+                "建立窗口服务满意度测评机制，每月向局专项整治工作办公室报送测评结果。",
+            ],
+            "reply_by": dt.date(2015, 10, 23),
+            "reply_to": "局“庸懒散软”专项整治工作办公室（局监察室）",
+        },
+        "rectification_notice": {
+            **_COMMON,
+            "issuer_mark": "兰州市建设局",
+            "doc_number": "兰建整改〔2015〕7号",
+            "title": "整改通知书",
+            "recipient": "市建设工程质量监督站",
+            "basis": _BASIS_57 + "，局专项整治工作办公室于2015年9月28日对你站机关作风纪律进行了督促检查，"
+                     "发现你站在工作作风和办事效率方面存在以下突出问题：",
+            "problems": [
+                {"title": "上下班纪律执行不严。",
+                 "detail": "检查当日上午九时，你站应到岗四十二人，实到三十五人，"
+                           "其中三人未履行请假手续，考勤记录与实际到岗情况不符。"},
+                {"title": "群众反映问题办理迟缓。",
+                 "detail": "今年以来群众反映的质量投诉中有七件超过十五个工作日未予答复，"
+                           "个别投诉件在科室之间推诿扯皮，长期无人负责。"},
+                {"title": "整改工作推进缓慢。",
+                 "detail": "教育实践活动中确定的四项整改任务，目前仍有两项未按期完成，整改台账更新不及时。"},
+            ],
+            "requirements": [
+                "站领导班子要召开专题会议，认真剖析问题根源，制定整改方案，明确责任领导、责任人和完成时限。",
+                "严格落实考勤、请销假和首问负责制度，对未履行请假手续的人员进行批评教育。",
+                "对逾期未答复的投诉件逐件清理，在五个工作日内答复投诉人，并建立办理情况回访制度。",
+                "举一反三，全面排查“庸懒散软”问题，健全长效机制，防止问题反弹。",
+            ],
+            "working_days": 15,
+            "deadline": dt.date(2015, 10, 28),
+            "report_to": "局“庸懒散软”专项整治工作办公室",
+            "consequences": "逾期未完成整改或整改不到位的，将视情节轻重对你站予以通报批评、"
+                            "责令书面检查，情节严重的，按照有关规定追究单位主要负责人和相关责任人的责任。",
+        },
+        "circulated_criticism": {
+            **_COMMON,
+            "issuer_mark": "兰州市建设局文件",
+            "doc_number": "兰建发〔2015〕118号",
+            "title": "关于对市建设工程质量监督站李某某同志上班时间玩电脑游戏问题的通报",
+            "recipient": "局属各单位，机关各处（室）",
+            "subject": "市建设工程质量监督站工作人员李某某同志",
+            "subject_is_unit": False,
+            "facts": [
+                "2015年9月29日上午十时，局“庸懒散软”专项整治工作办公室在不打招呼的暗访检查中发现，"
+                "市建设工程质量监督站工作人员李某某同志在工作时间玩电脑游戏，办事群众在其办公室等候办理业务长达二十分钟无人接待。",
+                "李某某同志的行为违反了机关工作纪律，损害了机关作风形象，在群众中造成了不良影响。",
+            ],
+            "decision": "为严肃工作纪律，经局“庸懒散软”专项整治工作领导小组研究，决定对李某某同志予以通报批评，"
+                        "责令其作出深刻书面检查，取消其本年度评优评先资格。",
+            "requirements": [
+                "各单位要以此为戒，组织干部职工认真学习本通报，深刻汲取教训，切实增强纪律观念。",
+                "各单位主要负责人要切实履行主体责任，加强对干部职工日常管理，坚决纠正上班时间玩游戏、看电影、聊天、购物等不良行为。",
+                "局专项整治工作办公室将继续采取不打招呼、不定时间的方式开展暗访抽查，发现一起，查处一起，通报一起。",
+            ],
+        },
+        "admonition_notice": {
+            **_COMMON,
+            "issuer_mark": "兰州市建设局",
+            "doc_number": "兰建诫〔2015〕2号",
+            "title": "诫勉谈话通知书",
+            "recipient": "王某某同志",
+            "person": "王某某",
+            "position": "市建筑市场管理站审批科科长",
+            "reason": "经查，你在担任审批科科长期间，对科室工作人员上班时间擅离岗位、办事拖拉等问题失察失管，"
+                      "你科今年以来超过承诺时限办结的事项达十九件，群众反映强烈。根据《兰州市建设局“庸懒散软”专项整治工作实施方案》有关规定，"
+                      "决定对你进行诫勉谈话。",
+            "talk_time": "2015年10月12日上午9时",
+            "talk_place": "兰州市建设局三楼会议室",
+            "talker": "马某某（局党组成员、纪检组长）",
+            "recorder": "孙某某",
+            "requirements": [
+                "按时到达指定地点，不得无故缺席或委托他人代为参加。",
+                "如实说明有关情况，对存在的问题作出深刻反思，提出整改措施。",
+                "谈话结束后五个工作日内，向局专项整治工作办公室提交书面整改报告。",
+            ],
+        },
+        "written_check_notice": {
+            **_COMMON,
+            "issuer_mark": "兰州市建设局",
+            "doc_number": "兰建检〔2015〕5号",
+            "title": "责令书面检查通知书",
+            "recipient": "市建设工程安全监督站赵某某同志",
+            "person": "赵某某",
+            "facts": [
+                "2015年9月30日，局专项整治工作办公室在督促检查中发现，你在负责的建筑施工安全投诉处理工作中，"
+                "对群众反映的施工扰民问题拖延不办，投诉人三次到站反映均未得到答复，造成群众越级上访。",
+            ],
+            "requirements": [
+                "对照“三严三实”要求，深刻剖析问题产生的思想根源。",
+                "说明问题的具体经过，认清问题的性质和危害。",
+                "提出切实可行的整改措施和完成时限。",
+                "检查材料须本人签名，字数不少于一千五百字。",
+            ],
+            "submit_by": dt.date(2015, 10, 16),
+            "submit_to": "局“庸懒散软”专项整治工作办公室",
+        },
+        "decision": {
+            **_COMMON,
+            "issuer_mark": "兰州市建设局文件",
+            "doc_number": "兰建发〔2015〕126号",
+            "title": "关于给予陈某某同志停职检查处理的决定",
+            "recipient": "局属各单位，机关各处（室）",
+            "measure": "停职检查",
+            "subject": "市城建档案馆副馆长陈某某",
+            "facts": [
+                "经查，陈某某同志在专项整治期间，对分管科室存在的档案查询服务推诿扯皮问题不闻不问，"
+                "经通报批评和诫勉谈话后仍未整改，群众反映的十二件档案查询申请超过规定时限三十个工作日未予办理。",
+            ],
+            "basis": "依据《兰州市建设局“庸懒散软”专项整治工作实施方案》关于“对经过教育仍不改正的要严肃组织处理”的规定，"
+                     "经局党组会议研究",
+            "decision": "给予陈某某同志停职检查处理，停职检查期间由馆长直接分管相关科室工作。",
+            "requirements": [
+                "陈某某同志要在停职检查期间深刻反省，十个工作日内向局党组提交书面检查。",
+                "市城建档案馆要立即组织清理积压的档案查询申请，二十个工作日内全部办结并回访群众。",
+            ],
+        },
+        "supervision_sheet": {
+            **_COMMON,
+            "issuer": _OFFICE,
+            "issuer_mark": _OFFICE,
+            "doc_number": "兰建整督〔2015〕12号",
+            "title": "督办单",
+            "seal_text": "专项整治工作办公室（印章）",
+            "to_unit": "市建筑市场管理站",
+            "item": {"no": "YLSR-2015-017", "problem": "行政审批窗口办事拖拉，群众反映急事慢办",
+                     "category": "懒", "source": "群众举报（举报电话8105008）", "owner": "王某某"},
+            "requirements": "请你单位对照问题清单立即组织核查整改，明确责任领导和责任人，"
+                            "于办结期限前将整改落实情况书面报局专项整治工作办公室。",
+            "due": dt.date(2015, 10, 23),
+            "contact": "孙某某  0931-8105020",
+        },
+        "reminder_sheet": {
+            **_COMMON,
+            "issuer": _OFFICE,
+            "issuer_mark": _OFFICE,
+            "doc_number": "兰建整催〔2015〕4号",
+            "title": "催办单",
+            "seal_text": "专项整治工作办公室（印章）",
+            "to_unit": "市城建档案馆",
+            "item": {"no": "YLSR-2015-009", "problem": "来文来件积压，答复群众诉求超过时限",
+                     "category": "懒", "source": "暗访抽查", "owner": "陈某某"},
+            "original_due": dt.date(2015, 10, 16),
+            "due": dt.date(2015, 10, 21),
+            "overdue_days": 3,
+            "round": 2,
+            "requirements": "该事项已超过办结期限，请你单位高度重视，立即组织办理，"
+                            "于新的期限前报送整改落实情况；逾期仍未办结的，将按规定予以通报批评。",
+            "contact": "孙某某  0931-8105020",
+        },
+        "ledger": {
+            "issuer": _OFFICE,
+            "title": "兰州市建设局“庸懒散软”专项整治整改落实台账",
+            "as_of": dt.date(2015, 10, 30),
+            "items": _sample_items(),
+        },
+        "publicity": {
+            "issuer": _BUREAU,
+            "seal_text": "兰州市建设局（印章）",
+            "title": "关于“庸懒散软”专项整治整改情况的公示",
+            "intro": "按照“开门开放抓整改”的要求，现将我局“庸懒散软”专项整治中群众反映强烈问题的整改情况予以公示，"
+                     "接受干部群众监督。对整改情况有意见和建议的，请在公示期内通过以下方式反映。",
+            "period_start": dt.date(2015, 11, 2),
+            "period_end": dt.date(2015, 11, 8),
+            "units": [
+                {"unit": "市建筑市场管理站", "items": [
+                    {"no": "YLSR-2015-017", "problem": "行政审批窗口办事拖拉",
+                     "measures": "调整窗口人员，公开办理流程和时限，实行限时办结",
+                     "result": "已整改，平均办理时间由七个工作日缩短至四个工作日"},
+                    {"no": "YLSR-2015-021", "problem": "窗口人员上班时间玩手机",
+                     "measures": "对相关人员批评教育，建立窗口巡查制度",
+                     "result": "已整改，经验收销号"},
+                ]},
+                {"unit": "市建设工程质量监督站", "items": [
+                    {"no": "YLSR-2015-004", "problem": "质量投诉答复超过时限",
+                     "measures": "逐件清理积压投诉件，建立回访制度",
+                     "result": "七件投诉件已全部答复并回访"},
+                ]},
+            ],
+            "contact": "监督电话：0931-8105008、0931-8105020；意见箱：兰州市建设局一楼大厅",
+        },
+    }
+    context = samples[kind]
+    context.setdefault("date", date)
+    return context

@@ -1,0 +1,278 @@
+"""The document renderer: GB/T 9704 layout measured in the PDFs, fonts, safety, batches.
+
+Each kind's sample is rendered once per session (each render ~0.3 s).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from duban.documents import KINDS, DocumentRenderer, render_many, resolve_fonts, sample_context
+from duban.documents.fonts import ROLES
+from duban.errors import BadInput
+try:  # tests/ is a rootdir-relative folder or a package, depending on the runner
+    from pdfcheck import (
+        PAGE_NUMBER, chars_of_font, is_full_width, page_number_line, pdf_family_prefix, read_pdf)
+except ImportError:
+    from tests.pdfcheck import (
+        PAGE_NUMBER, chars_of_font, is_full_width, page_number_line, pdf_family_prefix, read_pdf)
+
+GONGWEN = [code for code, kind in KINDS.items() if kind.gongwen]
+TOL = 1.5  # mm
+# GB/T 9704-2012 geometry (mm)
+TOP, LEFT, RIGHT, BOTTOM = 37, 28, 26, 35
+BODY_BOTTOM = 297 - BOTTOM
+CHAR = 156 / 28
+
+
+@pytest.fixture(scope="session")
+def renderer():
+    return DocumentRenderer()
+
+
+@pytest.fixture(scope="session")
+def rendered(renderer):
+    cache = {}
+
+    def get(kind):
+        if kind not in cache:
+            cache[kind] = read_pdf(renderer.render(kind, sample_context(kind)))
+        return cache[kind]
+    return get
+
+
+def expected_font(role: str) -> str:
+    resolution = resolve_fonts()[role]
+    return pdf_family_prefix(resolution.resolved_family) + ("-Bold" if resolution.weight >= 600 else "")
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_page_size_title_number_metadata(kind, rendered):
+    info = rendered(kind)
+    context = sample_context(kind)
+    for page in info.pages:
+        width, height = (297, 210) if KINDS[kind].landscape else (210, 297)
+        assert abs(page["width"] - width) < 0.5 and abs(page["height"] - height) < 0.5
+    assert "".join(context["title"].split()) in info.compact_text()
+    if context.get("doc_number"):
+        assert context["doc_number"] in info.compact_text()
+    assert info.metadata["Title"] == context["title"]
+    assert info.metadata["Author"] == context["issuer"]
+    assert KINDS[kind].name in info.metadata["Subject"]
+    # PDF/A-3u identification in the XMP metadata
+    assert re.search(rb"pdfaid:part[^0-9]{0,3}3", info.xmp) and b"pdfaid:conformance" in info.xmp
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_page_numbers_odd_right_even_left(kind, rendered):
+    info = rendered(kind)
+    width = info.pages[0]["width"]
+    right, left = (18, 18) if KINDS[kind].landscape else (RIGHT, LEFT)
+    for index, page in enumerate(info.pages, 1):
+        line = page_number_line(page)
+        assert line is not None, f"page {index} has no page number"
+        assert PAGE_NUMBER.fullmatch(line.text)[1] == str(index)
+        if index % 2:  # odd: right, one character (14pt) in from the 版心 edge
+            assert abs(line.x1 - (width - right - 14 / 72 * 25.4)) < TOL
+        else:
+            assert abs(line.x0 - (left + 14 / 72 * 25.4)) < TOL
+        if not KINDS[kind].landscape:  # 一字线 7 mm below the 版心
+            assert abs((line.top + line.bottom) / 2 - (BODY_BOTTOM + 7)) < TOL
+
+
+@pytest.mark.parametrize("kind", GONGWEN)
+def test_body_grid_28_characters_22_lines(kind, rendered):
+    info = rendered(kind)
+    body = [line for line in info.lines(16.0) if line.top < BODY_BOTTOM]
+    assert abs(min(line.x0 for line in body) - LEFT) < TOL
+    # Continuation pages start on the first line of the 版心.
+    for page in info.pages[1:]:
+        first = min(page["lines"], key=lambda line: line.top)
+        if abs(first.size - 16) < 0.3:
+            assert abs(first.box_top - TOP) < TOL, first.text
+    # Lines of CJK text that reach the right edge hold exactly 28 characters. (A line
+    # that 禁则 shortened, e.g. to keep "，" off the next line start, ends a character early.)
+    cjk = [line for line in body if all(map(is_full_width, line.text)) and abs(line.x0 - LEFT) < 1]
+    full = [line for line in cjk if line.x1 > LEFT + 156 - CHAR / 2]
+    assert len(full) >= 2, "sample too short to measure full lines"
+    assert all(len(line.text) == 28 for line in full), [l.text for l in full if len(l.text) != 28]
+    assert all(len(line.text) <= 28 for line in cjk)
+    assert all(line.x1 < LEFT + 156 + 1 for line in body)
+    for number in range(1, info.page_count + 1):
+        on_page = [line for line in body if line.page == number and line.top > TOP - 1]
+        assert len(on_page) <= 22
+
+
+@pytest.mark.parametrize("kind", [k for k in GONGWEN if sample_context(k).get("issuer_mark")])
+def test_red_head_mark_35mm_below_body_top(kind, rendered):
+    first = rendered(kind).pages[0]["lines"][0]
+    assert first.text == sample_context(kind)["issuer_mark"]
+    assert abs(first.em_top - (TOP + 35)) < TOL
+
+
+@pytest.mark.parametrize("kind", GONGWEN)
+def test_date_four_characters_from_right_and_banji_on_even_last_page(kind, rendered):
+    info = rendered(kind)
+    context = sample_context(kind)
+    date_lines = [line for line in info.lines(16.0) if line.text == "2015年10月8日"]
+    assert date_lines and abs(date_lines[-1].x1 - (LEFT + 156 - 4 * CHAR)) < TOL
+    printed = [line for line in info.lines() if line.text.endswith("印发")]
+    if context.get("printer"):
+        assert len(printed) == 1
+        assert printed[0].page == info.page_count and info.page_count % 2 == 0
+        assert BODY_BOTTOM - 12 < printed[0].bottom < BODY_BOTTOM + 0.5
+        assert "抄送：" + "，".join(context["cc"]) + "。" in info.compact_text()
+    else:
+        assert not printed
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_fonts_are_the_resolved_families(kind, rendered):
+    info = rendered(kind)
+    allowed = {expected_font(role) for role in ROLES}
+    assert info.fonts() <= allowed, info.fonts() - allowed
+    title_fonts = chars_of_font(info, lambda text, size: size == 22.0 and text.strip())
+    assert title_fonts == {expected_font("xiaobiaosong")}
+    number_fonts = chars_of_font(info, lambda text, size: size == 14.0 and text.isdigit())
+    assert expected_font("songti") in number_fonts
+    if KINDS[kind].gongwen:
+        body = chars_of_font(info, lambda text, size: size == 16.0 and text in "，。")
+        assert expected_font("fangsong") in body
+
+
+def test_heading_levels_use_heiti_and_kaiti(rendered):
+    info = rendered("efficiency_advice")
+    heading = next(line for line in info.lines(16.0) if line.text.startswith("一、"))
+    assert heading.fonts == {expected_font("heiti")}
+    sub = next(line for line in info.lines(16.0) if line.text.startswith("（一）"))
+    assert expected_font("kaiti") in sub.fonts
+
+
+def test_working_day_deadline_and_reply_sentence(rendered):
+    assert "15个工作日内（即2015年10月28日前）" in rendered("rectification_notice").compact_text()
+    assert "请于2015年10月23日前" in rendered("efficiency_advice").compact_text()
+
+
+def test_admonition_has_talk_record_before_banji(rendered):
+    info = rendered("admonition_notice")
+    record_page = next(p for p, page in enumerate(info.pages, 1) if "谈话记录" in page["text"]
+                       and "谈话内容" in page["text"])
+    assert "附件：谈话记录" in info.compact_text()
+    banji_page = next(line.page for line in info.lines() if line.text.endswith("印发"))
+    assert record_page < banji_page
+
+
+def test_ledger_tables_and_charts(renderer, rendered):
+    info = rendered("ledger")
+    text = info.compact_text()
+    for header in ("编号", "问题", "类别", "责任单位", "责任人", "来源", "原定期限", "现期限",
+                   "状态", "灯", "验收人", "复发", "按责任单位", "按问题类别", "按办理状态"):
+        assert header in text
+    assert all(item["no"] in text for item in sample_context("ledger")["items"])
+    renderer.render("ledger", sample_context("ledger"))
+    assert sorted(renderer.fetcher.requested) == ["duban-mem:by-category.svg", "duban-mem:by-unit.svg"]
+
+
+INJECTIONS = [
+    "{{7*7}}",
+    '<img src="file:///etc/passwd">',
+    "<script>alert(1)</script>",
+    '<link rel=stylesheet href="http://127.0.0.1:9/x.css">',
+]
+
+
+def test_user_text_is_printed_literally_and_fetches_nothing(renderer):
+    context = sample_context("rectification_notice")
+    context["recipient"] = INJECTIONS[0]
+    context["problems"] = [{"title": text, "detail": text} for text in INJECTIONS]
+    context["consequences"] = "".join(INJECTIONS)
+    context["cc"] = INJECTIONS
+    html = renderer.render_html("rectification_notice", context)
+    assert "<script>" not in html and "<img src=\"file" not in html and "<link" not in html
+    info = read_pdf(renderer.render("rectification_notice", context))
+    assert renderer.fetcher.requested == []
+    text = info.compact_text()
+    for injection in INJECTIONS:
+        assert "".join(injection.split()) in text
+    assert "root:" not in text
+
+
+def test_ledger_user_text_cannot_fetch(renderer):
+    context = sample_context("ledger")
+    context["items"] = [dict(item, unit=INJECTIONS[1], problem=INJECTIONS[3])
+                        for item in context["items"][:3]]
+    info = read_pdf(renderer.render("ledger", context))
+    assert all(url.startswith("duban-mem:") for url in renderer.fetcher.requested)
+    text = info.compact_text()  # table cells wrap and interleave: look for pieces
+    assert '<linkrel=stylesheethref="http://' in text and '<imgsrc="file:///' in text
+
+
+def test_fetcher_refuses_everything_outside_assets(renderer, tmp_path):
+    for url in ("file:///etc/passwd", "http://127.0.0.1:9/x.css", "data:text/plain,hi",
+                renderer.assets_url + "../layout/base.html.j2", "duban-mem:nothing.svg"):
+        with pytest.raises(ValueError):
+            renderer.fetcher.fetch(url)
+
+
+def test_same_input_same_pdf(renderer):
+    context = sample_context("circulated_criticism")
+    assert renderer.render("circulated_criticism", context) == \
+        renderer.render("circulated_criticism", context)
+
+
+def test_banji_alone_after_blank_page_has_no_page_number(renderer):
+    html = renderer.render_html("written_check_notice", sample_context("written_check_notice"),
+                                banji_placement="bare")
+    document = renderer._layout(KINDS["written_check_notice"], html)
+    assert len(document.pages) % 2 == 0
+    pdf = read_pdf(document.write_pdf())
+    assert page_number_line(pdf.pages[-1]) is None
+    assert pdf.pages[-1]["lines"][-1].text.endswith("印发")
+
+
+def test_missing_field_and_unknown_kind_are_bad_input(renderer):
+    context = sample_context("rectification_notice")
+    del context["deadline"]
+    with pytest.raises(BadInput, match="deadline"):
+        renderer.render("rectification_notice", context)
+    with pytest.raises(BadInput):
+        renderer.render("no_such_kind", {})
+    with pytest.raises(BadInput, match="日期"):
+        renderer.render("rectification_notice", {**sample_context("rectification_notice"),
+                                                 "date": "2015-10-08"})
+
+
+def test_resolve_fonts_reports_fallbacks_and_env_override(monkeypatch):
+    fonts = resolve_fonts()
+    assert set(fonts) == set(ROLES)
+    for resolution in fonts.values():
+        assert resolution.file and resolution.resolved_family
+        if resolution.requested != resolution.resolved_family:
+            assert resolution.is_fallback
+    monkeypatch.setenv("DUBAN_FONT_HEITI", "Noto Sans CJK SC")
+    heiti = resolve_fonts()["heiti"]
+    assert heiti.requested == "Noto Sans CJK SC" and not heiti.is_fallback
+    monkeypatch.setenv("DUBAN_FONT_HEITI", "No Such Font 2015")
+    heiti = resolve_fonts()["heiti"]
+    assert heiti.requested == "No Such Font 2015" and heiti.is_fallback
+
+
+def test_render_many_writes_atomically_with_progress(tmp_path):
+    calls = []
+    jobs = [("rectification_notice", sample_context("rectification_notice"), tmp_path / f"{n}.pdf")
+            for n in range(3)]
+    jobs.append(("supervision_sheet", sample_context("supervision_sheet"), tmp_path / "s.pdf"))
+    paths = render_many(jobs, workers=2, progress=lambda done, total: calls.append((done, total)))
+    assert [p.name for p in paths] == ["0.pdf", "1.pdf", "2.pdf", "s.pdf"]
+    assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert all(p.read_bytes().startswith(b"%PDF") for p in paths)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["0.pdf", "1.pdf", "2.pdf", "s.pdf"]
+
+
+def test_cn_date_has_no_zero_padding():
+    from duban.documents.render import cn_date, cn_num
+    assert cn_date(dt.date(2015, 10, 8)) == "2015年10月8日"
+    assert [cn_num(n) for n in (1, 10, 12, 20, 35)] == ["一", "十", "十二", "二十", "三十五"]
