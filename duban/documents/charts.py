@@ -17,11 +17,11 @@ matplotlib.use("Agg")
 from matplotlib import font_manager, pyplot  # noqa: E402
 
 from duban.documents.fonts import family_chain, resolve  # noqa: E402
+from duban.documents.render import light_label  # noqa: E402
 
 DEFAULT_STATES = ("已交办", "整改中", "待验收", "已逾期", "已销号")
 STATE_COLOURS = {"已交办": "#7f8fa6", "整改中": "#f0a30a", "待验收": "#3a7bd5",
                  "已逾期": "#d62d20", "已销号": "#2e8b57"}
-LIGHTS = {"红": "红", "red": "红", "黄": "黄", "yellow": "黄", "绿": "绿", "green": "绿"}
 
 
 @dataclass
@@ -39,10 +39,6 @@ class Summary:
     by_state: list[tuple[str, int]]
     by_light: list[tuple[str, int]]
     total: int
-
-
-def light_label(value: str | None) -> str:
-    return LIGHTS.get((value or "").strip().lower(), value or "")
 
 
 def summarize(items: list[dict], states: list[str] | None = None) -> Summary:

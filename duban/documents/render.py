@@ -19,18 +19,19 @@ import mimetypes
 import multiprocessing
 import os
 import tempfile
+import zlib
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Callable, Iterable
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
+import pydyf
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from duban.documents import charts
 from duban.documents.fonts import css_font_rules
 from duban.documents.kinds import complete_context, get_kind
 from duban.errors import DubanError
@@ -39,6 +40,7 @@ TEMPLATES_ENV = "DUBAN_TEMPLATES_DIR"
 MEMORY_SCHEME = "duban-mem"
 PDF_VARIANT = "pdf/a-3u"
 BODY_WIDTH_PT = 156 / 25.4 * 72  # GB/T 9704 版心 width
+LIGHTS = {"红": "红", "red": "红", "黄": "黄", "yellow": "黄", "绿": "绿", "green": "绿"}
 
 log = logging.getLogger(__name__)
 
@@ -70,11 +72,33 @@ def dot_date(value: dt.date | None) -> str:
     return "" if value is None else f"{value.year}.{value.month}.{value.day}"
 
 
+def light_label(value: str | None) -> str:
+    """红/黄/绿 from either Chinese or English light names."""
+    return LIGHTS.get((value or "").strip().lower(), value or "")
+
+
 def mark_font_size(mark: str | None) -> float:
     """发文机关标志 size: as large as looks right (48pt), never wider than the 版心."""
     if not mark:
         return 0
     return round(min(48.0, BODY_WIDTH_PT * 0.95 / len(mark)), 1)
+
+
+def compress_streams_once(document, pdf) -> None:
+    """WeasyPrint finisher: deflate each stream once instead of twice.
+
+    pydyf compresses a stream every time its bytes are asked for, and a PDF/A
+    file identifier (an MD5 of all objects) asks twice: ~20% of writing a CJK
+    document. Same level (9), so the output bytes do not change.
+    """
+    to_bytes = getattr(pydyf, "_to_bytes", None)
+    if to_bytes is None:  # pydyf changed: keep its own (slower) behaviour
+        return
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Stream) and obj.compress:
+            obj.stream = [zlib.compress(b"\n".join(to_bytes(item) for item in obj.stream), 9)]
+            obj.extra["Filter"] = "/FlateDecode"
+            obj.compress = False
 
 
 class AssetFetcher(URLFetcher):
@@ -119,7 +143,7 @@ class DocumentRenderer:
             loader=FileSystemLoader(self.templates), autoescape=True,
             undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         self.env.filters.update(cn_date=cn_date, cn_num=cn_num, dot_date=dot_date,
-                                light_label=charts.light_label)
+                                light_label=light_label)
         # Stylesheets never see user data; they are ordinary text templates.
         self._css_env = Environment(loader=FileSystemLoader(self.templates / "css"),
                                     undefined=StrictUndefined)
@@ -136,7 +160,8 @@ class DocumentRenderer:
 
     def render(self, kind: str, context: dict) -> bytes:
         """The PDF (PDF/A-3u unless the renderer was made with pdf_variant=None)."""
-        return self.layout(kind, context).write_pdf(pdf_variant=self.pdf_variant)
+        return self.layout(kind, context).write_pdf(
+            pdf_variant=self.pdf_variant, finisher=compress_streams_once)
 
     def render_html(self, kind: str, context: dict, *, banji_placement: str = "flow") -> str:
         """The HTML of a document. banji_placement: "flow" (with the last body line),
@@ -176,6 +201,8 @@ class DocumentRenderer:
             font_config=self.font_config, stylesheets=stylesheets)
 
     def _ledger_extras(self, context: dict) -> dict:
+        from duban.documents import charts  # matplotlib: only the ledger pays its import
+
         summary = charts.summarize(context["items"], context.get("states"))
         extra = {"summary": summary, "chart_urls": {}}
         if context.get("charts", True) and context["items"]:
