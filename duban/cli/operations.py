@@ -1,5 +1,274 @@
-"""Commands: see the module of the same name in duban.services."""
+"""Operations commands: draw, satisfaction, reminder, tick, serve.
+
+Prefect is imported only by ``duban serve``; ``duban tick`` runs the same service
+as the campaign-tick flow, without Prefect.
+"""
 
 from __future__ import annotations
 
-from duban.cli.app import app  # noqa: F401
+from typing import Optional
+
+import typer
+
+from duban.cli.app import actor, app, date_opt, emit, state, table, uow
+
+CAMPAIGN = typer.Option(None, "--campaign", help="活动编码（只有一个活动时可省略）")
+
+draw_app = typer.Typer(help="随机抽查：暗访抽查、作风纪律检查、回头看（结果可复核）。", no_args_is_help=True)
+app.add_typer(draw_app, name="draw")
+satisfaction_app = typer.Typer(help="满意度测评：民生单位的电话抽查、问卷调查、满意度测评及结果公开。",
+                               no_args_is_help=True)
+app.add_typer(satisfaction_app, name="satisfaction")
+reminder_app = typer.Typer(help="系统自动发出的提醒（问题清单、满意度测评）。", no_args_is_help=True)
+app.add_typer(reminder_app, name="reminder")
+
+
+# --- draw ---------------------------------------------------------------------------
+
+
+def _show_draw(r: dict) -> None:
+    if not r.get("selection") and r.get("message"):
+        typer.echo(f"{r['kind_label']} {r['date']}：{r['message']}")
+        return
+    rows = [["编号", r["id"]], ["类型", r["kind_label"]], ["日期", r["date"]],
+            ["抽取范围", f"{r['population_size']} 个：{'、'.join(r['population'])}"],
+            ["抽取数量", r["sample_size"]], ["抽中", "、".join(r["selection"])],
+            ["随机种子", r["seed"]], ["种子输入", " | ".join(str(v) for v in r["seed_inputs"].values())],
+            ["算法", r["algorithm"]]]
+    if "created" in r:
+        rows.append(["说明", "新抽取" if r["created"] else "当日已抽取，返回原结果"])
+    table(f"随机抽取 #{r['id']}", ["项目", "内容"], rows)
+
+
+def _draw(kind: str, campaign: Optional[str], size: Optional[int]) -> None:
+    from duban.services.draws import draw
+
+    with uow() as u:
+        result = draw(u, actor(), kind=kind, campaign=campaign, today=state.today, sample_size=size)
+    emit(result, _show_draw)
+
+
+SIZE = typer.Option(None, "--size", help="抽取数量（默认取方案规定）")
+
+
+@draw_app.command("spot-check")
+def draw_spot_check(campaign: Optional[str] = CAMPAIGN, size: Optional[int] = SIZE) -> None:
+    """随机暗访抽查：从全部单位中抽取（同一天再次执行返回当日结果）。"""
+    _draw("spot_check", campaign, size)
+
+
+@draw_app.command("discipline-check")
+def draw_discipline_check(campaign: Optional[str] = CAMPAIGN, size: Optional[int] = SIZE) -> None:
+    """机关作风纪律检查：从全部单位中抽取。"""
+    _draw("discipline_check", campaign, size)
+
+
+@draw_app.command("recheck")
+def draw_recheck(campaign: Optional[str] = CAMPAIGN, size: Optional[int] = SIZE) -> None:
+    """回头看：从销号满规定工作日、尚未抽过的问题中按比例抽取。"""
+    _draw("recheck", campaign, size)
+
+
+@draw_app.command("show")
+def draw_show(draw_id: int = typer.Argument(..., metavar="ID", help="抽取编号")) -> None:
+    """查看一次抽取的范围、种子与结果。"""
+    from duban.services.draws import show_draw
+
+    with uow() as u:
+        result = show_draw(u, actor(), draw_id)
+    emit(result, _show_draw)
+
+
+@draw_app.command("list")
+def draw_list(campaign: Optional[str] = CAMPAIGN,
+              kind: Optional[str] = typer.Option(None, "--kind", help="spot_check、discipline_check、recheck")) -> None:
+    """列出全部抽取。"""
+    from duban.services.draws import list_draws
+
+    with uow() as u:
+        result = list_draws(u, actor(), campaign=campaign, kind=kind)
+    emit(result, lambda rows: table("随机抽取", ["编号", "日期", "类型", "范围", "抽中"], [
+        [r["id"], r["date"], r["kind_label"], r["population_size"], "、".join(r["selection"])] for r in rows]))
+
+
+@draw_app.command("verify")
+def draw_verify(draw_id: int = typer.Argument(..., metavar="ID", help="抽取编号")) -> None:
+    """复核：按存储的范围重算种子与抽中结果，并与事件日志核对；不一致时退出码 3。"""
+    from duban import permissions
+    from duban.errors import IntegrityFailure
+    from duban.services.common import actor as acting_person
+    from duban.services.draws import audit_draw
+
+    with uow() as u:
+        permissions.require(acting_person(u, actor()), "read")
+        result = audit_draw(u, draw_id)
+    emit(result, lambda r: typer.echo(f"抽取 #{r['id']} 复核通过：种子与结果均可重算" if r["ok"] else ""))
+    if not result["ok"]:
+        raise IntegrityFailure(f"抽取 #{draw_id} 复核不通过：" + "；".join(result["problems"]))
+
+
+# --- satisfaction -------------------------------------------------------------------
+
+
+def _rounds_table(title: str, rows: list[dict]) -> None:
+    table(title, ["日期", "单位", "方式", "样本", "满意", "得分", "合格", "已公开"], [
+        [r["date"], r["unit"], r["method"], r["responses"], r["satisfied"], r["score"],
+         "是" if r["passed"] else "否", "是" if r["published"] else "否"] for r in rows])
+
+
+@satisfaction_app.command("record")
+def satisfaction_record(
+    unit: str = typer.Option(..., "--unit", help="民生单位（编码或名称）"),
+    method: str = typer.Option(..., "--method", help="电话抽查、问卷调查、满意度测评"),
+    responses: int = typer.Option(..., "--responses", help="有效样本数"),
+    satisfied: int = typer.Option(..., "--satisfied", help="满意（含基本满意）人数"),
+    campaign: Optional[str] = CAMPAIGN,
+) -> None:
+    """登记一轮满意度测评。"""
+    from duban.services.satisfaction import record_round
+
+    with uow() as u:
+        result = record_round(u, actor(), unit=unit, method=method, responses=responses, satisfied=satisfied,
+                              today=state.today, campaign=campaign)
+    emit(result, lambda r: typer.echo(
+        f"已登记 {r['unit']} {r['date']} {r['method']}：得分 {r['score']}（{'合格' if r['passed'] else '不合格'}）"))
+
+
+@satisfaction_app.command("publish")
+def satisfaction_publish(campaign: Optional[str] = CAMPAIGN) -> None:
+    """公开测评结果：将未公开的轮次标为已公开，并输出公开表。"""
+    from duban.services.satisfaction import publish_results
+
+    with uow() as u:
+        result = publish_results(u, actor(), campaign=campaign, today=state.today)
+
+    def human(r: dict) -> None:
+        _rounds_table(f"满意度测评结果（合格分 {r['pass_score']}）", r["rounds"])
+        typer.echo(f"本次新公开 {r['newly_published']} 轮")
+
+    emit(result, human)
+
+
+@satisfaction_app.command("list")
+def satisfaction_list(campaign: Optional[str] = CAMPAIGN,
+                      unit: Optional[str] = typer.Option(None, "--unit", help="只看该单位")) -> None:
+    """列出测评轮次。"""
+    from duban.services.satisfaction import list_rounds
+
+    with uow() as u:
+        result = list_rounds(u, actor(), campaign=campaign, unit=unit)
+    emit(result, lambda rows: _rounds_table("满意度测评", rows))
+
+
+# --- reminders ----------------------------------------------------------------------
+
+
+@reminder_app.command("list")
+def reminder_list(campaign: Optional[str] = CAMPAIGN,
+                  kind: Optional[str] = typer.Option(None, "--kind", help="problem_list、satisfaction")) -> None:
+    """列出已发出的提醒。"""
+    from duban.services.reminders import list_reminders
+
+    with uow() as u:
+        result = list_reminders(u, actor(), campaign=campaign, kind=kind)
+    emit(result, lambda rows: table("提醒", ["日期", "类型", "对象", "内容"], [
+        [r["date"], r["kind"], r["person"] or "", r["text"]] for r in rows]))
+
+
+# --- tick and serve -----------------------------------------------------------------
+
+DUTY_LABELS = {
+    "phase_open": "阶段开始", "phase_close": "阶段结束", "problem_lists": "问题清单提醒", "sweep": "逾期巡查",
+    "spot_check": "暗访抽查", "discipline_check": "作风纪律检查", "recheck": "回头看抽取",
+    "satisfaction": "满意度测评提醒", "accountability": "单位问责建议", "publish": "公开台账",
+}
+STATUS_LABELS = {"done": "完成", "already_done": "此前已完成", "unavailable": "服务未提供"}
+
+
+@app.command("tick")
+def tick(
+    through: Optional[str] = typer.Option(None, "--through", help="处理到该业务日期（默认今天；停机期间的日期依次补跑）"),
+    campaign: Optional[str] = CAMPAIGN,
+) -> None:
+    """运行每日任务（不需要 Prefect）：按数据库中的阶段与职责，逐日执行到期事项，每项每天只执行一次。"""
+    from duban import clock
+    from duban.services.tick import run_tick
+    from storage.uow import UnitOfWork
+
+    day = date_opt(through, "--through") or state.today or clock.today()
+    db_url = state.settings.db_url
+    with _progress_bar() as progress:
+        result = run_tick(lambda: UnitOfWork(db_url), actor(), campaign=campaign, through=day, progress=progress)
+
+    def human(r: dict) -> None:
+        rows = [[d["date"], d["phase"] or "", "是" if d["workday"] else "否",
+                 "、".join(f"{DUTY_LABELS.get(k, k)}（{STATUS_LABELS.get(v, v)}）" for k, v in d["duties"].items())]
+                for d in r["days"] if d["duties"]]
+        if rows:
+            table(f"{r['campaign']} 每日任务", ["日期", "阶段", "工作日", "执行事项"], rows)
+        typer.echo(f"处理 {r['days_processed']} 天（截至 {r['through']}），新增红灯 {len(r['new_red'])} 项"
+                   if r["days_processed"] else f"截至 {r['through']} 的日期均已处理，无事可做")
+        for d in r["days"]:
+            for duty, result in d["results"].items():
+                if result.get("status") == "unavailable":
+                    typer.echo(f"注意：{d['date']} {DUTY_LABELS.get(duty, duty)}：{result['message']}", err=True)
+
+    emit(result, human)
+
+
+class _progress_bar:
+    """A Rich progress bar on stderr, only when stderr is a terminal and output is not JSON."""
+
+    def __enter__(self):
+        from rich.console import Console
+
+        console = Console(stderr=True)
+        self.bar = None
+        if state.as_json or not console.is_terminal:
+            return None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(TextColumn("每日任务 {task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), console=console, transient=True)
+        self.bar.start()
+        task = self.bar.add_task("", total=None)
+
+        def advance(done: int, total: int, day) -> None:
+            self.bar.update(task, completed=done, total=total, description=day.isoformat())
+
+        return advance
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@app.command("serve")
+def serve(
+    campaign: Optional[str] = CAMPAIGN,
+    list_only: bool = typer.Option(False, "--list", help="只列出将要提供的部署，不连接 Prefect"),
+) -> None:
+    """以 Prefect serve() 提供全部部署（计划与 prefect.yaml 相同），需设置 PREFECT_API_URL 指向 Prefect 服务器。"""
+    import os
+
+    from flows.deployments import DEPLOYMENTS, to_runner_deployments
+
+    rows = [[d.name, d.entrypoint, d.schedule_text(), d.description] for d in DEPLOYMENTS]
+    summary = [{"name": d.name, "entrypoint": d.entrypoint, "cron": d.cron, "timezone": "Asia/Shanghai",
+                "triggers": d.triggers, "description": d.description} for d in DEPLOYMENTS]
+    if list_only:
+        emit(summary, lambda _: table("duban 部署", ["名称", "入口", "运行时机", "说明"], rows))
+        return
+    from prefect import serve as prefect_serve
+    from prefect.settings import PREFECT_API_URL
+
+    from duban.errors import BadInput
+
+    api_url = PREFECT_API_URL.value()
+    if not api_url:
+        raise BadInput("未设置 PREFECT_API_URL：serve 需要 Prefect 服务器，"
+                       "例如先运行 prefect server start，再设 PREFECT_API_URL=http://127.0.0.1:4200/api")
+    os.environ.setdefault("DUBAN_DB", state.settings.db_url)  # flow runs default to the same database
+    deployments = to_runner_deployments(parameters={"campaign": campaign})
+    emit(summary, lambda _: table(f"duban 部署（Prefect：{api_url}）", ["名称", "入口", "运行时机", "说明"], rows))
+    prefect_serve(*deployments, print_starting_message=not state.as_json)

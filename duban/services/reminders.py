@@ -1,0 +1,110 @@
+"""Reminders the campaign sends on its own, each at most once per key.
+
+* 问题清单: in a phase with the problem_lists duty, every leader, unit head and
+  cadre who owns no item yet is reminded once per ISO week
+  (key ``problem-list:<campaign>:<login>:<2015-W37>``).
+* 满意度测评: in a phase with the satisfaction duty, every 民生 unit without a
+  round in that phase is brought to the office's attention once per ISO week
+  (key ``satisfaction:<campaign>:<unit code>:<2015-W45>``).
+
+Both run inside the caller's transaction and insert only keys not yet present,
+so running them again the same week changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import exists, select
+
+from duban import permissions
+from duban.services.common import actor, business_date
+from storage.models import Campaign, OrgUnit, Person, Phase, ProblemItem, Reminder, SatisfactionRound
+from storage.uow import UnitOfWork, campaign_chain
+
+# Seed §五(一)2: 每个领导班子成员和党员干部都要列出问题整改清单.
+LIST_KEEPING_ROLES = ("leader", "deputy_leader", "unit_head", "cadre")
+
+
+def iso_week(day: dt.date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _insert_missing(uow: UnitOfWork, campaign: Campaign, kind: str, day: dt.date,
+                    wanted: dict[str, dict]) -> list[str]:
+    """Insert the reminders whose keys are absent; returns the new keys."""
+    if not wanted:
+        return []
+    present = set(uow.session.scalars(select(Reminder.key).where(Reminder.key.in_(list(wanted)))))
+    new = [key for key in wanted if key not in present]
+    for key in new:
+        uow.session.add(Reminder(campaign_id=campaign.id, key=key, kind=kind, on_date=day, **wanted[key]))
+    return new
+
+
+def persons_without_problem_list(uow: UnitOfWork, campaign: Campaign) -> list[Person]:
+    owns_item = exists().where(ProblemItem.campaign_id == campaign.id, ProblemItem.owner_id == Person.id)
+    people = uow.session.scalars(select(Person).where(Person.active.is_(True), ~owns_item).order_by(Person.login))
+    return [p for p in people if p.role_set & set(LIST_KEEPING_ROLES)]
+
+
+def remind_problem_lists(uow: UnitOfWork, campaign: Campaign, who: Person, day: dt.date) -> dict:
+    uow.lock(campaign_chain(campaign))
+    week = iso_week(day)
+    wanted = {
+        f"problem-list:{campaign.code}:{p.login}:{week}": {
+            "person_id": p.id, "unit_id": p.unit_id,
+            "text": f"{p.name}同志：请于本周内列出本人问题整改清单（任务书、时间表、责任人）并登记。",
+        }
+        for p in persons_without_problem_list(uow, campaign)
+    }
+    new = _insert_missing(uow, campaign, "problem_list", day, wanted)
+    if new:
+        uow.record(chain=campaign_chain(campaign), actor=who.login, today=day, trigger="reminders_sent",
+                   campaign_id=campaign.id, note="问题整改清单提醒",
+                   payload={"kind": "problem_list", "week": week, "count": len(new)})
+    return {"week": week, "missing": len(wanted), "sent": len(new)}
+
+
+def units_without_satisfaction_round(uow: UnitOfWork, campaign: Campaign, phase: Phase) -> list[OrgUnit]:
+    has_round = exists().where(
+        SatisfactionRound.campaign_id == campaign.id, SatisfactionRound.unit_id == OrgUnit.id,
+        SatisfactionRound.on_date >= phase.start_date, SatisfactionRound.on_date <= phase.end_date,
+    )
+    return list(uow.session.scalars(
+        select(OrgUnit).where(OrgUnit.serves_public.is_(True), ~has_round).order_by(OrgUnit.code)))
+
+
+def remind_satisfaction_rounds(uow: UnitOfWork, campaign: Campaign, who: Person, day: dt.date,
+                               phase: Phase) -> dict:
+    uow.lock(campaign_chain(campaign))
+    week = iso_week(day)
+    wanted = {
+        f"satisfaction:{campaign.code}:{unit.code}:{week}": {
+            "unit_id": unit.id,
+            "text": f"{unit.name}本阶段尚未开展满意度测评，请组织电话抽查、问卷调查或满意度测评。",
+        }
+        for unit in units_without_satisfaction_round(uow, campaign, phase)
+    }
+    new = _insert_missing(uow, campaign, "satisfaction", day, wanted)
+    if new:
+        uow.record(chain=campaign_chain(campaign), actor=who.login, today=day, trigger="reminders_sent",
+                   campaign_id=campaign.id, note="满意度测评提醒",
+                   payload={"kind": "satisfaction", "week": week, "count": len(new)})
+    return {"week": week, "missing": len(wanted), "sent": len(new)}
+
+
+def list_reminders(uow: UnitOfWork, login: str, *, campaign: str | None = None, kind: str | None = None,
+                   today: dt.date | None = None) -> list[dict]:
+    camp = uow.campaigns.only_or(campaign)
+    permissions.require(actor(uow, login), "read")
+    query = select(Reminder).where(Reminder.campaign_id == camp.id).order_by(Reminder.on_date, Reminder.key)
+    if kind:
+        query = query.where(Reminder.kind == kind)
+    if today is not None:
+        query = query.where(Reminder.on_date <= business_date(camp, today))
+    people = {p.id: p for p in uow.org.persons()}
+    return [{"key": r.key, "kind": r.kind, "date": r.on_date.isoformat(), "text": r.text,
+             "person": people[r.person_id].login if r.person_id in people else None}
+            for r in uow.session.scalars(query)]

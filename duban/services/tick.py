@@ -1,0 +1,416 @@
+"""The campaign's daily tick: run every duty that falls due, each exactly once.
+
+``run_tick`` processes each business date from the day after the last fully
+processed one (or the campaign start) through ``through``, in order, so a tick
+after downtime catches up day by day. The phase and its duties are read from the
+database (``Phase`` rows and ``campaign.plan``) for every day, never hard-coded.
+
+Exactly once: a ``DutyRun`` row (unique campaign/date/duty) is written in the same
+transaction as the duty's effect, after the campaign chain is locked and the row
+checked for. The overdue sweep commits in batches, so it is idempotent itself and
+its ``DutyRun`` is written when it has finished. A ``day`` row closes the date;
+the next tick starts after the last closed date.
+
+Which duty runs on which date (``duties_due``):
+
+* any day: ``phase_open`` on a phase's first day, ``phase_close`` on its last;
+* working days only (nobody is in the office on days off, and deadlines count
+  working days), when the day's phase has the duty:
+  - ``problem_lists``: reminders to people without a problem list (once per ISO week each);
+  - ``sweep``: the overdue sweep (red items, 催办/督办, cases) as of that day;
+  - ``spot_check`` / ``discipline_check`` / ``recheck``: one unannounced working day
+    (不打招呼、不定时间) in each block of N working days of the phase, chosen by
+    SHA-256 of the campaign, duty, phase, block and the plan's salt; N is the duty's
+    ``frequency_working_days`` or ``rules.spot_check.frequency_working_days``;
+  - ``satisfaction``: reminders for 民生 units without a 满意度测评 round in the phase;
+  - ``accountability``: unit-level accountability proposals on the last working day
+    of each month (or of the phase, if it ends first);
+  - ``publish``: the 整改落实台账 (XLSX, and PDF when document services exist) and the
+    satisfaction results, on the last working day of each ISO week and of the phase.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib
+from collections import Counter
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy import func, select
+
+from duban import config, permissions
+from duban.services.common import actor, work_calendar
+from storage.eventlog import canonical_json
+from storage.models import Campaign, DutyRun, Phase
+from storage.uow import UnitOfWork, campaign_chain
+
+DAY_DONE = "day"
+DRAW_DUTIES = ("spot_check", "discipline_check", "recheck")
+Progress = Callable[[int, int, dt.date], None]
+
+
+# --- services other modules provide ----------------------------------------------
+
+
+def optional_service(module: str, name: str):
+    """A function another part of duban provides, or None while it is not there yet."""
+    try:
+        found = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:  # the module exists but is broken: that is a bug, say so
+            raise
+        return None
+    return getattr(found, name, None)
+
+
+def unavailable(what: str) -> dict:
+    return {"status": "unavailable", "message": f"{what}尚未提供，本项未执行"}
+
+
+# --- which duties fall due ---------------------------------------------------------
+
+
+def phase_on(campaign: Campaign, day: dt.date) -> Phase | None:
+    return next((p for p in campaign.phases if p.start_date <= day <= p.end_date), None)
+
+
+def _duty(phase: Phase | None, code: str) -> dict | None:
+    if phase is None:
+        return None
+    return next((d for d in phase.duties if d.get("code") == code), None)
+
+
+def _phase_workdays(phase: Phase) -> list[dt.date]:
+    return work_calendar().workdays_in(phase.start_date - dt.timedelta(days=1), phase.end_date)
+
+
+def unannounced_day_due(campaign: Campaign, phase: Phase, duty: dict, day: dt.date) -> bool:
+    """True on the one working day drawn for ``duty`` in this block of N working days."""
+    rules = campaign.plan.get("rules", {}).get("spot_check", {})
+    every = duty.get("frequency_working_days") or rules.get("frequency_working_days", 5)
+    workdays = _phase_workdays(phase)
+    if day not in workdays:
+        return False
+    block = workdays.index(day) // every
+    days = workdays[block * every:(block + 1) * every]
+    key = canonical_json([campaign.code, duty["code"], phase.code, block, rules.get("seed_salt", "")])
+    return days[int(hashlib.sha256(key.encode()).hexdigest(), 16) % len(days)] == day
+
+
+def _last_workday_until(day: dt.date, limit: dt.date) -> bool:
+    """``day`` is a working day and no working day follows it up to ``limit``."""
+    calendar = work_calendar()
+    return calendar.is_workday(day) and calendar.next_workday(day) > limit
+
+
+def _month_end(day: dt.date) -> dt.date:
+    first_next = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    return first_next - dt.timedelta(days=1)
+
+
+def _week_end(day: dt.date) -> dt.date:
+    return day + dt.timedelta(days=6 - day.weekday())
+
+
+def duties_due(campaign: Campaign, day: dt.date) -> tuple[Phase | None, list[str]]:
+    """The day's phase and the duties due on it, in the order they run."""
+    phase = phase_on(campaign, day)
+    if phase is None:
+        return None, []
+    due = ["phase_open"] if day == phase.start_date else []
+    if work_calendar().is_workday(day):
+        for code in ("problem_lists", "sweep", *DRAW_DUTIES, "satisfaction"):
+            duty = _duty(phase, code)
+            if duty is None:
+                continue
+            if code in DRAW_DUTIES and not unannounced_day_due(campaign, phase, duty, day):
+                continue
+            due.append(code)
+        if _duty(phase, "accountability") and _last_workday_until(day, min(_month_end(day), phase.end_date)):
+            due.append("accountability")
+        if _duty(phase, "publish") and _last_workday_until(day, min(_week_end(day), phase.end_date)):
+            due.append("publish")
+    if day == phase.end_date:
+        due.append("phase_close")
+    return phase, due
+
+
+# --- running them ------------------------------------------------------------------
+
+
+def _done_duties(uow: UnitOfWork, campaign: Campaign, day: dt.date) -> set[str]:
+    return set(uow.session.scalars(
+        select(DutyRun.duty).where(DutyRun.campaign_id == campaign.id, DutyRun.business_date == day)))
+
+
+def _once(start_uow, login: str, code: str, day: dt.date, duty: str, effect) -> dict:
+    """Run ``effect(uow, campaign, who, phase)`` and write its DutyRun in one transaction."""
+    with start_uow() as uow:
+        campaign = uow.campaigns.get(code)
+        uow.lock(campaign_chain(campaign))
+        if duty in _done_duties(uow, campaign, day):
+            return {"status": "already_done"}
+        result = {"status": "done", **effect(uow, campaign, actor(uow, login), phase_on(campaign, day))}
+        uow.session.add(DutyRun(campaign_id=campaign.id, business_date=day, duty=duty, result=result))
+        uow.commit()
+        return result
+
+
+def _mark_done(start_uow, login: str, code: str, day: dt.date, duty: str, result: dict) -> dict:
+    """Close an idempotent batched duty (or the day) after its effect committed."""
+    return _once(start_uow, login, code, day, duty, lambda *_: result)
+
+
+def _phase_event(trigger: str):
+    def effect(uow, campaign, who, phase, day):
+        uow.record(chain=campaign_chain(campaign), actor=who.login, today=day, trigger=trigger,
+                   campaign_id=campaign.id, note=phase.name,
+                   payload={"phase": phase.code, "duties": [d["code"] for d in phase.duties]})
+        return {"phase": phase.code}
+    return effect
+
+
+def _problem_list_reminders(uow, campaign, who, phase, day):
+    from duban.services.reminders import remind_problem_lists
+
+    return remind_problem_lists(uow, campaign, who, day)
+
+
+def _satisfaction_reminders(uow, campaign, who, phase, day):
+    from duban.services.reminders import remind_satisfaction_rounds
+
+    return remind_satisfaction_rounds(uow, campaign, who, day, phase)
+
+
+def _draw(kind: str):
+    def effect(uow, campaign, who, phase, day):
+        from duban.services.draws import make_draw
+
+        row, created = make_draw(uow, campaign, who, kind, day)
+        if row is None:
+            return {"draw_id": None, "population": 0, "selection": []}
+        return {"draw_id": row.id, "population": len(row.population), "selection": row.selection}
+    return effect
+
+
+def _sweep(start_uow, login: str, code: str, day: dt.date) -> dict:
+    sweep = optional_service("duban.services.escalation", "sweep")
+    if sweep is None:
+        return unavailable("逾期巡查服务（duban.services.escalation.sweep）")
+    outcome = sweep(start_uow, login, campaign=code, as_of=day)
+    return _mark_done(start_uow, login, code, day, "sweep", {"status": "done", **outcome})
+
+
+def _unit_cases(start_uow, login: str, code: str, day: dt.date) -> dict:
+    propose = optional_service("duban.services.cases", "propose_unit_cases")
+    if propose is None:
+        return unavailable("单位问责建议服务（duban.services.cases.propose_unit_cases）")
+    with start_uow() as uow:
+        campaign = uow.campaigns.get(code)
+        uow.lock(campaign_chain(campaign))
+        if "accountability" in _done_duties(uow, campaign, day):
+            return {"status": "already_done"}
+        # The DutyRun goes into the session first, so the service's own commit
+        # stores it together with the proposals: one transaction, exactly once.
+        run = DutyRun(campaign_id=campaign.id, business_date=day, duty="accountability", result={})
+        uow.session.add(run)
+        outcome = propose(uow, login, campaign=code, today=day)
+        run.result = {"status": "done", **_jsonable(outcome)}
+        uow.commit()
+        return run.result
+
+
+def _jsonable(outcome) -> dict:
+    """propose_unit_cases returns case views; the DutyRun keeps the numbers of new cases."""
+    if isinstance(outcome, dict):
+        return outcome
+    created = [case["no"] for case in outcome if case.get("created", True)]
+    return {"proposed": len(created), "cases": created}
+
+
+def _publish(start_uow, login: str, code: str, day: dt.date) -> dict:
+    # Files are written first (deterministic paths, atomic replace): a crash before the
+    # DutyRun commits only means they are written again by the next tick.
+    files = publish_ledger(start_uow, login, campaign=code, day=day)
+
+    def effect(uow, campaign, who, phase):
+        from duban.services.satisfaction import publish_pending
+
+        result = {"ledger": {k: files[k] for k in ("xlsx", "pdf", "rows")}}
+        if _duty(phase, "satisfaction") and campaign.plan.get("rules", {}).get("satisfaction", {}).get("publish", True):
+            table = publish_pending(uow, campaign, who, day)
+            result["satisfaction_published"] = table["newly_published"]
+        uow.record(chain=campaign_chain(campaign), actor=who.login, today=day, trigger="ledger_published",
+                   campaign_id=campaign.id, note="整改落实台账", payload=result)
+        return result
+
+    return _once(start_uow, login, code, day, "publish", effect)
+
+
+def _with_day(effect, day):
+    return lambda uow, campaign, who, phase: effect(uow, campaign, who, phase, day)
+
+
+def _run_duty(start_uow, login: str, code: str, day: dt.date, duty: str) -> dict:
+    if duty == "sweep":
+        return _sweep(start_uow, login, code, day)
+    if duty == "accountability":
+        return _unit_cases(start_uow, login, code, day)
+    if duty == "publish":
+        return _publish(start_uow, login, code, day)
+    effects = {"phase_open": _phase_event("phase_opened"), "phase_close": _phase_event("phase_closed"),
+               "problem_lists": _problem_list_reminders, "satisfaction": _satisfaction_reminders,
+               **{kind: _draw(kind) for kind in DRAW_DUTIES}}
+    return _once(start_uow, login, code, day, duty, _with_day(effects[duty], day))
+
+
+def run_day(start_uow, login: str, code: str, day: dt.date) -> dict:
+    with start_uow() as uow:
+        campaign = uow.campaigns.get(code)
+        phase, due = duties_due(campaign, day)
+        phase_code = phase.code if phase else None
+        done = _done_duties(uow, campaign, day)
+    workday = work_calendar().is_workday(day)
+    # Duties done by an earlier, interrupted tick are skipped here; _once checks again
+    # under the campaign lock, for a tick running concurrently.
+    results = {duty: {"status": "already_done"} if duty in done else _run_duty(start_uow, login, code, day, duty)
+               for duty in due}
+    summary = {"phase": phase_code, "workday": workday,
+               "duties": {duty: r.get("status") for duty, r in results.items()}}
+    _mark_done(start_uow, login, code, day, DAY_DONE, summary)
+    return {"date": day.isoformat(), **summary, "results": results}
+
+
+def last_processed_day(uow: UnitOfWork, campaign: Campaign) -> dt.date | None:
+    return uow.session.scalar(select(func.max(DutyRun.business_date))
+                              .where(DutyRun.campaign_id == campaign.id, DutyRun.duty == DAY_DONE))
+
+
+def run_tick(start_uow: Callable[[], UnitOfWork], login: str, *, campaign: str | None = None,
+             through: dt.date, progress: Progress | None = None) -> dict:
+    """Process every unprocessed business date up to ``through`` (capped at the campaign end).
+
+    ``start_uow()`` must return a fresh ``UnitOfWork``; ``progress(done, total, day)``
+    is called after each date. Returns the dates processed with each duty's result
+    and ``new_red``, the item numbers the sweeps turned red.
+    """
+    with start_uow() as uow:
+        camp = uow.campaigns.only_or(campaign)
+        permissions.require(actor(uow, login), "tick")
+        code, start, end = camp.code, camp.start_date, camp.end_date
+        last = last_processed_day(uow, camp)
+    first = last + dt.timedelta(days=1) if last else start
+    days = [first + dt.timedelta(days=n) for n in range((min(through, end) - first).days + 1)]
+    processed = []
+    for index, day in enumerate(days, start=1):
+        processed.append(run_day(start_uow, login, code, day))
+        if progress:
+            progress(index, len(days), day)
+    new_red = [no for day in processed for no in day["results"].get("sweep", {}).get("new_red", [])]
+    counts = Counter(duty for day in processed for duty, status in day["duties"].items() if status == "done")
+    return {"campaign": code, "through": through.isoformat(), "last_processed_before": last.isoformat() if last else None,
+            "days_processed": len(processed), "duties_done": dict(counts), "new_red": new_red, "days": processed}
+
+
+# --- publication: the weekly 整改落实台账 ---------------------------------------------
+
+
+def publication_dir(db_url: str, campaign_code: str, day: dt.date) -> Path:
+    return config.files_dir(db_url) / "publications" / campaign_code / day.isoformat()
+
+
+def unit_summary(rows: list[dict]) -> list[dict]:
+    """Per unit: items, still open, red, yellow, 已销号, 回头看通过 (for the public table)."""
+    units: dict[str, Counter] = {}
+    for row in rows:
+        counts = units.setdefault(row["unit"], Counter())
+        counts["items"] += 1
+        counts["red"] += row["light"] == "红灯"
+        counts["yellow"] += row["light"] == "黄灯"
+        counts["verified"] += row["state"] == "已销号"
+        counts["rechecked"] += row["state"] == "回头看通过"
+        counts["open"] += row["state"] in ("已查摆", "已交办", "整改中", "待验收")
+    keys = ("items", "open", "red", "yellow", "verified", "rechecked")
+    return [{"unit": unit, **{k: counts[k] for k in keys}} for unit, counts in sorted(units.items())]
+
+
+def publish_ledger(start_uow, login: str, *, campaign: str | None = None, day: dt.date,
+                   pdf: bool | None = None) -> dict:
+    """Write the 台账 of ``day`` as XLSX (and PDF when the document services provide one).
+
+    Paths depend only on campaign and date and files are replaced atomically, so
+    publishing the same day again simply refreshes the same files.
+    """
+    from duban.services.ledger import ledger_rows, write_table
+
+    with start_uow() as uow:
+        camp = uow.campaigns.only_or(campaign)
+        permissions.require(actor(uow, login), "read")
+        db_url = uow.engine.url.render_as_string(hide_password=False)
+        rows = ledger_rows(uow, camp, day)
+        title = f"{camp.name}整改落实台账"
+        code = camp.code
+    out = publication_dir(db_url, code, day)
+    out.mkdir(parents=True, exist_ok=True)
+    xlsx = out / f"ledger-{code}-{day.isoformat()}.xlsx"
+    write_table(xlsx, "xlsx", title, rows)
+    pdf_path, pdf_note = None, "文书服务尚未提供台账 PDF"
+    ledger_pdf = optional_service("duban.services.documents", "ledger_pdf")
+    if ledger_pdf is not None and pdf is not False:
+        with start_uow() as uow:
+            pdf_path = str(ledger_pdf(uow, login, campaign=code, today=day, out=out / f"ledger-{code}-{day.isoformat()}.pdf"))
+        pdf_note = ""
+    return {"campaign": code, "date": day.isoformat(), "title": title, "rows": len(rows), "xlsx": str(xlsx),
+            "pdf": pdf_path, "pdf_note": pdf_note, "units": unit_summary(rows)}
+
+
+
+# --- documents the automation issues: 督办单 for automatic 督办 -------------------------
+
+SUPERVISION_SHEET = "supervision_sheet"
+
+
+def pending_supervision_sheets(uow: UnitOfWork, campaign: Campaign, items: list[str] | None = None) -> list[tuple[int, str]]:
+    """(escalation id, item no) of every 督办 that has no 督办单 yet, oldest first."""
+    from storage.models import Document, Escalation, ProblemItem
+
+    query = (select(Escalation.id, ProblemItem.no).join(ProblemItem, ProblemItem.id == Escalation.item_id)
+             .where(Escalation.campaign_id == campaign.id, Escalation.level == "督办",
+                    ~select(Document.id).where(Document.escalation_id == Escalation.id).exists())
+             .order_by(Escalation.id))
+    if items is not None:
+        query = query.where(ProblemItem.no.in_(items))
+    return [tuple(row) for row in uow.session.execute(query)]
+
+
+def issue_supervision_sheets(start_uow, login: str, *, campaign: str | None = None, items: list[str] | None = None,
+                             limit: int | None = None) -> dict:
+    """Issue the 督办单 of 督办 escalations that lack one, each in its own transaction.
+
+    ``documents.escalation_id`` is unique, so a sheet is issued at most once even when
+    the escalate flow, render-documents and a retry race each other.
+    """
+    from duban.errors import ConcurrentModification
+
+    issue_document = optional_service("duban.services.documents", "issue_document")
+    if issue_document is None:
+        return unavailable("文书制发服务（duban.services.documents.issue_document）")
+    with start_uow() as uow:
+        camp = uow.campaigns.only_or(campaign)
+        code = camp.code
+        pending = pending_supervision_sheets(uow, camp, items)[:limit]
+    issued, raced = [], 0
+    for escalation_id, no in pending:
+        with start_uow() as uow:
+            from storage.models import Escalation
+
+            on_date = uow.session.get(Escalation, escalation_id).on_date
+            try:
+                doc = issue_document(uow, login, SUPERVISION_SHEET, item=no, escalation_id=escalation_id, today=on_date)
+            except ConcurrentModification:
+                raced += 1  # someone else issued it meanwhile
+                continue
+        issued.append({"item": no, "escalation_id": escalation_id, "doc_number": doc.get("doc_number")})
+    return {"status": "done", "campaign": code, "pending": len(pending), "issued": issued, "raced": raced}

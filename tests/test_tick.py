@@ -1,0 +1,211 @@
+"""The daily tick: each duty once per day, days in order, duties read from the phases in the DB."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+import yaml
+from sqlalchemy import select
+
+from tests.conftest import PLAN, dump
+
+D = dt.date
+
+
+def _factory(db_url):
+    from storage.uow import UnitOfWork
+
+    return lambda: UnitOfWork(db_url)
+
+
+def _tick(db_url, through: dt.date, progress=None) -> dict:
+    from duban.services.tick import run_tick
+
+    return run_tick(_factory(db_url), "system", through=through, progress=progress)
+
+
+def _duty_runs(db_url) -> list[tuple[int, dt.date, str]]:
+    from storage.models import DutyRun
+
+    with _factory(db_url)() as uow:
+        return [tuple(r) for r in uow.session.execute(
+            select(DutyRun.id, DutyRun.business_date, DutyRun.duty).order_by(DutyRun.id))]
+
+
+def _assigned_item(db_url, title: str, due: dt.date) -> str:
+    from duban.services.items import add_item
+
+    with _factory(db_url)() as uow:
+        return add_item(uow, "zhao", campaign=None, unit="JGC", title=title, person="wu", due=due,
+                        today=D(2015, 9, 10))["no"]
+
+
+def test_second_tick_for_the_same_day_changes_nothing(campaign_db):
+    late = _assigned_item(campaign_db, "审批拖拉", D(2015, 9, 25))
+    first = _tick(campaign_db, D(2015, 10, 12))
+    assert first["days_processed"] == 42  # 2015-09-01 … 2015-10-12
+    assert late in first["new_red"]
+    before = dump(campaign_db)
+    second = _tick(campaign_db, D(2015, 10, 12))
+    assert dump(campaign_db) == before
+    assert second["days_processed"] == 0 and second["new_red"] == []
+
+
+def test_rerunning_a_processed_day_changes_nothing(campaign_db):
+    from duban.services.tick import run_day
+
+    _assigned_item(campaign_db, "审批拖拉", D(2015, 9, 25))
+    _tick(campaign_db, D(2015, 10, 9))
+    before = dump(campaign_db)
+    again = run_day(_factory(campaign_db), "system", "LZJ2015", D(2015, 10, 9))
+    assert set(again["duties"].values()) == {"already_done"}
+    assert dump(campaign_db) == before
+
+
+def test_catch_up_processes_each_missed_day_once_in_order(campaign_db):
+    _tick(campaign_db, D(2015, 9, 3))
+    seen = []
+    result = _tick(campaign_db, D(2015, 9, 8), progress=lambda done, total, day: seen.append((done, total, day)))
+    missed = [D(2015, 9, day) for day in range(4, 9)]
+    assert [d["date"] for d in result["days"]] == [d.isoformat() for d in missed]
+    assert seen == [(n, 5, day) for n, day in enumerate(missed, start=1)]
+
+    runs = _duty_runs(campaign_db)
+    closed = [day for _id, day, duty in runs if duty == "day"]
+    assert closed == [D(2015, 9, 1) + dt.timedelta(days=n) for n in range(8)]  # in order, each once
+    dates_in_id_order = [day for _id, day, _duty in runs]
+    assert dates_in_id_order == sorted(dates_in_id_order)  # every duty row of a day before the next day's
+    assert len(runs) == len({(day, duty) for _id, day, duty in runs})
+    # 09-05 is a Saturday: only working days send problem-list reminders (09-06 is a 调休 working day).
+    reminders = sorted(day for _id, day, duty in runs if duty == "problem_lists")
+    assert D(2015, 9, 5) not in reminders and D(2015, 9, 6) in reminders
+
+
+def test_problem_list_reminders_once_per_week_until_an_item_is_owned(campaign_db):
+    from storage.models import Reminder
+
+    _tick(campaign_db, D(2015, 9, 10))
+    with _factory(campaign_db)() as uow:
+        keys = set(uow.session.scalars(select(Reminder.key)))
+    # leaders, unit heads and cadres; not zhao (office only), not system
+    people = {"chen", "feng", "li", "qian", "sun", "wang", "wu", "zheng", "zhou"}
+    assert keys == {f"problem-list:LZJ2015:{p}:{week}" for p in people for week in ("2015-W36", "2015-W37")}
+
+    _assigned_item(campaign_db, "本人问题", D(2015, 10, 20))  # wu now owns an item
+    _tick(campaign_db, D(2015, 9, 14))
+    with _factory(campaign_db)() as uow:
+        week38 = set(uow.session.scalars(select(Reminder.key).where(Reminder.key.like("%2015-W38"))))
+    assert week38 == {f"problem-list:LZJ2015:{p}:2015-W38" for p in people - {"wu"}}
+
+
+def test_duties_follow_the_calendar_and_the_phases(campaign_db):
+    result = _tick(campaign_db, D(2015, 11, 30))
+    by_date = {d["date"]: set(d["duties"]) for d in result["days"]}
+    assert by_date["2015-09-01"] == {"phase_open", "problem_lists"}
+    assert by_date["2015-09-30"] == {"problem_lists", "phase_close"}
+    assert by_date["2015-10-01"] == {"phase_open"}  # National Day: no office work
+    assert all(not by_date[f"2015-10-0{day}"] for day in range(2, 8))
+    assert "sweep" in by_date["2015-10-10"]  # a Saturday, but a 调休 working day
+    september = [duties for date, duties in by_date.items() if date.startswith("2015-09")]
+    assert not any(duties & {"sweep", "spot_check", "recheck", "satisfaction", "publish"} for duties in september)
+    october = [duties for date, duties in by_date.items() if date.startswith("2015-10")]
+    assert sum("spot_check" in duties for duties in october) == 4  # one per block of 5 working days
+    assert not any("recheck" in duties or "satisfaction" in duties for duties in october)
+    assert [date for date, duties in by_date.items() if "accountability" in duties] == ["2015-10-30", "2015-11-30"]
+    assert [date for date, duties in by_date.items() if "publish" in duties][:3] == [
+        "2015-10-10", "2015-10-16", "2015-10-23"]  # last working day of each week
+    assert "recheck" in set().union(*[d for date, d in by_date.items() if date.startswith("2015-11")])
+    assert result["days_processed"] == 91
+
+
+def test_tick_follows_a_changed_plan_in_the_database(campaign_db, tmp_path):
+    from duban.services.setup import load_campaign
+    from storage.models import Draw, Reminder
+
+    plan = yaml.safe_load(PLAN.read_text(encoding="utf-8"))
+    mobilize = plan["phases"][0]
+    mobilize["duties"] = [d for d in mobilize["duties"] if d["code"] != "problem_lists"] + [
+        {"code": "spot_check", "name": "随机暗访抽查", "sample_size": 2, "frequency_working_days": 3}]
+    changed = tmp_path / "plan.yaml"
+    changed.write_text(yaml.safe_dump(plan, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with _factory(campaign_db)() as uow:
+        assert load_campaign(uow, "system", changed)["status"] == "updated"
+
+    result = _tick(campaign_db, D(2015, 9, 30))
+    with _factory(campaign_db)() as uow:
+        draws = uow.session.execute(select(Draw.kind, Draw.sample_size).order_by(Draw.on_date)).all()
+        reminders = uow.session.scalars(select(Reminder.key)).all()
+    assert reminders == []  # problem_lists was removed from the phase
+    assert len(draws) == 7 and set(draws) == {("spot_check", 2)}  # 21 working days in blocks of 3
+    assert sum("spot_check" in d["duties"] for d in result["days"]) == len(draws)
+
+
+def test_satisfaction_reminders_and_publication_in_november(campaign_db):
+    from duban.services.satisfaction import record_round
+    from storage.models import Reminder, SatisfactionRound
+
+    _tick(campaign_db, D(2015, 11, 2))
+    with _factory(campaign_db)() as uow:
+        keys = set(uow.session.scalars(select(Reminder.key).where(Reminder.kind == "satisfaction")))
+        record_round(uow, "zhao", unit="ZJZ", method="问卷调查", responses=20, satisfied=19, today=D(2015, 11, 3))
+    assert keys == {"satisfaction:LZJ2015:JGC:2015-W45", "satisfaction:LZJ2015:ZJZ:2015-W45"}
+    result = _tick(campaign_db, D(2015, 11, 9))
+    assert {d["date"]: d["duties"] for d in result["days"]}["2015-11-06"]["publish"] == "done"
+    with _factory(campaign_db)() as uow:
+        week46 = set(uow.session.scalars(select(Reminder.key).where(Reminder.key.like("satisfaction:%W46"))))
+        published = uow.session.scalars(select(SatisfactionRound.published)).all()
+    assert week46 == {"satisfaction:LZJ2015:JGC:2015-W46"}  # ZJZ has its round
+    assert published == [True]
+
+
+def test_publish_writes_the_ledger(campaign_db, files_dir):
+    _assigned_item(campaign_db, "审批拖拉", D(2015, 9, 25))
+    result = _tick(campaign_db, D(2015, 10, 10))
+    publish = result["days"][-1]["results"]["publish"]
+    assert publish["status"] == "done" and publish["ledger"]["rows"] == 1
+    assert (files_dir / "publications" / "LZJ2015" / "2015-10-10" / "ledger-LZJ2015-2015-10-10.xlsx").is_file()
+
+
+def test_concurrent_ticks_do_each_duty_once(campaign_db):
+    _assigned_item(campaign_db, "审批拖拉", D(2015, 9, 25))
+    errors = []
+
+    def tick():
+        try:
+            _tick(campaign_db, D(2015, 10, 12))
+        except Exception as exc:  # noqa: BLE001 — reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=tick) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert errors == []
+    runs = _duty_runs(campaign_db)
+    assert len(runs) == len({(day, duty) for _id, day, duty in runs})
+    from storage.models import Escalation, Reminder
+
+    with _factory(campaign_db)() as uow:
+        assert len(uow.session.scalars(select(Escalation).where(Escalation.level == "督办")).all()) == 1
+        keys = uow.session.scalars(select(Reminder.key)).all()
+    assert len(keys) == len(set(keys))
+
+
+def test_cli_tick(campaign_db, cli):
+    result = cli("tick", "--through", "2015-09-02", db=campaign_db, json=True)
+    assert result.code == 0, result
+    assert [d["date"] for d in result.json()["days"]] == ["2015-09-01", "2015-09-02"]
+    again = cli("tick", "--through", "2015-09-02", db=campaign_db)
+    assert again.code == 0 and "均已处理" in again.stdout
+    refused = cli("tick", db=campaign_db, as_user="wu", today="2015-09-03")
+    assert refused.code == 3
+
+
+@pytest.mark.parametrize("through", [D(2015, 8, 31)])
+def test_tick_before_the_campaign_does_nothing(campaign_db, through):
+    before = dump(campaign_db)
+    assert _tick(campaign_db, through)["days_processed"] == 0
+    assert dump(campaign_db) == before
