@@ -2,4 +2,58 @@
 
 from __future__ import annotations
 
-from duban.cli.app import app  # noqa: F401
+from pathlib import Path
+
+import typer
+
+from duban.cli.app import app, emit, table
+from duban.demo import DEFAULT_SEED
+
+
+@app.command()
+def demo(
+    out: Path = typer.Option(..., "--out", help="输出目录：须为空或不存在（否则加 --force）"),
+    seed: int = typer.Option(DEFAULT_SEED, "--seed", help="随机种子：相同种子生成完全相同的数据"),
+    force: bool = typer.Option(False, "--force", help="目录非空时先删除其中由 duban demo 生成的文件（其他文件保留）"),
+    units: int = typer.Option(15, "--units", help="处室和局属单位数（3–15）"),
+    cadres: int = typer.Option(200, "--cadres", help="人员总数，含局领导"),
+    workers: int = typer.Option(2, "--workers", help="并行生成 PDF 文书的进程数"),
+) -> None:
+    """演示：生成一个局机关，从 2015-09-01 到 2015-11-30 逐日运行“庸懒散软”专项整治。
+
+    在输出目录留下数据库、制发的文书（PDF）、整改落实台账（XLSX 和带图表的 PDF）以及汇总（summary.md、summary.json）。
+    --db、--as、--today 对本命令无效：演示自建数据库，用模拟日期。
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.text import Text
+
+    from duban.demo.simulation import run_demo
+    from duban.demo.summary import headline, tables
+
+    err = Console(stderr=True)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=False) as progress:
+        days = progress.add_task("准备", total=None)
+
+        def on_stage(text: str) -> None:
+            progress.update(days, description=text)
+
+        def on_day(day, index: int, total: int) -> None:
+            progress.update(days, description=f"专项整治 {day.isoformat()}", completed=index, total=total)
+
+        result = run_demo(out, seed=seed, units=units, cadres=cadres, force=force, workers=workers,
+                          on_day=on_day, on_stage=on_stage)
+        progress.update(days, description="完成")
+    for failure in result["failures"]:  # Text, not markup: messages quote user text
+        err.print(Text.assemble(("注意", "yellow"), f"：{failure['day']} {failure['action']}：{failure['message']}"))
+
+    def human(r: dict) -> None:
+        summary = r["summary"]
+        for line in headline(summary):
+            typer.echo(line)
+        for title, header, rows in tables(summary):
+            table(title, header, rows)
+        typer.echo(f"结果已写入 {r['out']}：{'、'.join(r['files'].values())}、summary.md、summary.json")
+
+    emit(result, human)
