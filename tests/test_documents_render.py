@@ -210,6 +210,15 @@ def test_ledger_user_text_cannot_fetch(renderer):
     assert '<linkrel=stylesheethref="http://' in text and '<imgsrc="file:///' in text
 
 
+def test_ledger_accepts_minimal_items(renderer):
+    items = [{"no": "A-1", "problem": "问题", "category": "庸", "unit": "局办公室",
+              "due": dt.date(2015, 10, 20), "state": "整改中"}]
+    context = {"issuer": "办公室", "title": "台账", "date": dt.date(2015, 10, 8),
+               "as_of": dt.date(2015, 10, 9), "items": items, "charts": False}
+    info = read_pdf(renderer.render("ledger", context))
+    assert "A-1" in info.compact_text() and renderer.fetcher.requested == []
+
+
 def test_fetcher_refuses_everything_outside_assets(renderer, tmp_path):
     for url in ("file:///etc/passwd", "http://127.0.0.1:9/x.css", "data:text/plain,hi",
                 renderer.assets_url + "../layout/base.html.j2", "duban-mem:nothing.svg"):

@@ -58,6 +58,9 @@ class Kind:
         return ("base.css", "gongwen.css") if self.gongwen else ("base.css", "form.css")
 
 
+# Ledger item keys that may be left out (a fresh item has no dates yet).
+ITEM_DEFAULTS = {"owner": "", "source": "", "light": "", "assigned_on": None,
+                 "submitted_on": None, "closed_on": None, "verifier": "", "recurrences": 0}
 ITEM_FIELDS = ("no 编号, problem 问题, category 类别, unit 责任单位, owner 责任人, "
                "source 来源, original_due 原定期限 (date), due 现期限 (date), "
                "state 状态 (Chinese label), light 红/黄/绿, assigned_on 交办日期, "
@@ -165,7 +168,7 @@ KINDS: dict[str, Kind] = {
             landscape=True, gongwen=False, has_doc_number=False,
             fields={
                 "as_of": "统计截止日期 (date)",
-                "items": "整改事项列表，每项：" + ITEM_FIELDS,
+                "items": "整改事项列表，每项：" + ITEM_FIELDS + "（owner 以后各项可省略）",
             },
             optional={"states": None, "charts": True},
         ),
@@ -201,8 +204,12 @@ def complete_context(kind: Kind, context: dict) -> dict:
         value = context.get(name)
         if value is not None and not isinstance(value, dt.date):
             raise BadInput(f"{kind.name}字段 {name} 应为日期，实际为：{value!r}")
-    return {**COMMON_DEFAULTS, **kind.optional, **context,
+    full = {**COMMON_DEFAULTS, **kind.optional, **context,
             "print_date": context.get("print_date") or context["date"]}
+    if "items" in kind.fields:
+        full["items"] = [{**ITEM_DEFAULTS, "original_due": item.get("due"), **item}
+                         for item in context["items"]]
+    return full
 
 
 # ---------------------------------------------------------------------------

@@ -260,6 +260,9 @@ def render_many(
 
     `progress(done, total)` is called after each document. Failures do not stop the
     batch: they are collected and raised together as BatchRenderError at the end.
+    `renderer_options` go to each worker's DocumentRenderer (e.g. pdf_variant=None).
+    Workers come from a forkserver, so a calling script needs the usual
+    ``if __name__ == "__main__":`` guard.
     """
     jobs = [(kind, context, str(out)) for kind, context, out in jobs]
     total = len(jobs)
