@@ -1,0 +1,45 @@
+"""render-documents: issue, in batches, every 督办单 the automation owes.
+
+The fast path is the ``escalate`` deployment, one run per ``duban.item.red``
+event; this batch flow is the safety net (a lost event, a crashed run, document
+services installed after the sweep) and the bulk path for a catch-up.
+"""
+
+from __future__ import annotations
+
+from prefect import flow, task
+
+from flows.common import AUTOMATION_LOGIN, resolve_db_url, unit_of_work_factory
+
+
+@task(name="issue-supervision-sheets", retries=2, retry_delay_seconds=10)  # safe: unique per escalation
+def issue_batch_task(db_url: str, campaign: str | None, batch_size: int) -> dict:
+    from duban.services.tick import issue_supervision_sheets
+
+    return issue_supervision_sheets(unit_of_work_factory(db_url), AUTOMATION_LOGIN, campaign=campaign,
+                                    limit=batch_size)
+
+
+@flow(name="render-documents", log_prints=True)
+def render_documents(db_url: str | None = None, campaign: str | None = None, batch_size: int = 200,
+                     max_batches: int = 50) -> dict:
+    """Issue missing 督办单, a batch per task, until none is left.
+
+    Args:
+        db_url: database URL; default DUBAN_DB
+        campaign: campaign code; default the only campaign
+        batch_size: documents per task
+        max_batches: stop after this many tasks
+    """
+    db_url = resolve_db_url(db_url)
+    issued: list[dict] = []
+    for _ in range(max_batches):
+        result = issue_batch_task(db_url, campaign, batch_size)
+        if result["status"] != "done":
+            print(result["message"])
+            return {**result, "issued": issued}
+        issued += result["issued"]
+        if result["pending"] < batch_size:
+            break
+    print(f"已制发督办单 {len(issued)} 份")
+    return {"status": "done", "issued": issued}

@@ -1,0 +1,53 @@
+"""campaign-tick: the daily tick (08:00 Asia/Shanghai) that runs whatever duty falls due.
+
+The tick reads each day's phase and duties from the database and catches up on
+missed days in order; every duty is done exactly once (``DutyRun``), so a retry or
+a second run of the same day changes nothing. Items the sweep turned red are
+announced as ``duban.item.red`` events, which trigger the ``escalate`` deployment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import flow, get_run_logger, task
+
+from flows.common import AUTOMATION_LOGIN, business_today, resolve_db_url, unit_of_work_factory
+from flows.events import emit_red_events
+
+
+@task(name="run-tick", retries=2, retry_delay_seconds=30)  # safe: finished duties are skipped on retry
+def run_tick_task(db_url: str, campaign: str | None, through: dt.date) -> dict:
+    from duban.services.tick import run_tick
+
+    logger = get_run_logger()
+
+    def progress(done: int, total: int, day: dt.date) -> None:
+        logger.info("已处理 %s（%d/%d）", day.isoformat(), done, total)
+
+    return run_tick(unit_of_work_factory(db_url), AUTOMATION_LOGIN, campaign=campaign, through=through,
+                    progress=progress)
+
+
+@flow(name="campaign-tick", log_prints=True)
+def campaign_tick(db_url: str | None = None, campaign: str | None = None, through: dt.date | None = None) -> dict:
+    """Run every due duty for each unprocessed day up to ``through``.
+
+    Args:
+        db_url: database URL; default DUBAN_DB
+        campaign: campaign code, e.g. LZJ2015; default the only campaign
+        through: last business date to process (YYYY-MM-DD); default today in Asia/Shanghai
+    """
+    through = through or business_today()
+    result = run_tick_task(resolve_db_url(db_url), campaign, through)
+    events = emit_red_events(result["campaign"], result["new_red"], through.isoformat())
+    print(f"{result['campaign']}：处理 {result['days_processed']} 天，完成职责 {result['duties_done']}，"
+          f"新增红灯 {len(result['new_red'])} 项")
+    return {key: result[key] for key in ("campaign", "through", "days_processed", "duties_done", "new_red")} | {
+        "days": [{k: day[k] for k in ("date", "phase", "workday", "duties")} for day in result["days"]],
+        "events": events,
+    }
+
+
+if __name__ == "__main__":
+    campaign_tick()

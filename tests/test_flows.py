@@ -1,0 +1,171 @@
+"""Prefect flows against a temporary Prefect server (one per session) and a SQLite campaign.
+
+The flows are thin; what matters is the database outcome, and that running a
+flow again for the same day changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import tempfile
+
+import pytest
+import yaml
+from sqlalchemy import select
+
+from tests.conftest import ORG, PLAN, ROOT, dump
+
+if "prefect" not in sys.modules:  # Prefect reads PREFECT_HOME once, at import
+    os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="duban-prefect-home-")
+
+D = dt.date
+
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    """One temporary Prefect server for the whole session (it takes 15–20 s to start)."""
+    import prefect.settings
+    from prefect.settings import temporary_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        # Heartbeats cost ≈1 s per flow run and detect crashes we do not test here.
+        with temporary_settings(updates={prefect.settings.PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            yield
+
+
+@pytest.fixture
+def sqlite_campaign(tmp_path, monkeypatch):
+    """A SQLite campaign database (flows run on SQLite here; PostgreSQL is covered by test_tick)."""
+    monkeypatch.setenv("DUBAN_TODAY", "2015-09-10")
+    monkeypatch.setenv("DUBAN_FILES", str(tmp_path / "files"))
+    from duban.services.org import import_org
+    from duban.services.setup import init_db, load_campaign
+    from storage.uow import UnitOfWork
+
+    db_url = f"sqlite:///{tmp_path / 'duban.sqlite'}"
+    init_db(db_url)
+    with UnitOfWork(db_url) as uow:
+        load_campaign(uow, "system", PLAN)
+    with UnitOfWork(db_url) as uow:
+        import_org(uow, "system", ORG)
+    return db_url
+
+
+def _overdue_item(db_url: str) -> str:
+    from duban.services.items import add_item
+    from storage.uow import UnitOfWork
+
+    with UnitOfWork(db_url) as uow:
+        return add_item(uow, "zhao", campaign=None, unit="JGC", title="审批拖拉", person="wu",
+                        due=D(2015, 9, 25), today=D(2015, 9, 10))["no"]
+
+
+def _rows(db_url: str, query):
+    from storage.uow import UnitOfWork
+
+    with UnitOfWork(db_url) as uow:
+        return [tuple(row) for row in uow.session.execute(query)]
+
+
+def test_campaign_tick_flow(prefect_server, sqlite_campaign):
+    from flows.tick import campaign_tick
+    from storage.models import DutyRun, Escalation
+
+    no = _overdue_item(sqlite_campaign)
+    result = campaign_tick(db_url=sqlite_campaign, through=D(2015, 10, 12))
+    assert result["days_processed"] == 42 and result["new_red"] == [no]
+    assert result["events"] == [f"duban.item.{no}"]
+    days = _rows(sqlite_campaign, select(DutyRun.business_date).where(DutyRun.duty == "day").order_by(DutyRun.id))
+    assert [d for (d,) in days] == [D(2015, 9, 1) + dt.timedelta(days=n) for n in range(42)]
+    # red on 10-08 (督办); on 10-10 (a 调休 Saturday) more than 5 working days overdue (问责)
+    assert _rows(sqlite_campaign, select(Escalation.level, Escalation.on_date).order_by(Escalation.id)) == [
+        ("督办", D(2015, 10, 8)), ("问责", D(2015, 10, 10))]
+
+    before = dump(sqlite_campaign)
+    again = campaign_tick(db_url=sqlite_campaign, through=D(2015, 10, 12))
+    assert again["days_processed"] == 0 and again["events"] == []
+    assert dump(sqlite_campaign) == before
+
+
+def test_sweep_and_escalate_flow(prefect_server, sqlite_campaign):
+    from flows.escalation import escalate, sweep_and_escalate
+    from storage.models import Document, Escalation
+
+    no = _overdue_item(sqlite_campaign)
+    result = sweep_and_escalate(db_url=sqlite_campaign, as_of=D(2015, 10, 8))
+    assert result["new_red"] == [no] and result["events"] == [f"duban.item.{no}"]
+    assert _rows(sqlite_campaign, select(Escalation.level, Escalation.on_date)) == [("督办", D(2015, 10, 8))]
+    again = sweep_and_escalate(db_url=sqlite_campaign, as_of=D(2015, 10, 8))
+    assert again["new_red"] == [] and again["events"] == []
+
+    # What the event-triggered deployment runs, with the parameter the trigger renders.
+    sheet = escalate(item=f"duban.item.{no}", db_url=sqlite_campaign)
+    from duban.services.tick import optional_service
+
+    if optional_service("duban.services.documents", "issue_document") is None:
+        assert sheet["status"] == "unavailable"
+    else:
+        assert [d["item"] for d in sheet["issued"]] == [no]
+        assert _rows(sqlite_campaign, select(Document.kind)) == [("supervision_sheet",)]
+        before = dump(sqlite_campaign)
+        assert escalate(item=no, db_url=sqlite_campaign)["issued"] == []
+        assert dump(sqlite_campaign) == before
+
+
+def test_draw_flows(prefect_server, sqlite_campaign):
+    from flows.draws import recheck_draw, spot_check_draw
+
+    first = spot_check_draw(db_url=sqlite_campaign, day=D(2015, 10, 9))
+    again = spot_check_draw(db_url=sqlite_campaign, day=D(2015, 10, 9))
+    assert first["created"] and not again["created"] and again["id"] == first["id"]
+    discipline = spot_check_draw(db_url=sqlite_campaign, kind="discipline_check", day=D(2015, 10, 9))
+    assert discipline["kind"] == "discipline_check" and discipline["id"] != first["id"]
+    assert recheck_draw(db_url=sqlite_campaign, day=D(2015, 11, 2))["selection"] == []
+
+
+def test_weekly_ledger_flow_publishes_artifacts(prefect_server, sqlite_campaign, tmp_path):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from flows.ledger import weekly_ledger
+
+    _overdue_item(sqlite_campaign)
+    result = weekly_ledger(db_url=sqlite_campaign, day=D(2015, 10, 9))
+    assert result["artifact_key"] == "weekly-ledger-lzj2015"
+    assert os.path.isfile(result["xlsx"]) and result["xlsx"].startswith(str(tmp_path / "files"))
+    assert result["units"] == [{"unit": "建设管理处", "items": 1, "open": 1, "red": 1, "yellow": 0,
+                                "verified": 0, "rechecked": 0}]
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(
+            any_=["weekly-ledger-lzj2015", "weekly-ledger-lzj2015-xlsx"])))
+    by_key = {a.key: a for a in artifacts}
+    assert "| 建设管理处 | 1 | 1 | 1 | 0 | 0 | 0 |" in by_key["weekly-ledger-lzj2015"].data
+    assert "ledger-LZJ2015-2015-10-09.xlsx" in by_key["weekly-ledger-lzj2015-xlsx"].data  # stored as a markdown link
+
+
+def test_prefect_yaml_matches_the_deployments_duban_serves():
+    from flows.deployments import DEPLOYMENTS, TIMEZONE, WORK_POOL
+
+    config = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    declared = {d["name"]: d for d in config["deployments"]}
+    assert list(declared) == [spec.name for spec in DEPLOYMENTS]
+    for spec in DEPLOYMENTS:
+        entry = declared[spec.name]
+        assert entry["entrypoint"] == spec.entrypoint
+        assert entry["work_pool"]["name"] == WORK_POOL
+        schedules = entry.get("schedules", [])
+        assert [(s["cron"], s["timezone"]) for s in schedules] == ([(spec.cron, TIMEZONE)] if spec.cron else [])
+        assert entry.get("triggers", []) == spec.triggers
+        flow = spec.load_flow()
+        assert flow.name == spec.flow_name
+        assert {"db_url", "campaign"} <= set(flow.parameters.properties)
+
+
+def test_cli_stays_free_of_prefect():
+    code = "import sys, duban.cli; duban.cli.app; print('prefect' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert out.stdout.strip() == "False", out.stderr
