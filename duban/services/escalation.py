@@ -1,0 +1,227 @@
+"""Escalation (催办 → 督办 → 问责): the overdue sweep and manual 督办/挂牌督办.
+
+Exactly once per item, level and cycle (cycle = the item's relapse count):
+the ``escalations`` table has a unique key on (item_id, level, cycle). The sweep
+selects pending items set-based in SQL, then works in batches, one transaction
+each: under the campaign lock it re-reads which keys already exist, inserts only
+the rest and records each item's event in the same transaction. A crash loses at
+most the uncommitted batch, and a rerun skips what was committed. A unique
+violation (a writer that raced us) rolls the batch back and it is retried, when
+the raced rows are seen as already done.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import object_session
+
+from duban import permissions
+from duban.errors import BadInput, ConcurrentModification, RuleViolation
+from duban.services.common import actor, business_date, clean_text, work_calendar
+from duban.services.items import TEXT_MAX, _load_for_change, light_condition
+from statemachines.item import DEADLINE_STATES, ITEM
+from storage.models import Escalation, OrgUnit, Person, ProblemItem
+from storage.uow import UnitOfWork, campaign_chain
+
+REMIND, SUPERVISE, SUPERVISE_LISTED, CASE = "催办", "督办", "挂牌督办", "问责"
+SWEEP_LEVELS = (REMIND, SUPERVISE, CASE)  # in the order a sweep processes them
+MANUAL_LEVELS = (SUPERVISE, SUPERVISE_LISTED)
+BATCH_ATTEMPTS = 3
+
+
+def sweep(start_uow: Callable[[], UnitOfWork], login: str, *, campaign: str | None = None,
+          as_of: dt.date | None = None, batch_size: int = 500,
+          progress: Callable[[int, int], None] | None = None) -> dict:
+    """逾期巡查: escalate every yellow and red item per the campaign's rules, committing per batch."""
+    started = time.perf_counter()
+    if batch_size < 1:
+        raise BadInput(f"批大小应为正整数，实为 {batch_size}")
+    with start_uow() as uow:
+        camp = uow.campaigns.only_or(campaign)
+        permissions.require(actor(uow, login), "sweep")
+        code, today = camp.code, business_date(camp, as_of)
+        conditions = _sweep_conditions(camp, today)
+        pending = {
+            level: uow.session.scalars(
+                select(ProblemItem.id).where(ProblemItem.campaign_id == camp.id, condition, _not_escalated(level))
+                .order_by(ProblemItem.id)).all()
+            for level, condition in conditions.items()
+        }
+    total = sum(map(len, pending.values()))
+    counts = {level: 0 for level in SWEEP_LEVELS}
+    new_red: list[str] = []
+    cases: list[str] = []
+    done = batches = 0
+    if progress:
+        progress(0, total)
+    for level, ids in pending.items():
+        # propose_case commits its own transaction, so each case proposal is a batch of its own.
+        size = 1 if level == CASE else batch_size
+        for start in range(0, len(ids), size):
+            batch = ids[start:start + size]
+            escalated, proposed = _escalate_batch(start_uow, login, code, level, batch, today)
+            counts[level] += len(escalated)
+            cases += proposed
+            if level == SUPERVISE:
+                new_red += escalated
+            done += len(batch)
+            batches += 1
+            if progress:
+                progress(done, total)
+    return {
+        "campaign": code, "as_of": today.isoformat(), "counts": counts, "new_red": new_red,
+        "cases": cases, "candidates": total, "batches": batches,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+
+
+def escalate_item(uow: UnitOfWork, login: str, no: str, *, level: str, reason: str, today: dt.date | None = None,
+                  expect_version: int | None = None) -> dict:
+    """Manual 督办 or 挂牌督办 of one item by the office or leadership; once per level and cycle."""
+    if level not in MANUAL_LEVELS:
+        raise BadInput(f"督办级别无效：{level}（可选：{'、'.join(MANUAL_LEVELS)}）")
+    item = _load_for_change(uow, no, expect_version)
+    today = business_date(item.campaign, today)
+    who = actor(uow, login)
+    permissions.require(who, "item.escalate", unit=item.unit)
+    if item.state not in DEADLINE_STATES:
+        raise RuleViolation(f"{item.no} 当前状态「{ITEM.label(item.state)}」不能督办（仅限已交办、整改中的问题）")
+    reason = clean_text(reason, "督办事由", max_len=TEXT_MAX)
+    earlier = uow.session.scalar(select(Escalation).where(
+        Escalation.item_id == item.id, Escalation.level == level, Escalation.cycle == item.relapse_count))
+    if earlier is not None:
+        raise RuleViolation(f"{item.no} 本轮已{level}（{earlier.on_date.isoformat()}，{earlier.actor}），不能重复{level}")
+    row = _escalation(item, level, today, who, reason, automatic=False)
+    uow.session.add(row)
+    uow.flush()
+    _record(uow, who, item, row, today)
+    uow.commit()
+    return escalation_view(row, item)
+
+
+def escalation_view(row: Escalation, item: ProblemItem) -> dict:
+    addressee = object_session(item).get(Person, row.addressee_id) if row.addressee_id else None
+    return {
+        "id": row.id, "no": item.no, "level": row.level, "cycle": row.cycle, "on_date": row.on_date.isoformat(),
+        "reason": row.reason, "addressee": addressee.login if addressee else None, "actor": row.actor,
+        "automatic": row.automatic, "item_version": item.version,
+    }
+
+
+def unit_head(unit: OrgUnit | None) -> Person | None:
+    """Who answers for a unit: its head, else the head of the nearest unit above it."""
+    while unit is not None:
+        if unit.head is not None:
+            return unit.head
+        unit = unit.parent
+    return None
+
+
+def grace_cutoff(today: dt.date, grace_working_days: int) -> dt.date:
+    """``due < cutoff`` ⟺ more than ``grace_working_days`` working days overdue on ``today``.
+
+    The cutoff is the (grace+1)-th most recent working day on or before today: (due, today]
+    holds at least grace+1 working days exactly when due lies before it.
+    """
+    calendar, day, counted = work_calendar(), today, 0
+    while True:
+        counted += calendar.is_workday(day)
+        if counted > grace_working_days:
+            return day
+        day -= timedelta(days=1)
+
+
+def _sweep_conditions(camp, today: dt.date) -> dict:
+    """Level → SQL condition on ProblemItem, per the plan's escalation rules."""
+    rules = camp.plan.get("rules", {}).get("escalation", {})
+    red = light_condition(camp, "red", today)
+    conditions = {}
+    if rules.get("remind_at_yellow", True):
+        conditions[REMIND] = light_condition(camp, "yellow", today)
+    if rules.get("supervise_at_red", True):
+        conditions[SUPERVISE] = red
+    conditions[CASE] = red & (ProblemItem.due < grace_cutoff(today, rules.get("case_after_working_days", 5)))
+    return conditions
+
+
+def _not_escalated(level: str):
+    return ~exists().where(Escalation.item_id == ProblemItem.id, Escalation.level == level,
+                           Escalation.cycle == ProblemItem.relapse_count)
+
+
+def _escalate_batch(start_uow, login: str, campaign_code: str, level: str, ids: list[int],
+                    today: dt.date) -> tuple[list[str], list[str]]:
+    for attempt in range(1, BATCH_ATTEMPTS + 1):
+        try:
+            with start_uow() as uow:
+                return _escalate_batch_once(uow, login, campaign_code, level, ids, today)
+        except ConcurrentModification:
+            if attempt == BATCH_ATTEMPTS:
+                raise
+
+
+def _escalate_batch_once(uow: UnitOfWork, login: str, campaign_code: str, level: str, ids: list[int],
+                         today: dt.date) -> tuple[list[str], list[str]]:
+    camp = uow.campaigns.get(campaign_code)
+    uow.lock(campaign_chain(camp))
+    who = actor(uow, login)
+    # Re-checked under the lock: an item may have been submitted, extended or escalated since selection.
+    condition = _sweep_conditions(camp, today)[level]
+    items = uow.session.scalars(
+        select(ProblemItem).where(ProblemItem.id.in_(ids), condition).order_by(ProblemItem.id)).all()
+    existing = set(uow.session.execute(
+        select(Escalation.item_id, Escalation.cycle).where(Escalation.item_id.in_(ids), Escalation.level == level)))
+    todo = [item for item in items if (item.id, item.relapse_count) not in existing]
+    rows = [_escalation(item, level, today, who, _sweep_reason(camp, level, item, today), automatic=True)
+            for item in todo]
+    uow.session.add_all(rows)
+    uow.flush()  # one INSERT for the batch; a racing writer's unique violation surfaces here
+    with uow.session.no_autoflush:  # the events and version bumps go out in one flush at commit
+        for item, row in zip(todo, rows):
+            _record(uow, who, item, row, today)
+    proposed = [_propose_case(uow, login, camp, item, row, today) for item, row in zip(todo, rows)
+                if level == CASE]
+    uow.commit()
+    return [item.no for item in todo], proposed
+
+
+def _propose_case(uow: UnitOfWork, login: str, camp, item: ProblemItem, row: Escalation, today: dt.date) -> str:
+    from duban.services.cases import propose_case
+
+    facts = (f"{item.no}「{item.title}」整改期限 {item.due.isoformat()}，"
+             f"截至 {today.isoformat()} 逾期 {work_calendar().workdays_between(item.due, today)} 个工作日仍未完成整改。")
+    case = propose_case(uow, login, items=[item.no], person=item.owner.login, reason=row.reason, facts=facts,
+                        origin=f"sweep:{item.no}:{row.cycle}", campaign=camp.code, today=today)
+    return case["no"]
+
+
+def _escalation(item: ProblemItem, level: str, today: dt.date, who: Person, reason: str, *,
+                automatic: bool) -> Escalation:
+    addressee = item.owner if level == REMIND else unit_head(item.unit)
+    return Escalation(campaign_id=item.campaign_id, item_id=item.id, level=level, cycle=item.relapse_count,
+                      on_date=today, reason=reason, addressee_id=addressee.id if addressee else None,
+                      actor=who.login, automatic=automatic)
+
+
+def _sweep_reason(camp, level: str, item: ProblemItem, today: dt.date) -> str:
+    calendar = work_calendar()
+    if level == REMIND:
+        left = calendar.workdays_between(today, item.due)
+        return f"黄灯预警：整改期限 {item.due.isoformat()}，仅剩 {left} 个工作日，请抓紧整改"
+    overdue = calendar.workdays_between(item.due, today)
+    if level == SUPERVISE:
+        return f"红灯：整改期限 {item.due.isoformat()} 已逾期 {overdue} 个工作日，请单位负责人督促整改"
+    grace = camp.plan.get("rules", {}).get("escalation", {}).get("case_after_working_days", 5)
+    return f"逾期超过 {grace} 个工作日仍未整改（期限 {item.due.isoformat()}，已逾期 {overdue} 个工作日），建议问责"
+
+
+def _record(uow: UnitOfWork, who: Person, item: ProblemItem, row: Escalation, today: dt.date) -> None:
+    uow.record(chain=campaign_chain(item.campaign), actor=who.login, today=today, trigger="escalate", item=item,
+               campaign_id=item.campaign_id, note=row.reason,
+               payload={"escalation": row.id, "level": row.level, "cycle": row.cycle,
+                        "addressee_id": row.addressee_id, "automatic": row.automatic})
