@@ -1,0 +1,78 @@
+"""Per-unit progress report: states, lights, overdue, escalations, relapses, on-time verification."""
+
+from __future__ import annotations
+
+import pytest
+
+TODAY = "2015-09-10"
+AS_OF = "2015-09-28"
+
+
+@pytest.fixture
+def progress(cli, campaign_db, tmp_path):
+    """Items of 建设管理处 (JGC) and 质量监督站 (ZJZ) in every situation the report distinguishes."""
+    db = campaign_db
+    evidence = tmp_path / "整改报告.txt"
+    evidence.write_text("已整改", encoding="utf-8")
+
+    def run(*args, as_user="zhao", today=TODAY):
+        r = cli(*args, db=db, as_user=as_user, json=True, today=today)
+        assert r.code == 0, r
+        return r.json()
+
+    def add(due=None, unit="JGC", person="wu"):
+        owner = ["--person", person, "--due", due] if due else []
+        return run("item", "add", "--unit", unit, "--title", "问题", *owner)["no"]
+
+    def verify(no, owner, on):
+        run("item", "start", no, as_user=owner, today=on)
+        run("item", "submit", no, "--evidence", str(evidence), as_user=owner, today=on)
+        run("item", "verify", no, as_user="li", today=on)
+
+    add("2015-09-25")  # red
+    add("2015-10-08")  # yellow: 3 working days left before 国庆 ends
+    add("2015-10-09")  # green
+    verify(add("2015-09-30"), "wu", "2015-09-22")  # verified on time
+    verify(add("2015-09-15"), "wu", "2015-09-21")  # verified late
+    add()  # identified, not yet assigned
+    paused = add("2015-09-25")  # overdue but paused: no light
+    run("deadline", "pause", paused, "--reason", "等待消防部门意见", today="2015-09-20")
+    add("2015-09-25", unit="ZJZ", person="chen")  # red
+    relapsed = add("2015-09-18", unit="ZJZ", person="chen")
+    verify(relapsed, "chen", "2015-09-17")
+    run("item", "relapse", relapsed, "--reason", "回头看发现反弹", "--due", "2015-10-30", today="2015-09-24")
+    run("sweep", "--as-of", AS_OF, as_user="system")
+    return db
+
+
+def test_unit_report_counts(cli, progress):
+    r = cli("report", "units", db=progress, as_user="zhao", json=True, today=AS_OF)
+    assert r.code == 0, r
+    rows = {row["unit_code"]: row for row in r.json()}
+    assert set(rows) == {"BGS", "JCS", "RJC", "JGC", "ZJZ"}  # units without items are listed too
+
+    jgc = rows["JGC"]
+    assert jgc["items"] == 7
+    assert {k: v for k, v in jgc["states"].items() if v} == {"identified": 1, "assigned": 4, "verified": 2}
+    assert jgc["lights"] == {"red": 1, "yellow": 1, "green": 1}
+    assert jgc["overdue"] == 2  # the red one and the paused one
+    assert jgc["escalations"] == {"催办": 1, "督办": 1, "挂牌督办": 0, "问责": 0}
+    assert (jgc["relapses"], jgc["verified"], jgc["on_time_rate"]) == (0, 2, 0.5)
+
+    zjz = rows["ZJZ"]
+    assert zjz["items"] == 2
+    assert {k: v for k, v in zjz["states"].items() if v} == {"assigned": 1, "rectifying": 1}
+    assert zjz["lights"] == {"red": 1, "yellow": 0, "green": 1}
+    assert (zjz["overdue"], zjz["escalations"]["督办"], zjz["relapses"]) == (1, 1, 1)
+    assert (zjz["verified"], zjz["on_time_rate"]) == (0, None)  # a relapse undoes the verification
+
+    assert rows["BGS"]["items"] == 0 and rows["BGS"]["on_time_rate"] is None
+
+
+def test_unit_report_table(cli, progress, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "140")
+    r = cli("report", "units", db=progress, as_user="wu", today=AS_OF)
+    assert r.code == 0, r
+    jgc = next(line for line in r.stdout.splitlines() if "建设管理处" in line)
+    cells = [cell.strip() for cell in jgc.strip("│ ").split("│")]
+    assert cells == ["建设管理处", "7", "1", "4", "0", "2", "0", "1/1/1", "2", "1/1/0/0", "0", "50%"]
