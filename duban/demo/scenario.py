@@ -171,6 +171,17 @@ INCIDENTS = (
              "disciplinary_sanction", "该同志十月以来多次在上班期间外出办理私事，经批评教育后仍不改正，情节严重。"),
 )
 
+# When people hand in their problem lists: (share, first day, last day). Most on time,
+# some late (the weekly reminders catch them), a few only after the National Day holiday.
+LIST_FILING = (
+    (0.85, (D(2015, 9, 7), D(2015, 9, 18))),
+    (0.12, (D(2015, 9, 21), D(2015, 9, 30))),
+    (0.03, (D(2015, 10, 8), D(2015, 10, 9))),
+)
+OPINION_DAYS = {"座谈会": D(2015, 9, 15), "走访群众": D(2015, 9, 17), "问卷调查": D(2015, 9, 22),
+                "征求意见表": D(2015, 9, 24)}
+REPORT_WINDOW = (D(2015, 10, 7), D(2015, 11, 20))  # working days in (first, last]
+
 # 满意度测评 rounds for the 民生 units (§五(三)1): (day, method, responses range).
 SATISFACTION_ROUNDS = (
     (D(2015, 11, 6), "电话抽查", (40, 60)),

@@ -48,6 +48,7 @@ REJECT_RATE = 0.08  # 验收退回 on first submission
 RELAPSE_RATE = 0.15  # 回头看 finds the problem back
 PAUSES = 2  # items whose clock stops while another authority decides
 SERIOUS = ("serious",)  # grades the 纪检组长 decides
+UNIT_MEASURE = "circulated_criticism"  # §二(五): 对开展活动不力的单位要通报批评
 
 
 @dataclass
@@ -118,7 +119,6 @@ class Simulation:
     agenda: Agenda = field(default_factory=Agenda)
     failures: list[Failure] = field(default_factory=list)
     handled_cases: set[str] = field(default_factory=set)
-    pauses_left: int = PAUSES
 
     def __post_init__(self):
         self.cast = Cast.of(self.bureau)
@@ -133,8 +133,11 @@ class Simulation:
         return UnitOfWork(self.db_url)
 
     def run(self, on_day: Callable[[dt.date, int, int], None] | None = None) -> dict:
-        from duban.services.tick import run_tick
+        from duban.services.tick import issue_supervision_sheets, run_tick
 
+        with self.start_uow() as uow:
+            plan = uow.campaigns.get(self.campaign).plan
+        self.measures = {m["code"]: m for m in plan["accountability"]["measures"]}
         self._schedule_campaign()
         days = [self.start + dt.timedelta(days=n) for n in range((self.end - self.start).days + 1)]
         ticks: dict[str, int] = defaultdict(int)
@@ -147,6 +150,10 @@ class Simulation:
             result = run_tick(self.start_uow, "system", campaign=self.campaign, through=day)
             for duty, count in result["duties_done"].items():
                 ticks[duty] += count
+            if result["new_red"]:  # what the escalate flow does for each duban.item.red event
+                sheets = issue_supervision_sheets(self.start_uow, "system", campaign=self.campaign,
+                                                  items=result["new_red"])
+                ticks["supervision_sheets"] += len(sheets.get("issued", []))
             with self.start_uow() as uow:
                 self._answer_automation(uow, day)
             if on_day:
@@ -172,21 +179,21 @@ class Simulation:
 
     def _schedule_campaign(self) -> None:
         rng = self.rng
-        september = self.calendar.workdays_in(dt.date(2015, 9, 6), dt.date(2015, 9, 18))
-        late = self.calendar.workdays_in(dt.date(2015, 9, 20), dt.date(2015, 9, 30))
+        windows = [(share, self.calendar.workdays_in(first - dt.timedelta(days=1), last))
+                   for share, (first, last) in scenario.LIST_FILING]
         for person in self.bureau.persons:
-            roll = rng.random()
-            day = rng.choice(september if roll < 0.85 else late if roll < 0.97 else
-                             [dt.date(2015, 10, 8), dt.date(2015, 10, 9)])
-            self.agenda.at(day, self._file_problem_list, person.login)
-        opinion_days = {"座谈会": dt.date(2015, 9, 15), "走访群众": dt.date(2015, 9, 17),
-                        "问卷调查": dt.date(2015, 9, 22), "征求意见表": dt.date(2015, 9, 24)}
+            roll, total = rng.random(), 0.0
+            for share, days in windows:
+                total += share
+                if roll < total:
+                    break
+            self.agenda.at(rng.choice(days), self._file_problem_list, person.login)
         opinions = [opinion for opinion in scenario.OPINIONS if opinion[1] in self.unit_codes]
         paused = set(rng.sample(range(len(opinions)), min(PAUSES, len(opinions))))
         for index, (source, unit, category, text) in enumerate(opinions):
-            self.agenda.at(opinion_days[source], self._register_opinion, source, unit, category, text,
+            self.agenda.at(scenario.OPINION_DAYS[source], self._register_opinion, source, unit, category, text,
                            index in paused)
-        report_days = self.calendar.workdays_in(dt.date(2015, 10, 8), dt.date(2015, 11, 20))
+        report_days = self.calendar.workdays_in(*scenario.REPORT_WINDOW)
         for index, report in enumerate(scenario.REPORTS):
             unit = report[1] if report[1] in self.unit_codes else self._any_unit()
             day = report_days[(index * 5 + rng.randrange(4)) % len(report_days)]
@@ -260,8 +267,7 @@ class Simulation:
         if not started:
             self.agenda.at(begin, self._start, no, owner)
         left = max(1, self.calendar.workdays_between(begin, due))
-        if pause and self.pauses_left:
-            self.pauses_left -= 1
+        if pause:
             self.agenda.at(self.wd(begin, 1), self._pause, no)
             return
         fate = self._fate()
@@ -274,8 +280,8 @@ class Simulation:
             submit = self.wd(due, rng.randint(7, 12))
         elif fate in ("late", "extension"):
             submit = self.wd(due, rng.randint(1, 4))
-        else:
-            submit = self.wd(begin, rng.randint(max(1, left // 3), left))
+        else:  # on time: handed in early enough to be verified before the deadline
+            submit = self.wd(begin, rng.randint(max(1, left // 3), max(1, left - 2)))
         self.agenda.at(submit, self._submit, no, owner)
 
     def _start(self, uow: UnitOfWork, no: str, owner: str) -> None:
@@ -468,16 +474,14 @@ class Simulation:
         self.later(self.rng.choice((1, 2)), self._decide, case_no, incident)
 
     def _measure_for(self, case: AccountabilityCase, incident: scenario.Incident | None) -> str:
+        """The scripted measure, else the lightest the case's grade allows (now and then the next one)."""
         if incident is not None:
             return incident.measure
-        return "circulated_criticism" if case.subject_unit_id else self._lightest_person_measure(case)
-
-    def _lightest_person_measure(self, case: AccountabilityCase) -> str:
-        order = {"minor": ("criticism_education", "admonition_talk"),
-                 "serious_relatively": ("written_self_criticism",),
-                 "serious": ("organizational_handling",)}
-        options = order.get(case.min_grade, ("criticism_education",))
-        return self.rng.choice(options) if len(options) > 1 and self.rng.random() < 0.25 else options[0]
+        if case.subject_unit_id:
+            return UNIT_MEASURE
+        options = [code for code, m in self.measures.items()
+                   if m["grade"] == case.min_grade and m["target"] in ("person", "both")]
+        return options[1] if len(options) > 1 and self.rng.random() < 0.25 else options[0]
 
     def _decide(self, uow: UnitOfWork, case_no: str, incident: scenario.Incident | None) -> None:
         case = uow.cases.get(case_no)
@@ -489,7 +493,7 @@ class Simulation:
                              "withdraw", today=self.today, reason="经调查核实，举报反映问题不属实，予以撤销")
             return
         measure = self._measure_for(case, incident)
-        serious = case_service._measure(case_service._ladder(_campaign(uow, case)), measure).grade in SERIOUS
+        serious = self.measures[measure]["grade"] in SERIOUS
         pool = [self.cast.discipline, *self.cast.deputies] if serious else [self.cast.investigator, *self.cast.office]
         decider = self._others(uow, case_no, pool)[0]
         case_service.decide_case(uow, decider, case_no, measure=measure, today=self.today,
@@ -497,9 +501,12 @@ class Simulation:
         self.later(1, self._approve, case_no, incident)
 
     def _approve(self, uow: UnitOfWork, case_no: str, incident: scenario.Incident | None) -> None:
+        """The 组长 approves the measures the plan reserves for the leadership; a 副组长 the others."""
         case = uow.cases.get(case_no)
         involved = {_login_of(uow, case.proposed_by_id), _login_of(uow, case.decided_by_id)}
-        approver = [login for login in self._others(uow, case_no, self.cast.leadership) if login not in involved][0]
+        pool = [self.cast.leader, *self.cast.deputies] if self.measures[case.measure]["needs_leader_approval"] \
+            else [*self.cast.deputies, self.cast.leader]
+        approver = [login for login in self._others(uow, case_no, pool) if login not in involved][0]
         case_service.approve_case(uow, approver, case_no, today=self.today, note="同意")
         self.later(self.rng.choice((1, 2)), self._execute, case_no, incident)
 
@@ -586,12 +593,6 @@ class Simulation:
             best = units[ranked[0]]
             case_service.commend(uow, leader, unit=best.code, campaign=self.campaign, today=self.today,
                                  reason=f"{best.name}专项整治组织有力，问题按期整改率全局第一")
-
-
-def _campaign(uow: UnitOfWork, case: AccountabilityCase):
-    from storage.models import Campaign
-
-    return uow.session.get(Campaign, case.campaign_id)
 
 
 def _login_of(uow: UnitOfWork, person_id: int | None) -> str | None:
