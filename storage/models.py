@@ -347,10 +347,17 @@ class DocCounter(Base):
 
 
 class Document(Base):
-    """An issued document: number, content hash and the data it was rendered from."""
+    """An issued document: number, content hash and the data it was rendered from.
+
+    A reissue is a new row with the same number and revision + 1; an escalation
+    still gets at most one sheet (revision 1), now and under concurrent issuers.
+    """
 
     __tablename__ = "documents"
-    __table_args__ = (UniqueConstraint("issuer", "kind", "year", "number", "revision"),)
+    __table_args__ = (
+        UniqueConstraint("issuer", "kind", "year", "number", "revision"),
+        UniqueConstraint("escalation_id", "revision"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
@@ -359,11 +366,11 @@ class Document(Base):
     year: Mapped[int] = mapped_column(Integer)
     number: Mapped[int] = mapped_column(Integer)
     revision: Mapped[int] = mapped_column(Integer, default=1)
-    doc_number: Mapped[str] = mapped_column(String(64))
+    doc_number: Mapped[str] = mapped_column(String(64), index=True)
     title: Mapped[str] = mapped_column(String(200))
     item_id: Mapped[int | None] = mapped_column(ForeignKey("problem_items.id"), index=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
-    escalation_id: Mapped[int | None] = mapped_column(ForeignKey("escalations.id"), unique=True)
+    escalation_id: Mapped[int | None] = mapped_column(ForeignKey("escalations.id"))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     context: Mapped[dict] = mapped_column(JSON)
     path: Mapped[str] = mapped_column(String(500))

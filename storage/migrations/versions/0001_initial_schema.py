@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 11:47:57.289665
+Create Date: 2026-11-25 12:11:57.353400
 """
 from alembic import op
 import sqlalchemy as sa
@@ -358,12 +358,13 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['escalation_id'], ['escalations.id'], name=op.f('fk_documents_escalation_id_escalations')),
     sa.ForeignKeyConstraint(['item_id'], ['problem_items.id'], name=op.f('fk_documents_item_id_problem_items')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_documents')),
-    sa.UniqueConstraint('escalation_id', name=op.f('uq_documents_escalation_id')),
+    sa.UniqueConstraint('escalation_id', 'revision', name=op.f('uq_documents_escalation_id_revision')),
     sa.UniqueConstraint('issuer', 'kind', 'year', 'number', 'revision', name=op.f('uq_documents_issuer_kind_year_number_revision'))
     )
     with op.batch_alter_table('documents', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_documents_campaign_id'), ['campaign_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_documents_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_documents_doc_number'), ['doc_number'], unique=False)
         batch_op.create_index(batch_op.f('ix_documents_item_id'), ['item_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_documents_sha256'), ['sha256'], unique=False)
 
@@ -375,6 +376,7 @@ def downgrade() -> None:
     with op.batch_alter_table('documents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_documents_sha256'))
         batch_op.drop_index(batch_op.f('ix_documents_item_id'))
+        batch_op.drop_index(batch_op.f('ix_documents_doc_number'))
         batch_op.drop_index(batch_op.f('ix_documents_case_id'))
         batch_op.drop_index(batch_op.f('ix_documents_campaign_id'))
 
