@@ -375,6 +375,9 @@ class CampaignPlan(_Model):
     issuer: Text  # 发文机关全称
     issuer_short: Text
     doc_prefix: Text  # 发文字号前缀, e.g. 兰建效
+    # 发文字号前缀 per document kind, e.g. {circulated_criticism: 兰建通}; a kind not
+    # listed gets doc_prefix plus its mark (duban.documents.contexts.KIND_MARKS).
+    document_prefixes: dict[Code, Text] = {}
     basis: DocumentRef | None = None
     start: IsoDate
     end: IsoDate
@@ -407,9 +410,23 @@ class CampaignPlan(_Model):
         _check_unique(self.categories, ("categories",))
         _check_unique(self.sources, ("sources",))
         _check_unique(self.phases, ("phases",))
+        self._check_document_prefixes()
         self._check_phase_dates()
         self._check_references()
         return self
+
+    def _check_document_prefixes(self) -> None:
+        from duban.documents.kinds import KINDS  # plain data, no renderer
+
+        # Two kinds on one prefix would print the same 发文字号 on two documents.
+        seen: dict[str, str] = {}
+        numbered = [code for code, spec in KINDS.items() if spec.has_doc_number]
+        for kind, prefix in self.document_prefixes.items():
+            if kind not in numbered:
+                raise PlanIssue(("document_prefixes", kind), f"未知或不编发文字号的文书种类，可选：{'、'.join(numbered)}")
+            if prefix in seen:
+                raise PlanIssue(("document_prefixes", kind), f"前缀“{prefix}”已用于 {seen[prefix]}，各类文书须用不同前缀")
+            seen[prefix] = kind
 
     def _check_phase_dates(self) -> None:
         previous: Phase | None = None
