@@ -1,0 +1,207 @@
+"""End to end on a REAL Prefect server: prefect.yaml deploys, a process worker runs
+campaign-tick, the duban.item.red event it emits triggers escalate, and the
+results are read back from duban's database.
+
+Everything listens on 127.0.0.1 only and lives in a temporary folder. This test
+does not import Prefect itself: it drives the `prefect` CLI and the REST API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import ORG, PLAN, ROOT
+
+pytestmark = [pytest.mark.prefect, pytest.mark.timeout(900)]
+
+PREFECT = [sys.executable, "-m", "prefect"]
+POOL = "duban-process"
+THROUGH = "2015-10-09"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def _stop(proc: subprocess.Popen, first_signal: int, grace: float = 15) -> None:
+    """Stop a process this test started, and its children (its own session), by its id."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, first_signal)
+            proc.wait(timeout=grace)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)  # leftovers: uvicorn, flow-run subprocesses
+    except ProcessLookupError:
+        pass
+    proc.wait(timeout=30)
+
+
+class Server:
+    def __init__(self, home: Path, port: int):
+        self.home, self.port = home, port
+        self.api = f"http://127.0.0.1:{port}/api"
+        # Nothing from the developer's Prefect profile or environment may leak in.
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")} | {
+            "PREFECT_HOME": str(home), "PREFECT_API_URL": self.api,
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_CLI_PROMPT": "false",
+            "PREFECT_WORKER_QUERY_SECONDS": "2", "PREFECT_LOGGING_LEVEL": "INFO",
+            # No scheduled runs: a 08:00 campaign-tick must not fire in the middle of the test.
+            "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",
+        }
+
+    def cli(self, *args: str, timeout: float = 180, env: dict | None = None) -> str:
+        try:
+            out = subprocess.run([*PREFECT, *args], env=env or self.env, cwd=ROOT, capture_output=True,
+                                 text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"`prefect {' '.join(args)}` did not finish within {timeout:.0f} s")
+        if out.returncode != 0:
+            pytest.fail(f"`prefect {' '.join(args)}` failed ({out.returncode}):\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
+        return out.stdout
+
+    def post(self, path: str, body: dict):
+        request = urllib.request.Request(f"{self.api}{path}", data=json.dumps(body).encode(),
+                                         headers={"Content-Type": "application/json"}, method="POST")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+
+    def flow_runs(self, flow_name: str) -> list[dict]:
+        return self.post("/flow_runs/filter", {"flows": {"name": {"any_": [flow_name]}}, "limit": 20})
+
+
+@pytest.fixture(scope="module")
+def prefect_server(tmp_path_factory):
+    home = tmp_path_factory.mktemp("prefect-server")
+    server = Server(home, _free_port())
+    log = home / "server.log"
+    with open(log, "w") as sink:
+        proc = subprocess.Popen([*PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(server.port),
+                                 "--no-ui"], env=server.env, cwd=home, stdout=sink, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"Prefect server exited with {proc.returncode}:\n{_tail(log)}")
+            try:
+                with urllib.request.urlopen(f"{server.api}/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"Prefect server not healthy on 127.0.0.1:{server.port} after 120 s:\n{_tail(log)}")
+            time.sleep(0.5)
+        yield server
+    finally:
+        _stop(proc, signal.SIGTERM)
+
+
+@pytest.fixture
+def worker(prefect_server, tmp_path):
+    """A process worker on the duban pool; its flow runs default to this test's database."""
+    db_url = f"sqlite:///{tmp_path / 'duban.sqlite'}"
+    env = prefect_server.env | {"DUBAN_DB": db_url, "DUBAN_FILES": str(tmp_path / "files"), "DUBAN_TODAY": THROUGH}
+    log = tmp_path / "worker.log"
+    with open(log, "w") as sink:
+        proc = subprocess.Popen([*PREFECT, "worker", "start", "--pool", POOL, "--type", "process"], env=env,
+                                cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        yield db_url, log, proc
+    finally:
+        _stop(proc, signal.SIGINT)  # a worker shuts down cleanly on Ctrl-C
+
+
+def _campaign_with_overdue_item(db_url: str) -> str:
+    from duban.services.items import add_item
+    from duban.services.org import import_org
+    from duban.services.setup import init_db, load_campaign
+    from storage.uow import UnitOfWork
+
+    init_db(db_url)
+    with UnitOfWork(db_url) as uow:
+        load_campaign(uow, "system", PLAN, today=dt.date(2015, 9, 1))
+    with UnitOfWork(db_url) as uow:
+        import_org(uow, "system", ORG)
+    with UnitOfWork(db_url) as uow:
+        return add_item(uow, "zhao", campaign=None, unit="JGC", title="审批拖拉", person="wu",
+                        due=dt.date(2015, 9, 25), today=dt.date(2015, 9, 10))["no"]
+
+
+def _wait_for_final(server: Server, flow_name: str, log: Path, timeout: float = 240) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runs = server.flow_runs(flow_name)
+        final = [r for r in runs if r["state_type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")]
+        if final:
+            return final[0]
+        time.sleep(1)
+    pytest.fail(f"no {flow_name} flow run finished within {timeout:.0f} s; runs: "
+                f"{[(r['name'], r['state_type']) for r in server.flow_runs(flow_name)]}\nworker log:\n{_tail(log)}")
+
+
+def test_deploy_run_and_event_trigger_on_a_real_server(prefect_server, worker):
+    db_url, worker_log, worker_proc = worker
+    no = _campaign_with_overdue_item(db_url)
+
+    prefect_server.cli("work-pool", "create", POOL, "--type", "process")
+    prefect_server.cli("--no-prompt", "deploy", "--all")  # exactly what prefect.yaml says
+    deployed = prefect_server.post("/deployments/filter", {"limit": 50})
+    assert sorted(d["name"] for d in deployed) == sorted(
+        ["campaign-tick", "sweep-and-escalate", "escalate", "spot-check-draw", "recheck-draw",
+         "weekly-ledger", "render-documents"])
+    assert all(d["work_pool_name"] == POOL for d in deployed)
+
+    params = json.dumps({"db_url": db_url, "through": THROUGH})
+    watched = prefect_server.cli("deployment", "run", "campaign-tick/campaign-tick", "--params", params,
+                                 "--watch", "--watch-timeout", "300", timeout=360)
+    assert worker_proc.poll() is None, f"worker died:\n{_tail(worker_log)}"
+    tick = _wait_for_final(prefect_server, "campaign-tick", worker_log)
+    assert tick["state_type"] == "COMPLETED", f"{watched[-2000:]}\nworker log:\n{_tail(worker_log)}"
+
+    # The tick emitted duban.item.red for the overdue item; the trigger started escalate with it.
+    escalate = _wait_for_final(prefect_server, "escalate", worker_log)
+    assert escalate["state_type"] == "COMPLETED", _tail(worker_log)
+    assert escalate["parameters"] == {"item": f"duban.item.{no}"}
+
+    from storage.models import DutyRun, Escalation
+    from storage.uow import UnitOfWork
+
+    with UnitOfWork(db_url) as uow:
+        days = uow.session.scalars(select(DutyRun.business_date).where(DutyRun.duty == "day")
+                                   .order_by(DutyRun.business_date)).all()
+        levels = uow.session.execute(select(Escalation.level, Escalation.on_date)).all()
+    assert days == [dt.date(2015, 9, 1) + dt.timedelta(days=n) for n in range(39)]  # through 10-09
+    assert [tuple(row) for row in levels] == [("督办", dt.date(2015, 10, 8))]
+    from duban.services.tick import optional_service
+
+    if optional_service("duban.services.documents", "issue_document") is not None:
+        from storage.models import Document
+
+        with UnitOfWork(db_url) as uow:
+            kinds = uow.session.scalars(select(Document.kind)).all()
+        assert kinds == ["supervision_sheet"], _tail(worker_log)
