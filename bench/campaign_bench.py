@@ -56,7 +56,7 @@ def main() -> None:
     print(f"CPU time         {cpu:8.1f} s   (this process; PDF workers {children.ru_utime + children.ru_stime:.1f} s)")
     for name, seconds in stages.items():
         if name != "start":
-            print(f"  {name:<14} {seconds:8.1f} s")
+            print(f"  {name}：{seconds:.1f} s")
     print(f"units / persons  {summary['bureau']['units']} / {summary['bureau']['persons']}")
     print(f"items            {summary['items']['total']:8d}")
     print(f"events           {summary['events']:8d}")

@@ -38,9 +38,13 @@ def demo(
 
         def on_stage(text: str) -> None:
             progress.update(days, description=text)
+            if not err.is_terminal:
+                err.print(text, highlight=False)
 
         def on_day(day, index: int, total: int) -> None:
             progress.update(days, description=f"专项整治 {day.isoformat()}", completed=index, total=total)
+            if not err.is_terminal and (day.weekday() == 0 or index == total):  # a log line per week
+                err.print(f"专项整治 {day.isoformat()}（{index}/{total}）", highlight=False)
 
         result = run_demo(out, seed=seed, units=units, cadres=cadres, force=force, workers=workers,
                           on_day=on_day, on_stage=on_stage)
