@@ -74,7 +74,7 @@ def propose_units(
 
     with uow() as u:
         result = propose_unit_cases(u, actor(), campaign=campaign, min_overdue=min_overdue, today=state.today)
-    emit(result, lambda r: table(f"单位问责（{len(r)} 件）", ["编号", "单位", "", "事由"],
+    emit(result, lambda r: table(f"单位问责（{len(r)} 件）", ["编号", "单位", "结果", "事由"],
                                  [[c["no"], c["subject"], "新立案" if c["created"] else "已存在", c["reason"]] for c in r]))
 
 
