@@ -169,3 +169,12 @@ def test_cli_stays_free_of_prefect():
     code = "import sys, duban.cli; duban.cli.app; print('prefect' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_serve_lists_every_deployment(cli):
+    listed = cli("serve", "--list", json=True)
+    assert listed.code == 0, listed
+    by_name = {d["name"]: d for d in listed.json()}
+    assert by_name["campaign-tick"]["cron"] == "0 8 * * *" and by_name["campaign-tick"]["timezone"] == "Asia/Shanghai"
+    assert by_name["escalate"]["triggers"][0]["expect"] == ["duban.item.red"]
+    assert len(by_name) == 7

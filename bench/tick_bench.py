@@ -1,0 +1,139 @@
+"""Time the daily tick over the whole 2015 campaign on a generated bureau (figures only, no assertions).
+
+    .venv/bin/python bench/tick_bench.py [--units 30] [--cadres 10] [--items 3000] [--db URL]
+
+The bureau has N units (a third serve the public), each with a head and M cadres.
+Items are inserted in bulk: 60 % rectifying with deadlines spread over
+2015-09-20 … 2015-11-20 (so the sweep has yellow, red and case work), 20 %
+verified between 09-15 and 11-10 (回头看 draws), 20 % only identified. Then one tick
+runs 2015-09-01 … 2015-11-30 (the catch-up path), and a second tick shows the no-op cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+START, END = dt.date(2015, 9, 1), dt.date(2015, 11, 30)
+
+
+def write_org(path: Path, units: int, cadres: int) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(["类型", "编码", "名称", "所属单位", "单位类别", "民生", "职务", "角色"])
+        out.writerow(["单位", "BGS", "办公室", "", "处室", "否", "", ""])
+        out.writerow(["人员", "leader", "组长", "BGS", "", "", "党组书记、局长", "组长"])
+        out.writerow(["人员", "office", "整治办", "BGS", "", "", "监察室主任", "办公室"])
+        for u in range(1, units + 1):
+            code = f"U{u:03d}"
+            out.writerow(["单位", code, f"第{u}处", "", "处室", "是" if u % 3 == 0 else "否", "", ""])
+            out.writerow(["人员", f"{code.lower()}h", f"{code}负责人", code, "", "", "处长", "负责人"])
+            for c in range(1, cadres + 1):
+                out.writerow(["人员", f"{code.lower()}c{c:02d}", f"{code}干部{c}", code, "", "", "科员", "党员干部"])
+
+
+def setup(db_url: str, tmp: Path, units: int, cadres: int, items: int) -> None:
+    from sqlalchemy import insert, select
+
+    from duban.services.org import import_org
+    from duban.services.setup import init_db, load_campaign
+    from storage.models import OrgUnit, Person, ProblemItem
+    from storage.uow import UnitOfWork
+
+    org = tmp / "org.csv"
+    write_org(org, units, cadres)
+    init_db(db_url)
+    with UnitOfWork(db_url) as uow:
+        load_campaign(uow, "system", ROOT / "campaigns" / "lanzhou-2015.yaml", today=START)
+    with UnitOfWork(db_url) as uow:
+        import_org(uow, "system", org)
+    rng = random.Random(2015)
+    with UnitOfWork(db_url) as uow:
+        campaign = uow.campaigns.get("LZJ2015")
+        people = uow.session.execute(select(Person.id, Person.unit_id).where(Person.login.like("u%c%"))).all()
+        office = uow.org.person("office").id
+        rows = []
+        for seq in range(1, items + 1):
+            owner, unit = rng.choice(people)
+            kind = rng.random()
+            due = dt.date(2015, 9, 20) + dt.timedelta(days=rng.randrange(62))
+            row = {"campaign_id": campaign.id, "seq": seq, "no": f"LZJ2015-{seq:05d}", "title": f"基准测试问题 {seq}",
+                   "source": "自查", "unit_id": unit, "owner_id": owner, "version": 0,
+                   "identified_on": dt.date(2015, 9, 10), "state": "identified"}
+            if kind < 0.8:
+                row |= {"state": "rectifying", "assigned_on": dt.date(2015, 9, 10), "original_due": due, "due": due}
+            if kind < 0.2:
+                row |= {"state": "verified", "verified_on": dt.date(2015, 9, 15) + dt.timedelta(days=rng.randrange(56)),
+                        "verified_by_id": office}
+            rows.append(row)
+        uow.session.execute(insert(ProblemItem), rows)
+        uow.commit()
+        print(f"bureau: {uow.session.query(OrgUnit).count()} units, {uow.session.query(Person).count()} persons, "
+              f"{items} items")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--units", type=int, default=30)
+    parser.add_argument("--cadres", type=int, default=10)
+    parser.add_argument("--items", type=int, default=3000)
+    parser.add_argument("--db", help="database URL (default: a throw-away SQLite file)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        os.environ["DUBAN_TODAY"] = START.isoformat()
+        os.environ["DUBAN_FILES"] = str(tmp / "files")
+        db_url = args.db or f"sqlite:///{tmp / 'bench.sqlite'}"
+        started = time.perf_counter()
+        setup(db_url, tmp, args.units, args.cadres, args.items)
+        print(f"setup: {time.perf_counter() - started:.1f} s")
+
+        from sqlalchemy import func, select
+
+        from duban.services.tick import run_tick
+        from storage.models import AccountabilityCase, Draw, DutyRun, Escalation, Event, Reminder
+        from storage.uow import UnitOfWork
+
+        day_seconds: dict[dt.date, float] = {}
+        last = [time.perf_counter()]
+
+        def progress(done: int, total: int, day: dt.date) -> None:
+            now = time.perf_counter()
+            day_seconds[day], last[0] = now - last[0], now
+
+        cpu = time.process_time()
+        started = last[0] = time.perf_counter()
+        result = run_tick(lambda: UnitOfWork(db_url), "system", through=END, progress=progress)
+        wall = time.perf_counter() - started
+        print(f"tick {START} … {END}: {result['days_processed']} days in {wall:.1f} s wall, "
+              f"{time.process_time() - cpu:.1f} s CPU ({wall / max(result['days_processed'], 1) * 1000:.0f} ms/day)")
+        print(f"duties done: {dict(sorted(result['duties_done'].items()))}")
+        slowest = sorted(day_seconds.items(), key=lambda kv: -kv[1])[:5]
+        by_day = {d["date"]: d["duties"] for d in result["days"]}
+        for day, seconds in slowest:
+            print(f"  slow day {day}: {seconds:.2f} s {sorted(by_day[day.isoformat()])}")
+        with UnitOfWork(db_url) as uow:
+            def count(model, *where):
+                return uow.session.scalar(select(func.count()).select_from(model).where(*where))
+            levels = Counter(uow.session.scalars(select(Escalation.level)))
+            print(f"rows: duty_runs {count(DutyRun)}, escalations {dict(levels)}, cases {count(AccountabilityCase)}, "
+                  f"reminders {count(Reminder)}, draws {count(Draw)}, events {count(Event)}")
+        started = time.perf_counter()
+        again = run_tick(lambda: UnitOfWork(db_url), "system", through=END)
+        print(f"second tick (nothing to do): {again['days_processed']} days in {time.perf_counter() - started:.2f} s")
+        print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
