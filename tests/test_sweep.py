@@ -133,7 +133,6 @@ def test_grace_cutoff_matches_working_days_overdue():
 
 
 def test_case_proposed_once_after_grace_period(cli, campaign_db, items):
-    pytest.importorskip("duban.services.cases", reason="duban/services/cases.py (propose_case) not written yet")
     db = campaign_db
     red = items["red"]  # due 09-25; working days overdue: 09-28 … 09-30, 10-08, 10-09, then 10-10 (调休) is the 6th
     assert sweep(cli, db, "2015-10-09")["counts"]["问责"] == 0

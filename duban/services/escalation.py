@@ -37,7 +37,12 @@ BATCH_ATTEMPTS = 3
 def sweep(start_uow: Callable[[], UnitOfWork], login: str, *, campaign: str | None = None,
           as_of: dt.date | None = None, batch_size: int = 500,
           progress: Callable[[int, int], None] | None = None) -> dict:
-    """逾期巡查: escalate every yellow and red item per the campaign's rules, committing per batch."""
+    """逾期巡查: escalate every yellow and red item per the campaign's rules, committing per batch.
+
+    催办 goes to the owner, 督办 and 问责 to the unit head; 问责 also proposes a case against the
+    owner. ``new_red`` lists the items whose 督办 this run issued, i.e. red for the first time in
+    their current cycle (empty when the plan turns ``supervise_at_red`` off).
+    """
     started = time.perf_counter()
     if batch_size < 1:
         raise BadInput(f"批大小应为正整数，实为 {batch_size}")
