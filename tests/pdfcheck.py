@@ -42,6 +42,10 @@ class Line:
         return self.baseline - 0.88 * mm(self.size)
 
     @property
+    def em_bottom(self) -> float:
+        return self.baseline + 0.12 * mm(self.size)
+
+    @property
     def box_top(self) -> float:
         """Top of a 28.9pt line box whose em box is centred (版心 top for line 1)."""
         return self.baseline - 0.38 * mm(self.size) - LINE_PITCH_MM / 2
@@ -103,9 +107,12 @@ def read_pdf(data: bytes) -> PdfInfo:
                     fonts={font_base_name(c["fontname"]) for c in chars},
                     baseline=mm(page.height - chars[0]["matrix"][5]),
                 ))
+            rects = [{"top": mm(r["top"]), "bottom": mm(r["bottom"]), "x0": mm(r["x0"]),
+                      "x1": mm(r["x1"]), "colour": r.get("non_stroking_color")}
+                     for r in page.rects]
             pages.append({"width": mm(page.width), "height": mm(page.height),
                           "text": page.extract_text() or "", "lines": lines,
-                          "chars": page.chars})
+                          "chars": page.chars, "rects": rects})
     return PdfInfo(pages, metadata, data, xmp)
 
 

@@ -108,9 +108,17 @@ def test_body_grid_28_characters_22_lines(kind, rendered):
 
 @pytest.mark.parametrize("kind", [k for k in GONGWEN if sample_context(k).get("issuer_mark")])
 def test_red_head_mark_35mm_below_body_top(kind, rendered):
-    first = rendered(kind).pages[0]["lines"][0]
+    page = rendered(kind).pages[0]
+    first = page["lines"][0]
     assert first.text == sample_context(kind)["issuer_mark"]
     assert abs(first.em_top - (TOP + 35)) < TOL
+    # Red separator as wide as the 版心, 4 mm under the 发文字号.
+    number = page["lines"][1]
+    assert number.text == sample_context(kind)["doc_number"]
+    rule = next(r for r in page["rects"] if r["colour"] and r["colour"][0] > 0.8
+                and r["colour"][1] < 0.2 and r["x1"] - r["x0"] > 150)
+    assert abs(rule["x0"] - LEFT) < 0.5 and abs(rule["x1"] - (LEFT + 156)) < 0.5
+    assert abs(rule["top"] - (number.em_bottom + 4)) < TOL
 
 
 @pytest.mark.parametrize("kind", GONGWEN)
