@@ -293,3 +293,18 @@ def test_cn_date_has_no_zero_padding():
     from duban.documents.render import cn_date, cn_num
     assert cn_date(dt.date(2015, 10, 8)) == "2015年10月8日"
     assert [cn_num(n) for n in (1, 10, 12, 20, 35)] == ["一", "十", "十二", "二十", "三十五"]
+
+
+def test_templates_dir_override(monkeypatch, tmp_path):
+    import shutil
+
+    from duban.documents.render import templates_dir
+    copy = tmp_path / "templates"
+    shutil.copytree(templates_dir(), copy)
+    (copy / "kinds" / "decision.html.j2").write_text(
+        '{% extends "layout/gongwen.html.j2" %}{% block body %}<p class="para">本地模板</p>{% endblock %}',
+        encoding="utf-8")
+    monkeypatch.setenv("DUBAN_TEMPLATES_DIR", str(copy))
+    renderer = DocumentRenderer()
+    assert renderer.assets == copy / "assets"
+    assert "本地模板" in renderer.render_html("decision", sample_context("decision"))
