@@ -12,7 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from storage.models import AuditChain, Event, utcnow
@@ -34,18 +34,29 @@ def event_hash(ev: Event) -> str:
 
 
 def lock_chain(session: Session, key: str) -> AuditChain:
-    """Lock (creating if needed) the head row of a chain for this transaction."""
-    head = session.execute(
-        select(AuditChain).where(AuditChain.key == key).with_for_update()
-    ).scalar_one_or_none()
+    """Lock (creating if needed) the head row of a chain for this transaction.
+
+    The locked head is remembered until the transaction ends, so appending many
+    events (a sweep batch) costs one SELECT … FOR UPDATE, not one per event.
+    """
+    held = session.info.setdefault("locked_chains", {})
+    if key in held:
+        return held[key]
+    held[key] = head = _select_for_update(session, key)
+    return head
+
+
+def _select_for_update(session: Session, key: str) -> AuditChain:
+    # populate_existing: a head cached from an earlier transaction of this session is stale.
+    locked = select(AuditChain).where(AuditChain.key == key).with_for_update().execution_options(
+        populate_existing=True)
+    head = session.execute(locked).scalar_one_or_none()
     if head is None:
         head = AuditChain(key=key, last_seq=0, last_hash=GENESIS)
         session.add(head)
         session.flush()
         # Another transaction may have created it concurrently; re-read under lock.
-        head = session.execute(
-            select(AuditChain).where(AuditChain.key == key).with_for_update()
-        ).scalar_one()
+        head = session.execute(locked).scalar_one()
     return head
 
 
@@ -111,3 +122,10 @@ def verify(session: Session) -> tuple[int, list[ChainProblem]]:
         if problem:
             problems.append(problem)
     return checked, problems
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_locks(session: Session, transaction) -> None:
+    # Row locks end with the outermost transaction; so does what we remember of them.
+    if transaction.parent is None:
+        session.info.pop("locked_chains", None)

@@ -82,7 +82,7 @@ def table(title: str, columns: list[str], rows: list[list]) -> None:
 
     t = Table(title=title, show_lines=False)
     for c in columns:
-        t.add_column(c)
+        t.add_column(c, overflow="fold")
     for r in rows:  # Text(), not str: user text must never be read as Rich markup
         t.add_row(*[Text("" if v is None else str(v)) for v in r])
     console().print(t)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import object_session
 from duban import permissions
 from duban.errors import BadInput, NotFound, RuleViolation
 from duban.services.common import actor, business_date, clean_text, work_calendar
-from duban.services.items import TEXT_MAX, _load_for_change
+from duban.services.items import TEXT_MAX, load_for_change
 from statemachines.item import DEADLINE_STATES, ITEM
 from storage.models import DeadlineChange, Person, ProblemItem
 from storage.uow import UnitOfWork, campaign_chain
@@ -28,7 +28,7 @@ def request_extension(uow: UnitOfWork, login: str, no: str, *, reason: str, due:
                       days: int | None = None, today: dt.date | None = None,
                       expect_version: int | None = None) -> dict:
     """延期申请 by the owner or unit head: a new date, or N working days beyond the current deadline."""
-    item = _load_for_change(uow, no, expect_version)
+    item = load_for_change(uow, no, expect_version)
     today = business_date(item.campaign, today)
     who = actor(uow, login)
     permissions.require(who, "deadline.request", unit=item.unit, owner_id=item.owner_id)
@@ -54,7 +54,7 @@ def decide_extension(uow: UnitOfWork, login: str, request_id: int, *, approve: b
     change = uow.session.get(DeadlineChange, request_id)
     if change is None or change.kind != "extension":
         raise NotFound(f"延期申请不存在：{request_id}")
-    item = _load_for_change(uow, uow.session.get(ProblemItem, change.item_id).no, None)
+    item = load_for_change(uow, uow.session.get(ProblemItem, change.item_id).no, None)
     uow.session.refresh(change)  # re-read under the campaign lock: of two concurrent decisions one wins
     today = business_date(item.campaign, today)
     who = actor(uow, login)
@@ -83,7 +83,7 @@ def decide_extension(uow: UnitOfWork, login: str, request_id: int, *, approve: b
 def pause(uow: UnitOfWork, login: str, no: str, *, reason: str, today: dt.date | None = None,
           expect_version: int | None = None) -> dict:
     """挂起: stop the clock, e.g. while waiting on another authority."""
-    item = _load_for_change(uow, no, expect_version)
+    item = load_for_change(uow, no, expect_version)
     today = business_date(item.campaign, today)
     who = actor(uow, login)
     permissions.require(who, "deadline.pause", unit=item.unit)
@@ -104,7 +104,7 @@ def pause(uow: UnitOfWork, login: str, no: str, *, reason: str, today: dt.date |
 def resume(uow: UnitOfWork, login: str, no: str, *, today: dt.date | None = None,
            expect_version: int | None = None) -> dict:
     """恢复: restart the clock; the deadline moves later by the working days spent paused."""
-    item = _load_for_change(uow, no, expect_version)
+    item = load_for_change(uow, no, expect_version)
     today = business_date(item.campaign, today)
     who = actor(uow, login)
     permissions.require(who, "deadline.pause", unit=item.unit)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import object_session
 from duban import permissions
 from duban.errors import BadInput, ConcurrentModification, RuleViolation
 from duban.services.common import actor, business_date, clean_text, work_calendar
-from duban.services.items import TEXT_MAX, _load_for_change, light_condition
+from duban.services.items import TEXT_MAX, load_for_change, light_condition
 from statemachines.item import DEADLINE_STATES, ITEM
 from storage.models import Escalation, OrgUnit, Person, ProblemItem
 from storage.uow import UnitOfWork, campaign_chain
@@ -90,7 +90,7 @@ def escalate_item(uow: UnitOfWork, login: str, no: str, *, level: str, reason: s
     """Manual 督办 or 挂牌督办 of one item by the office or leadership; once per level and cycle."""
     if level not in MANUAL_LEVELS:
         raise BadInput(f"督办级别无效：{level}（可选：{'、'.join(MANUAL_LEVELS)}）")
-    item = _load_for_change(uow, no, expect_version)
+    item = load_for_change(uow, no, expect_version)
     today = business_date(item.campaign, today)
     who = actor(uow, login)
     permissions.require(who, "item.escalate", unit=item.unit)

@@ -76,7 +76,8 @@ def add_item(uow: UnitOfWork, login: str, *, campaign: str | None, unit: str, ti
     return item_view(item)
 
 
-def _load_for_change(uow: UnitOfWork, no: str, expect_version: int | None) -> ProblemItem:
+def load_for_change(uow: UnitOfWork, no: str, expect_version: int | None) -> ProblemItem:
+    """The item to change, read after taking its campaign lock; stale expectations fail (exit 4)."""
     item = uow.items.get(no)
     uow.lock(campaign_chain(item.campaign))
     uow.session.refresh(item)
@@ -146,7 +147,7 @@ def transition(uow: UnitOfWork, login: str, no: str, trigger: str, *, today: dt.
     """Move an item along its lifecycle (assign, start, submit, verify, reject…)."""
     if trigger not in ITEM.triggers:
         raise BadInput(f"未知操作：{trigger}")
-    item = _load_for_change(uow, no, expect_version)
+    item = load_for_change(uow, no, expect_version)
     today = business_date(item.campaign, today)
     who = actor(uow, login)
     permissions.require(who, f"item.{trigger}", unit=item.unit, owner_id=item.owner_id)
@@ -165,7 +166,7 @@ def transition(uow: UnitOfWork, login: str, no: str, trigger: str, *, today: dt.
 
 def attach_evidence(uow: UnitOfWork, login: str, no: str, files: list[Path], *,
                     today: dt.date | None = None, expect_version: int | None = None) -> dict:
-    item = _load_for_change(uow, no, expect_version)
+    item = load_for_change(uow, no, expect_version)
     today = business_date(item.campaign, today)
     who = actor(uow, login)
     permissions.require(who, "item.attach", unit=item.unit, owner_id=item.owner_id)
