@@ -1,5 +1,170 @@
-"""Commands: see the module of the same name in duban.services."""
+"""Document commands: duban doc render|batch|reissue|verify|list|ledger|publicity, duban doctor."""
 
 from __future__ import annotations
 
-from duban.cli.app import app  # noqa: F401
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from duban.cli.app import actor, app, emit, state, table, uow
+
+doc_app = typer.Typer(help="文书：整改通知书、催办单、督办单、问责文书、台账与公示的制发、核验和查询。",
+                      no_args_is_help=True)
+app.add_typer(doc_app, name="doc")
+
+CAMPAIGN = typer.Option(None, "--campaign", help="活动编码（只有一个活动时可省略）")
+KIND = typer.Argument(..., help="文书种类：rectification_notice 整改通知书、reminder_sheet 催办单、supervision_sheet 督办单、"
+                                "efficiency_advice 效能监察建议书、circulated_criticism 通报批评、admonition_notice 诫勉谈话通知书、"
+                                "written_check_notice 责令书面检查通知书、decision 处理决定（代码或中文名均可）")
+
+
+def _issued(r: dict) -> None:
+    revision = f"（第{r['revision']}版）" if r["revision"] > 1 else ""
+    subject = r["case"] or r["item"] or ""
+    typer.echo(f"已制发{r['kind_name']} {r['doc_number']}{revision}（{subject}）：{r['path']}")
+
+
+@doc_app.command("render")
+def render(
+    kind: str = KIND,
+    item: Optional[str] = typer.Option(None, "--item", help="整改问题编号（整改通知书）"),
+    case: Optional[str] = typer.Option(None, "--case", help="问责案件编号（按其问责措施制发文书）"),
+    escalation: Optional[int] = typer.Option(None, "--escalation", help="督办记录号（催办单、督办单）"),
+    open_path: bool = typer.Option(False, "--open-path", help="只打印生成的 PDF 路径（便于打开或交给其他程序）"),
+) -> None:
+    """制发一份文书：编号、生成 PDF、存档并记入审计链（同一事务，失败不占用编号）。"""
+    from duban.services.documents import issue_document
+
+    with uow() as u:
+        result = issue_document(u, actor(), kind, item=item, case=case, escalation_id=escalation,
+                                today=state.today)
+    emit(result, (lambda r: typer.echo(r["path"])) if open_path else _issued)
+
+
+@doc_app.command("batch")
+def batch(
+    kind: str = KIND,
+    states: List[str] = typer.Option([], "--state", help="整改问题状态（可多次给出；默认已交办、整改中）"),
+    all_open: bool = typer.Option(False, "--all-open", help="所有尚未制发该文书的在办事项（默认即是，写明更清楚）"),
+    unit: Optional[str] = typer.Option(None, "--unit", help="只限该单位（编码或名称）"),
+    cases: List[str] = typer.Option([], "--case", help="只限这些问责案件（可多次给出）"),
+    workers: int = typer.Option(2, "--workers", min=1, help="生成文书的进程数"),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="最多制发 N 份"),
+    campaign: Optional[str] = CAMPAIGN,
+) -> None:
+    """批量制发尚未制发的文书（如所有已交办问题的整改通知书），带进度条；单份失败不影响其余。"""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from duban.services.documents import issue_batch, pending_jobs
+
+    if all_open and states:
+        from duban.errors import BadInput
+
+        raise BadInput("--all-open 与 --state 只能指定其一")
+    with uow() as u:
+        jobs = pending_jobs(u, actor(), kind, campaign=campaign, states=states or None, unit=unit,
+                            cases=cases or None, today=state.today)
+    jobs = jobs[:limit] if limit else jobs
+    # The bar goes to stderr, so stdout carries only the result (JSON with --json).
+    with Progress(TextColumn("制发文书"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("batch", total=len(jobs))
+        result = issue_batch(uow, actor(), jobs, workers=workers, today=state.today,
+                             progress=lambda done, total: bar.update(task, completed=done, total=total))
+
+    def human(r: dict) -> None:
+        typer.echo(f"已制发 {len(r['issued'])} 份，失败 {len(r['failed'])} 份，用时 {r['seconds']} 秒"
+                   f"（{r['docs_per_second']} 份/秒）")
+        for failure in r["failed"]:
+            subject = failure["job"].get("item") or failure["job"].get("case") or failure["job"].get("escalation_id")
+            typer.echo(f"  未制发 {subject}：{failure['error']}")
+
+    emit(result, human)
+
+
+@doc_app.command("reissue")
+def reissue(doc_number: str = typer.Argument(..., help="发文字号，如 兰建改〔2015〕7号")) -> None:
+    """按当前记录重新制发：同一发文字号，版本号加一，原文件保留。"""
+    from duban.services.documents import reissue_document
+
+    with uow() as u:
+        result = reissue_document(u, actor(), doc_number, today=state.today)
+    emit(result, _issued)
+
+
+@doc_app.command("verify")
+def verify(file: Path = typer.Argument(..., help="要核验的 PDF 文件")) -> None:
+    """核验文件是否为本系统制发且未被改动（按 SHA-256 比对）；真实返回 0，否则返回 3。"""
+    from duban.services.documents import verify_file
+
+    with uow() as u:
+        result = verify_file(u, file)
+
+    def human(r: dict) -> None:
+        if not r["genuine"]:
+            typer.echo(f"不是本系统制发的原件：{r['reason']}（SHA-256 {r['sha256']}）")
+            return
+        current = (f"已被第{r['latest_revision']}版取代" if r["superseded"] else "现行有效")
+        typer.echo(f"真实：{r['kind_name']} {r['doc_number']} 第{r['revision']}版，{r['issued_on']} 由 {r['actor']} 制发，"
+                   f"{current}")
+
+    emit(result, human)
+    if not result["genuine"]:
+        raise typer.Exit(3)
+
+
+@doc_app.command("list")
+def list_command(
+    kind: Optional[str] = typer.Option(None, "--kind", help="文书种类（代码或中文名）"),
+    item: Optional[str] = typer.Option(None, "--item", help="整改问题编号"),
+    case: Optional[str] = typer.Option(None, "--case", help="问责案件编号"),
+    campaign: Optional[str] = CAMPAIGN,
+) -> None:
+    """列出已制发的文书（含各版本）。"""
+    from duban.services.documents import list_documents
+
+    with uow() as u:
+        result = list_documents(u, actor(), campaign=campaign, kind=kind, item=item, case=case)
+    emit(result, lambda r: table(f"已制发文书（{len(r)} 份；文件路径见 --json）", ["发文字号", "版本", "种类", "对象", "日期"],
+                                 [[d["doc_number"], d["revision"] if not d["superseded"] else f"{d['revision']}（已取代）",
+                                   d["kind_name"], d["case"] or d["item"], d["issued_on"]] for d in r]))
+
+
+@doc_app.command("ledger")
+def ledger(out: Path = typer.Option(..., "--out", help="输出目录"), campaign: Optional[str] = CAMPAIGN) -> None:
+    """生成整改落实台账：横排 PDF（含统计图）和 XLSX。"""
+    from duban.services.documents import render_ledger
+
+    with uow() as u:
+        result = render_ledger(u, actor(), out, campaign=campaign, today=state.today)
+    emit(result, lambda r: typer.echo(f"台账（{r['rows']} 条，截至 {r['as_of']}）：{r['pdf']}、{r['xlsx']}"))
+
+
+@doc_app.command("publicity")
+def publicity(out: Path = typer.Option(..., "--out", help="输出目录"), campaign: Optional[str] = CAMPAIGN) -> None:
+    """生成整改情况公示（已销号问题按单位列出，附已公开的满意度测评结果）。"""
+    from duban.services.documents import render_publicity
+
+    with uow() as u:
+        result = render_publicity(u, actor(), out, campaign=campaign, today=state.today)
+    emit(result, lambda r: typer.echo(f"公示（{r['units']} 个单位、{r['items']} 个问题，公示至 {r['period_end']}）：{r['pdf']}"))
+
+
+@app.command("doctor")
+def doctor() -> None:
+    """检查本机文书环境：各字体角色实际使用的字体、HarfBuzz、WeasyPrint、数据库结构版本、Graphviz。"""
+    from duban.services.documents import doctor as run_doctor
+
+    result = run_doctor(state.settings.db_url)
+
+    def human(r: dict) -> None:
+        for check in r["checks"]:
+            typer.echo(f"{'✓' if check['ok'] else '!'} {check['check']}：{check['value']}")
+        for check in r["checks"]:
+            if not check["ok"]:
+                typer.echo(f"建议：{check['check']} —— {check['advice']}")
+        typer.echo("检查完成，无警告。" if not r["warnings"] else f"检查完成，{r['warnings']} 项警告（见上方建议）。")
+
+    emit(result, human)

@@ -1,0 +1,509 @@
+"""Renderer contexts built from database records.
+
+Everything a document says comes from the campaign plan and the records: the
+problem, its unit, owner and deadline, the case's subject, reason and measure,
+the escalation. The fixed wording here only joins those facts into sentences,
+so nothing is typed twice. Each builder returns exactly the fields that
+`duban.documents.kinds` lists for its kind; the caller adds ``doc_number``.
+
+Which document a record gets:
+
+* an item → 整改通知书 (rectification_notice);
+* an escalation → 催办单 (催办) or 督办单 (督办, 挂牌督办);
+* a case → the document of its measure in the plan (``accountability.measures[].document``,
+  aliases in `PLAN_DOCUMENT_KINDS`); measures without one get a 处理决定 (decision);
+* the campaign → 整改落实台账 (ledger) and 公示 (publicity).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from sqlalchemy import select
+
+from duban.documents.kinds import KINDS
+from duban.errors import RuleViolation
+from storage.models import (
+    AccountabilityCase,
+    Campaign,
+    Escalation,
+    Event,
+    OrgUnit,
+    Person,
+    ProblemItem,
+    SatisfactionRound,
+)
+
+# 发文字号 = prefix〔year〕N号. The prefix is the plan's ``document_prefixes[kind]``, else
+# doc_prefix + the kind's mark (兰建效 → 兰建效改); the 效能监察建议书 uses doc_prefix itself.
+KIND_MARKS = {
+    "efficiency_advice": "",
+    "rectification_notice": "改",
+    "circulated_criticism": "通",
+    "admonition_notice": "诫",
+    "written_check_notice": "检",
+    "decision": "决",
+    "supervision_sheet": "督",
+    "reminder_sheet": "催",
+}
+ITEM_KINDS = ("rectification_notice",)
+ESCALATION_KINDS = {"催办": "reminder_sheet", "督办": "supervision_sheet", "挂牌督办": "supervision_sheet"}
+CASE_KINDS = ("efficiency_advice", "circulated_criticism", "admonition_notice", "written_check_notice", "decision")
+# The reference plan names two measure documents in its own words.
+PLAN_DOCUMENT_KINDS = {
+    "written_self_criticism_order": "written_check_notice",
+    "efficiency_supervision_advice": "efficiency_advice",
+}
+CASE_STATES = ("approved", "executed", "appealed", "closed")  # a measure has been decided and approved
+ADMONITION_WORKING_DAYS = 5  # 诫勉谈话 within this many working days when the plan sets none
+PUBLICITY_WORKING_DAYS = 5  # 公示期
+PUBLISHED_ITEM_STATES = ("verified", "rechecked")
+
+
+def cn_date(value: dt.date | None) -> str:
+    return "" if value is None else f"{value.year}年{value.month}月{value.day}日"
+
+
+def format_doc_number(prefix: str, year: int, number: int) -> str:
+    """兰建改〔2015〕7号: year in 〔〕, no zero padding, no 第 (GB/T 9704 7.2.4)."""
+    return f"{prefix}〔{year}〕{number}号"
+
+
+def document_prefixes(campaign: Campaign) -> dict[str, str]:
+    """发文字号 prefix of every numbered kind; two kinds never share one."""
+    chosen = campaign.plan.get("document_prefixes") or {}
+    prefixes = {kind: chosen.get(kind) or campaign.doc_prefix + mark for kind, mark in KIND_MARKS.items()}
+    clash = {prefix for prefix in prefixes.values() if list(prefixes.values()).count(prefix) > 1}
+    if clash:
+        raise RuleViolation(f"方案中多种文书的发文字号前缀相同（{'、'.join(sorted(clash))}），请在 document_prefixes 中区分")
+    return prefixes
+
+
+def json_safe(value):
+    """The context as stored with the document: dates become YYYY-MM-DD."""
+    return json.loads(json.dumps(value, ensure_ascii=False, default=lambda v: v.isoformat()))
+
+
+# --- which kind ------------------------------------------------------------------
+
+
+def case_kind(campaign: Campaign, case: AccountabilityCase) -> str:
+    measure = _measure(campaign, case)
+    document = measure.get("document")
+    if not document:
+        return "decision"
+    kind = PLAN_DOCUMENT_KINDS.get(document, document)
+    if kind not in CASE_KINDS:
+        raise RuleViolation(f"问责措施「{measure['name']}」的文书种类 {document} 没有对应的文书模板")
+    return kind
+
+
+def escalation_kind(escalation: Escalation) -> str:
+    kind = ESCALATION_KINDS.get(escalation.level)
+    if kind is None:
+        raise RuleViolation(f"{escalation.level}不制发催办单或督办单（问责由问责案件的文书处理）")
+    return kind
+
+
+# --- shared wording from the plan ----------------------------------------------------
+
+
+def _plan_title(campaign: Campaign) -> str:
+    return f"《{campaign.plan['name']}实施方案》"
+
+
+def _basis(campaign: Campaign) -> str:
+    ref = campaign.plan.get("basis")
+    if ref:
+        return f"根据{ref['issuer']}《{ref['title']}》（{ref['number']}）和{_plan_title(campaign)}要求"
+    return f"根据{_plan_title(campaign)}要求"
+
+
+def office_name(campaign: Campaign) -> str:
+    """The campaign office in full: 兰州市建设局“庸懒散软”专项整治工作办公室."""
+    return campaign.issuer + campaign.plan["organization"]["office"]["name"]
+
+
+def _office_short(campaign: Campaign) -> str:
+    return campaign.plan["organization"]["office"]["name"]
+
+
+def _leading_group(campaign: Campaign) -> str:
+    return campaign.issuer + campaign.plan["organization"]["leading_group"]["name"]
+
+
+def _head(campaign: Campaign, kind: str, **fields) -> dict:
+    """Common fields: issuer and 版头 from the plan; forms are the office's own.
+
+    印发机关 is the issuer: the office's full name is too long for the 版记 line.
+    """
+    form = not KINDS[kind].gongwen
+    issuer = office_name(campaign) if form else campaign.issuer
+    mark = campaign.issuer + "文件" if kind in ("circulated_criticism", "decision") else issuer
+    return {"issuer": issuer, "issuer_mark": mark, "doc_number": None, "printer": campaign.issuer,
+            "cc": [], "seal_text": None, "title": KINDS[kind].name, **fields}
+
+
+def _consequences(campaign: Campaign) -> str:
+    """What awaits a unit that does not rectify: the plan's measures from the lightest to the heaviest."""
+    measures = campaign.plan["accountability"]["measures"]
+    ranks = {grade["code"]: rank for rank, grade in enumerate(campaign.plan["accountability"]["grades"])}
+    ordered = sorted(measures, key=lambda m: ranks[m["grade"]])  # stable: plan order within a grade
+    span = ordered[0]["name"] + (f"直至{ordered[-1]['name']}" if len(ordered) > 1 else "")
+    return (f"逾期未完成整改或整改不到位的，将依照{_plan_title(campaign)}严肃问责，"
+            f"视情节轻重对相关责任人予以{span}。")
+
+
+def _hotlines(campaign: Campaign) -> str:
+    return "、".join(campaign.plan.get("hotlines") or [])
+
+
+def _sentence(text: str) -> str:
+    text = (text or "").strip()
+    return text if not text or text[-1] in "。！？；.!?;" else text + "。"
+
+
+def _person_label(person: Person | None) -> str:
+    if person is None:
+        return ""
+    return f"{person.name}（{person.title}）" if person.title else person.name
+
+
+def _contact(campaign: Campaign, clerk: Person) -> str:
+    who = _office_short(campaign) if "system" in clerk.role_set else clerk.name
+    phones = _hotlines(campaign)
+    return f"{who}　{phones}" if phones else who
+
+
+def _workdays():
+    from duban.services.common import work_calendar
+
+    return work_calendar()
+
+
+def _state_label(item: ProblemItem) -> str:
+    from statemachines.item import ITEM
+
+    return ITEM.label(item.state)
+
+
+def _item_status(item: ProblemItem, today: dt.date) -> str:
+    """One sentence on where an item stands, for findings and facts."""
+    text = f"该问题于{cn_date(item.identified_on)}经{item.source}发现"
+    if item.assigned_on and item.due:
+        when = "同日" if item.assigned_on == item.identified_on else cn_date(item.assigned_on)
+        owner = item.owner.name if item.owner else ""
+        text += f"，{when}交{item.unit.name}{owner}负责整改，整改期限为{cn_date(item.due)}"
+    text += f"；截至{cn_date(today)}，处于“{_state_label(item)}”状态"
+    if item.due and item.state in ("assigned", "rectifying") and item.due < today:
+        text += f"，已逾期{_workdays().workdays_between(item.due, today)}个工作日"
+    if item.relapse_count:
+        text += f"，销号后反弹{item.relapse_count}次"
+    return text + "。"
+
+
+# --- 整改通知书 -------------------------------------------------------------------
+
+
+def rectification_notice(campaign: Campaign, item: ProblemItem, today: dt.date) -> dict:
+    if item.state not in ("assigned", "rectifying") or item.due is None:
+        raise RuleViolation(f"{item.no} 当前状态「{_state_label(item)}」不能制发整改通知书（须已交办并有整改期限）")
+    if item.paused_since:
+        raise RuleViolation(f"{item.no} 自 {item.paused_since.isoformat()} 起挂起，期限暂停，恢复后再制发整改通知书")
+    working_days = _workdays().workdays_between(today, item.due)
+    if working_days < 1:
+        raise RuleViolation(f"{item.no} 整改期限 {item.due.isoformat()} 已到或已过，不能再制发整改通知书（逾期事项以督办单督办）")
+    category = item.category
+    details = [_sentence(item.description)] if item.description else []
+    details.append(f"（问题编号：{item.no}；问题类别：{category.name if category else '未分类'}；"
+                   f"责任人：{item.owner.name if item.owner else '未指定'}）")
+    requirements = [
+        f"你单位主要负责人要切实履行第一责任人职责，组织责任人{item.owner.name if item.owner else ''}认真剖析问题根源，"
+        "制定整改措施，明确整改时限，确保按期整改到位。",
+    ]
+    if category is not None:
+        requirements.append(f"对照{category.title}的具体表现，举一反三，全面排查同类问题，防止问题反弹。")
+    requirements.append(f"整改完成后，由责任人上传佐证材料并提交验收，经{_office_short(campaign)}验收合格后销号。")
+    return _head(
+        campaign, "rectification_notice", date=today, recipient=item.unit.name,
+        basis=f"{_basis(campaign)}，经{item.source}（{cn_date(item.identified_on)}），发现你单位存在以下问题：",
+        problems=[{"title": _sentence(item.title), "detail": "".join(details)}],
+        requirements=requirements, working_days=working_days, deadline=item.due,
+        report_to=office_name(campaign), consequences=_consequences(campaign),
+    )
+
+
+# --- 催办单 and 督办单 ---------------------------------------------------------------
+
+
+def _sheet_item(item: ProblemItem) -> dict:
+    return {"no": item.no, "problem": item.title, "category": item.category.name if item.category else "",
+            "source": item.source, "owner": item.owner.name if item.owner else ""}
+
+
+def escalation_sheet(campaign: Campaign, escalation: Escalation, item: ProblemItem, clerk: Person,
+                     today: dt.date) -> dict:
+    kind = escalation_kind(escalation)
+    if item.due is None:
+        raise RuleViolation(f"{item.no} 没有整改期限，不能制发{KINDS[kind].name}")
+    calendar = _workdays()
+    common = {"date": today, "to_unit": item.unit.name, "item": _sheet_item(item),
+              "contact": _contact(campaign, clerk)}
+    if kind == "reminder_sheet":
+        left = calendar.workdays_between(escalation.on_date, item.due)
+        rounds = item_escalations(item, escalation)
+        state = (f"整改期限为{cn_date(item.due)}，仅剩{left}个工作日" if left >= 0
+                 else f"整改期限{cn_date(item.due)}已过{-left}个工作日")
+        return _head(
+            campaign, kind, **common, original_due=item.original_due or item.due, due=item.due,
+            overdue_days=max(0, (escalation.on_date - item.due).days), round=rounds,
+            requirements=f"该事项{state}，仍未完成整改。请抓紧整改，按期提交验收；逾期未完成的，将予以督办。",
+        )
+    grace = campaign.plan.get("rules", {}).get("escalation", {}).get("case_after_working_days", 5)
+    overdue = item.due < escalation.on_date
+    due = calendar.add_workdays(item.due, grace) if overdue else item.due
+    if escalation.automatic:
+        why = (f"该事项整改期限为{cn_date(item.due)}，已逾期"
+               f"{calendar.workdays_between(item.due, escalation.on_date)}个工作日仍未完成整改。")
+    else:
+        why = f"{escalation.level}事由：{_sentence(escalation.reason)}"
+    later = f"逾期超过{grace}个工作日仍未整改的，将提出问责。" if overdue else "逾期未整改的，将提出问责。"
+    return _head(
+        campaign, kind, **common, title="挂牌督办单" if escalation.level == "挂牌督办" else "督办单", due=due,
+        requirements=f"{why}请单位负责人督促整改，于办结期限前书面报告整改情况；{later}",
+    )
+
+
+def item_escalations(item: ProblemItem, upto: Escalation) -> int:
+    """Which 催办 this is for the item (1 for the first)."""
+    from sqlalchemy.orm import object_session
+
+    ids = object_session(item).scalars(select(Escalation.id).where(
+        Escalation.item_id == item.id, Escalation.level == upto.level, Escalation.id <= upto.id)).all()
+    return len(ids)
+
+
+# --- 问责文书 -----------------------------------------------------------------------
+
+
+def _measure(campaign: Campaign, case: AccountabilityCase) -> dict:
+    if case.state not in CASE_STATES or not case.measure:
+        from statemachines.case import CASE
+
+        raise RuleViolation(f"{case.no} 当前状态「{CASE.label(case.state)}」不能制发问责文书（处理决定须已批准）")
+    for measure in campaign.plan["accountability"]["measures"]:
+        if measure["code"] == case.measure:
+            return measure
+    raise RuleViolation(f"{case.no} 的问责措施 {case.measure} 不在方案中")
+
+
+def _subject(case: AccountabilityCase) -> tuple[str, str, OrgUnit]:
+    """(how the text names the subject, how it is addressed, the unit concerned)."""
+    person = case.subject_person
+    if person is None:
+        return case.subject_unit.name, case.subject_unit.name, case.subject_unit
+    unit = person.unit
+    full = f"{unit.name if unit else ''}{person.title}{person.name}同志"
+    return full, f"{person.name}同志", unit
+
+
+def _case_facts(case: AccountabilityCase, today: dt.date) -> list[str]:
+    facts = [_sentence(case.reason)]
+    if case.facts:
+        facts.append(_sentence(case.facts))
+    for item in case.items:
+        facts.append(f"{item.no}“{item.title}”：{_item_status(item, today)}")
+    return facts
+
+
+def _item_list(case: AccountabilityCase) -> str:
+    return "、".join(f"{item.no}“{item.title}”" for item in case.items)
+
+
+def _deadline(case: AccountabilityCase, measure: dict) -> dt.date:
+    if case.measure_due is None:
+        raise RuleViolation(f"{case.no} 的问责措施「{measure['name']}」没有限期，不能制发文书")
+    return case.measure_due
+
+
+def case_document(campaign: Campaign, case: AccountabilityCase, kind: str, clerk: Person,
+                  today: dt.date) -> dict:
+    measure = _measure(campaign, case)
+    subject, addressed, unit = _subject(case)
+    office, plan_title = office_name(campaign), _plan_title(campaign)
+    decider = _person(case, case.decided_by_id)
+    if kind == "efficiency_advice":
+        findings = [{"title": _sentence(item.title), "detail": _item_status(item, today)} for item in case.items]
+        recommendations = [f"对“{item.title}”问题限期整改到位，上传整改佐证材料并提交验收。" for item in case.items]
+        recommendations += [
+            f"{unit.name if unit else '你单位'}主要负责人要切实履行主体责任，对照本建议书逐项研究整改措施，明确责任领导和责任人。",
+            "举一反三，健全首问负责、限时办结、责任追究等制度，建立防止问题反弹的长效机制。",
+        ]
+        return _head(
+            campaign, kind, date=today, recipient=unit.name if unit else addressed,
+            opening=f"{_basis(campaign)}，{office}对{subject}在专项整治中存在的问题进行了效能监察。"
+                    "现将有关情况和监察建议函告如下。",
+            facts=[_sentence(case.reason)] + ([_sentence(case.facts)] if case.facts else []),
+            findings=findings, recommendations=recommendations,
+            reply_by=_deadline(case, measure), reply_to=office,
+        )
+    if kind == "circulated_criticism":
+        return _head(
+            campaign, kind, date=today, title=f"关于对{subject}予以通报批评的通报",
+            recipient=_all_units(case), cc=_cc(campaign), subject=subject,
+            subject_is_unit=case.subject_person_id is None, facts=_case_facts(case, today),
+            decision=f"为严肃工作纪律，经{_leading_group(campaign)}研究，决定对{subject}予以通报批评。",
+            requirements=[
+                "各单位要以此为戒，组织干部职工认真学习本通报，深刻汲取教训，切实增强纪律观念。",
+                "各单位主要负责人要切实履行主体责任，对照“庸懒散软”问题的具体表现开展自查自纠，发现问题立行立改。",
+                f"{office}将继续采取明察暗访等方式开展督促检查，发现问题一律严肃处理。"
+                + (f"举报电话：{_hotlines(campaign)}。" if _hotlines(campaign) else ""),
+            ],
+        )
+    if kind == "admonition_notice":
+        person = case.subject_person
+        if person is None:
+            raise RuleViolation(f"{case.no} 的被问责对象是单位，诫勉谈话只适用于个人")
+        talk_by = case.measure_due or _workdays().add_workdays(today, ADMONITION_WORKING_DAYS)
+        return _head(
+            campaign, kind, date=today, recipient=addressed, person=person.name,
+            position=f"{person.unit.name if person.unit else ''}{person.title}",
+            reason=_sentence(case.reason) + f"涉及问题：{_item_list(case)}。根据{plan_title}有关规定，决定对你进行诫勉谈话。",
+            talk_time=f"{cn_date(talk_by)}前（具体时间另行通知）", talk_place=office,
+            talker=_person_label(decider) or _leading_group(campaign),
+            recorder=office if "system" in clerk.role_set else clerk.name,
+            requirements=[
+                "按时到达指定地点，不得无故缺席或委托他人代为参加。",
+                "如实说明有关情况，对存在的问题作出深刻反思，提出整改措施。",
+                f"谈话结束后五个工作日内，向{office}提交书面整改报告。",
+            ],
+            attachments=["谈话记录"],
+        )
+    if kind == "written_check_notice":
+        return _head(
+            campaign, kind, date=today, recipient=subject, person=subject,
+            facts=_case_facts(case, today),
+            requirements=[
+                "对照“三严三实”要求，深刻剖析问题产生的思想根源。",
+                "说明问题的具体经过，认清问题的性质和危害。",
+                "提出切实可行的整改措施和完成时限。",
+                "检查材料须本人签名（单位检查须经主要负责人签字并加盖公章）。",
+            ],
+            submit_by=_deadline(case, measure), submit_to=office,
+        )
+    if kind == "decision":
+        due = f"，限于{cn_date(case.measure_due)}前执行到位" if case.measure_due else ""
+        return _head(
+            campaign, kind, date=today, title=f"关于给予{subject}{measure['name']}处理的决定",
+            recipient=_all_units(case), cc=_cc(campaign), measure=measure["name"], subject=subject,
+            facts=_case_facts(case, today),
+            basis=f"依据{plan_title}关于“教惩并举、严肃问责”的规定，经{_leading_group(campaign)}研究",
+            decision=f"给予{subject}{measure['name']}处理{due}。",
+            requirements=[
+                f"{addressed}要深刻反省，认真整改，将整改情况书面报告{office}。",
+                f"{unit.name if unit else '相关单位'}要加强对干部职工的教育管理，督促问题整改到位。",
+            ],
+        )
+    raise RuleViolation(f"{KINDS[kind].name}不是问责文书")
+
+
+def _person(case: AccountabilityCase, person_id: int | None) -> Person | None:
+    from sqlalchemy.orm import object_session
+
+    return object_session(case).get(Person, person_id) if person_id else None
+
+
+ADDRESSEES = {"处室": "机关各处（室）", "局属单位": "局属各单位"}
+
+
+def _all_units(case: AccountabilityCase) -> str:
+    """主送 of a circulated document: the kinds of unit the bureau has, e.g. 机关各处（室）、局属各单位."""
+    from sqlalchemy.orm import object_session
+
+    kinds = set(object_session(case).scalars(select(OrgUnit.kind).distinct()))
+    return "、".join(name for kind, name in ADDRESSEES.items() if kind in kinds) or "各单位"
+
+
+def _cc(campaign: Campaign) -> list[str]:
+    ref = campaign.plan.get("basis")
+    return [ref["issuer"]] if ref else []
+
+
+# --- 台账 and 公示 -------------------------------------------------------------------
+
+
+def ledger(campaign: Campaign, rows: list[dict], today: dt.date) -> dict:
+    """整改落实台账 from `duban.services.ledger.ledger_rows` (the same rows as the XLSX)."""
+    from statemachines.item import ITEM
+
+    items = [{
+        "no": row["no"], "problem": row["title"], "category": row["category"], "unit": row["unit"],
+        "owner": row["owner"], "source": row["source"], "original_due": row["original_due"], "due": row["due"],
+        "state": row["state"], "light": row["light"].removesuffix("灯"), "assigned_on": row["assigned_on"],
+        "submitted_on": row["submitted_on"], "closed_on": row["verified_on"], "verifier": row["verified_by"],
+        "recurrences": row["relapse_count"],
+    } for row in rows]
+    return {"issuer": office_name(campaign), "title": f"{campaign.name}整改落实台账", "date": today,
+            "as_of": today, "items": items, "states": [ITEM.label(state) for state in ITEM.states]}
+
+
+def publicity(uow, campaign: Campaign, today: dt.date) -> dict:
+    """公示: rectified items per unit, with the latest published 满意度测评 of each unit."""
+    session = uow.session
+    items = session.scalars(select(ProblemItem).where(
+        ProblemItem.campaign_id == campaign.id, ProblemItem.state.in_(PUBLISHED_ITEM_STATES))
+        .order_by(ProblemItem.unit_id, ProblemItem.seq)).all()
+    notes = dict(session.execute(select(Event.item_id, Event.note).where(
+        Event.item_id.in_([item.id for item in items]), Event.trigger == "submit").order_by(Event.id)).all())
+    units: dict[str, list[dict]] = {}
+    for item in items:
+        result = f"已整改，经{item.verified_by.name if item.verified_by else '专项整治工作办公室'}验收于{cn_date(item.verified_on)}销号"
+        if item.state == "rechecked":
+            result += f"，{cn_date(item.rechecked_on)}回头看通过"
+        units.setdefault(item.unit.name, []).append({
+            "no": item.no, "problem": item.title, "result": result + "。",
+            "measures": notes.get(item.id) or f"按期整改，提交佐证材料{len(item.attachments)}份",
+        })
+    duty = _publish_duty(campaign)
+    intro = (f"按照{_plan_title(campaign)}要求，{duty.get('description') or '公开整改问题，公布整改成效，接受群众监督。'}"
+             f"现将{campaign.issuer}专项整治中问题整改情况予以公示。对整改情况有意见和建议的，请在公示期内反映。")
+    satisfaction = _satisfaction_text(session, campaign)
+    if satisfaction:
+        intro += satisfaction
+    channels = "、".join(duty.get("channels") or [])
+    phones = _hotlines(campaign)
+    contact = "意见反映渠道：" + "；".join(part for part in (
+        f"监督电话 {phones}" if phones else "", f"公开载体 {channels}" if channels else "",
+        office_name(campaign)) if part) + "。"
+    return {
+        "issuer": campaign.issuer, "title": f"关于{campaign.name}整改情况的公示", "date": today,
+        "intro": intro, "period_start": today,
+        "period_end": _workdays().add_workdays(today, PUBLICITY_WORKING_DAYS),
+        "units": [{"unit": unit, "items": rows} for unit, rows in units.items()], "contact": contact,
+    }
+
+
+def _publish_duty(campaign: Campaign) -> dict:
+    for phase in campaign.phases:
+        for duty in phase.duties:
+            if duty.get("code") == "publish":
+                return duty
+    return {}
+
+
+def _satisfaction_text(session, campaign: Campaign) -> str:
+    rules = {"pass_score": 80, "max_score": 100, **campaign.plan.get("rules", {}).get("satisfaction", {})}
+    rounds = session.scalars(select(SatisfactionRound).where(
+        SatisfactionRound.campaign_id == campaign.id, SatisfactionRound.published.is_(True))
+        .order_by(SatisfactionRound.unit_id, SatisfactionRound.on_date.desc())).all()
+    latest: dict[int, SatisfactionRound] = {}
+    for row in rounds:
+        latest.setdefault(row.unit_id, row)
+    parts = []
+    for row in latest.values():
+        unit = session.get(OrgUnit, row.unit_id)
+        score = row.satisfied / row.responses * rules["max_score"]
+        verdict = "合格" if score >= rules["pass_score"] else "不合格"
+        parts.append(f"{unit.name}{score:.1f}分（{cn_date(row.on_date)}{row.method}，有效样本{row.responses}份，{verdict}）")
+    return f"满意度测评结果（满分{rules['max_score']:g}分，{rules['pass_score']:g}分合格）：{'；'.join(parts)}。" if parts else ""
