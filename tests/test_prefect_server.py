@@ -73,14 +73,15 @@ class Server:
             "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",
         }
 
-    def cli(self, *args: str, timeout: float = 180, env: dict | None = None) -> str:
+    def cli(self, *args: str, timeout: float = 180, env: dict | None = None, log: Path | None = None) -> str:
         try:
             out = subprocess.run([*PREFECT, *args], env=env or self.env, cwd=ROOT, capture_output=True,
                                  text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
             pytest.fail(f"`prefect {' '.join(args)}` did not finish within {timeout:.0f} s")
         if out.returncode != 0:
-            pytest.fail(f"`prefect {' '.join(args)}` failed ({out.returncode}):\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
+            pytest.fail(f"`prefect {' '.join(args)}` failed ({out.returncode}):\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}"
+                        + (f"\n{log.name}:\n{_tail(log)}" if log else ""))
         return out.stdout
 
     def post(self, path: str, body: dict):
@@ -122,17 +123,23 @@ def prefect_server(tmp_path_factory):
 
 
 @pytest.fixture
-def worker(prefect_server, tmp_path):
-    """A process worker on the duban pool; its flow runs default to this test's database."""
-    db_url = f"sqlite:///{tmp_path / 'duban.sqlite'}"
-    env = prefect_server.env | {"DUBAN_DB": db_url, "DUBAN_FILES": str(tmp_path / "files"), "DUBAN_TODAY": THROUGH}
-    log = tmp_path / "worker.log"
-    with open(log, "w") as sink:
-        proc = subprocess.Popen([*PREFECT, "worker", "start", "--pool", POOL, "--type", "process"], env=env,
-                                cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        yield db_url, log, proc
-    finally:
+def start_worker(prefect_server, tmp_path):
+    """Start a process worker on the duban pool (after the pool exists: a worker would create
+    a default one); its flow runs default to this test's database (DUBAN_DB)."""
+    started = []
+
+    def start(db_url: str) -> tuple[Path, subprocess.Popen]:
+        env = prefect_server.env | {"DUBAN_DB": db_url, "DUBAN_FILES": str(tmp_path / "files"),
+                                    "DUBAN_TODAY": THROUGH}
+        log = tmp_path / "worker.log"
+        with open(log, "w") as sink:
+            proc = subprocess.Popen([*PREFECT, "worker", "start", "--pool", POOL, "--type", "process"], env=env,
+                                    cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
+        started.append(proc)
+        return log, proc
+
+    yield start
+    for proc in started:
         _stop(proc, signal.SIGINT)  # a worker shuts down cleanly on Ctrl-C
 
 
@@ -164,8 +171,8 @@ def _wait_for_final(server: Server, flow_name: str, log: Path, timeout: float = 
                 f"{[(r['name'], r['state_type']) for r in server.flow_runs(flow_name)]}\nworker log:\n{_tail(log)}")
 
 
-def test_deploy_run_and_event_trigger_on_a_real_server(prefect_server, worker):
-    db_url, worker_log, worker_proc = worker
+def test_deploy_run_and_event_trigger_on_a_real_server(prefect_server, start_worker, tmp_path):
+    db_url = f"sqlite:///{tmp_path / 'duban.sqlite'}"
     no = _campaign_with_overdue_item(db_url)
 
     prefect_server.cli("work-pool", "create", POOL, "--type", "process")
@@ -176,9 +183,10 @@ def test_deploy_run_and_event_trigger_on_a_real_server(prefect_server, worker):
          "weekly-ledger", "render-documents"])
     assert all(d["work_pool_name"] == POOL for d in deployed)
 
+    worker_log, worker_proc = start_worker(db_url)
     params = json.dumps({"db_url": db_url, "through": THROUGH})
     watched = prefect_server.cli("deployment", "run", "campaign-tick/campaign-tick", "--params", params,
-                                 "--watch", "--watch-timeout", "300", timeout=360)
+                                 "--watch", "--watch-timeout", "300", timeout=360, log=worker_log)
     assert worker_proc.poll() is None, f"worker died:\n{_tail(worker_log)}"
     tick = _wait_for_final(prefect_server, "campaign-tick", worker_log)
     assert tick["state_type"] == "COMPLETED", f"{watched[-2000:]}\nworker log:\n{_tail(worker_log)}"
@@ -205,3 +213,36 @@ def test_deploy_run_and_event_trigger_on_a_real_server(prefect_server, worker):
         with UnitOfWork(db_url) as uow:
             kinds = uow.session.scalars(select(Document.kind)).all()
         assert kinds == ["supervision_sheet"], _tail(worker_log)
+
+
+def test_duban_serve_runs_deployments_on_a_real_server(prefect_server, tmp_path):
+    """`duban serve` registers the same deployments and executes their runs itself (no work pool)."""
+    db_url = f"sqlite:///{tmp_path / 'duban.sqlite'}"
+    _campaign_with_overdue_item(db_url)
+    env = prefect_server.env | {"DUBAN_FILES": str(tmp_path / "files"), "DUBAN_TODAY": THROUGH}
+    # Same names as the work-pool deployments of the previous test: Prefect cannot turn a
+    # deployment made by `prefect deploy` into a served one (its runs crash), so start afresh.
+    prefect_server.cli("--no-prompt", "deployment", "delete", "--all")
+    log = tmp_path / "serve.log"
+    with open(log, "w") as sink:
+        proc = subprocess.Popen([sys.executable, "-m", "duban", "--db", db_url, "serve"], env=env, cwd=ROOT,
+                                stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while "being served" not in log.read_text(encoding="utf-8"):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"duban serve did not start serving:\n{_tail(log)}")
+            time.sleep(0.5)
+        prefect_server.cli("deployment", "run", "spot-check-draw/spot-check-draw", "--params",
+                           json.dumps({"kind": "discipline_check", "day": THROUGH}),
+                           "--watch", "--watch-timeout", "240", timeout=300, log=log)
+    finally:
+        _stop(proc, signal.SIGINT)
+    assert "campaign-tick" in log.read_text(encoding="utf-8")  # it printed what it serves
+
+    from storage.models import Draw
+    from storage.uow import UnitOfWork
+
+    with UnitOfWork(db_url) as uow:
+        draws = uow.session.execute(select(Draw.kind, Draw.on_date, Draw.actor)).all()
+    assert [tuple(d) for d in draws] == [("discipline_check", dt.date(2015, 10, 9), "system")]
