@@ -13,16 +13,16 @@ from flows.common import AUTOMATION_LOGIN, resolve_db_url, unit_of_work_factory
 
 
 @task(name="issue-supervision-sheets", retries=2, retry_delay_seconds=10)  # safe: unique per escalation
-def issue_batch_task(db_url: str, campaign: str | None, batch_size: int) -> dict:
+def issue_batch_task(db_url: str, campaign: str | None, batch_size: int, workers: int) -> dict:
     from duban.services.tick import issue_supervision_sheets
 
     return issue_supervision_sheets(unit_of_work_factory(db_url), AUTOMATION_LOGIN, campaign=campaign,
-                                    limit=batch_size)
+                                    limit=batch_size, workers=workers)
 
 
 @flow(name="render-documents", log_prints=True)
 def render_documents(db_url: str | None = None, campaign: str | None = None, batch_size: int = 200,
-                     max_batches: int = 50) -> dict:
+                     max_batches: int = 50, workers: int = 2) -> dict:
     """Issue missing 督办单, a batch per task, until none is left.
 
     Args:
@@ -30,16 +30,19 @@ def render_documents(db_url: str | None = None, campaign: str | None = None, bat
         campaign: campaign code; default the only campaign
         batch_size: documents per task
         max_batches: stop after this many tasks
+        workers: render processes per task (≈170–335 MB each)
     """
     db_url = resolve_db_url(db_url)
     issued: list[dict] = []
+    failed: list[dict] = []
     for _ in range(max_batches):
-        result = issue_batch_task(db_url, campaign, batch_size)
+        result = issue_batch_task(db_url, campaign, batch_size, workers)
         if result["status"] != "done":
             print(result["message"])
             return {**result, "issued": issued}
         issued += result["issued"]
-        if result["pending"] < batch_size:
-            break
-    print(f"已制发督办单 {len(issued)} 份")
-    return {"status": "done", "issued": issued}
+        failed += result["failed"]
+        if result["pending"] < batch_size or not result["issued"]:
+            break  # nothing left, or nothing more can be issued now
+    print(f"已制发督办单 {len(issued)} 份" + (f"，{len(failed)} 份未能制发" if failed else ""))
+    return {"status": "done", "issued": issued, "failed": failed}

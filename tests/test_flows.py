@@ -104,16 +104,29 @@ def test_sweep_and_escalate_flow(prefect_server, sqlite_campaign):
 
     # What the event-triggered deployment runs, with the parameter the trigger renders.
     sheet = escalate(item=f"duban.item.{no}", db_url=sqlite_campaign)
-    from duban.services.tick import optional_service
+    assert [d["item"] for d in sheet["issued"]] == [no]
+    assert _rows(sqlite_campaign, select(Document.kind, Document.issued_on)) == [("supervision_sheet", D(2015, 10, 8))]
+    before = dump(sqlite_campaign)
+    assert escalate(item=no, db_url=sqlite_campaign)["issued"] == []
+    assert dump(sqlite_campaign) == before
 
-    if optional_service("duban.services.documents", "issue_document") is None:
-        assert sheet["status"] == "unavailable"
-    else:
-        assert [d["item"] for d in sheet["issued"]] == [no]
-        assert _rows(sqlite_campaign, select(Document.kind)) == [("supervision_sheet",)]
-        before = dump(sqlite_campaign)
-        assert escalate(item=no, db_url=sqlite_campaign)["issued"] == []
-        assert dump(sqlite_campaign) == before
+
+def test_render_documents_flow_issues_missing_sheets_in_batches(prefect_server, sqlite_campaign):
+    from duban.services.escalation import sweep
+    from flows.documents import render_documents
+    from storage.models import Document, Escalation
+    from storage.uow import UnitOfWork
+
+    _overdue_item(sqlite_campaign)
+    _overdue_item(sqlite_campaign)
+    sweep(lambda: UnitOfWork(sqlite_campaign), "system", as_of=D(2015, 10, 8))  # no events: the sheets are owed
+    result = render_documents(db_url=sqlite_campaign, workers=2)
+    assert len(result["issued"]) == 2 and result["failed"] == []
+    issued = _rows(sqlite_campaign, select(Document.escalation_id).order_by(Document.escalation_id))
+    assert issued == _rows(sqlite_campaign, select(Escalation.id).where(Escalation.level == "督办").order_by(Escalation.id))
+    before = dump(sqlite_campaign)
+    assert render_documents(db_url=sqlite_campaign)["issued"] == []
+    assert dump(sqlite_campaign) == before
 
 
 def test_draw_flows(prefect_server, sqlite_campaign):
@@ -137,6 +150,7 @@ def test_weekly_ledger_flow_publishes_artifacts(prefect_server, sqlite_campaign,
     result = weekly_ledger(db_url=sqlite_campaign, day=D(2015, 10, 9))
     assert result["artifact_key"] == "weekly-ledger-lzj2015"
     assert os.path.isfile(result["xlsx"]) and result["xlsx"].startswith(str(tmp_path / "files"))
+    assert os.path.isfile(result["pdf"])
     assert result["units"] == [{"unit": "建设管理处", "items": 1, "open": 1, "red": 1, "yellow": 0,
                                 "verified": 0, "rechecked": 0}]
     with get_client(sync_client=True) as client:
@@ -145,6 +159,7 @@ def test_weekly_ledger_flow_publishes_artifacts(prefect_server, sqlite_campaign,
     by_key = {a.key: a for a in artifacts}
     assert "| 建设管理处 | 1 | 1 | 1 | 0 | 0 | 0 |" in by_key["weekly-ledger-lzj2015"].data
     assert "ledger-LZJ2015-2015-10-09.xlsx" in by_key["weekly-ledger-lzj2015-xlsx"].data  # stored as a markdown link
+    assert "ledger-LZJ2015-2015-10-09.pdf" in by_key["weekly-ledger-lzj2015"].data
 
 
 def test_prefect_yaml_matches_the_deployments_duban_serves():

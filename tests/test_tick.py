@@ -165,7 +165,11 @@ def test_publish_writes_the_ledger(campaign_db, files_dir):
     result = _tick(campaign_db, D(2015, 10, 10))
     publish = result["days"][-1]["results"]["publish"]
     assert publish["status"] == "done" and publish["ledger"]["rows"] == 1
-    assert (files_dir / "publications" / "LZJ2015" / "2015-10-10" / "ledger-LZJ2015-2015-10-10.xlsx").is_file()
+    folder = files_dir / "publications" / "LZJ2015" / "2015-10-10"
+    assert publish["ledger"]["xlsx"] == str(folder / "ledger-LZJ2015-2015-10-10.xlsx")
+    assert publish["ledger"]["pdf"] == str(folder / "ledger-LZJ2015-2015-10-10.pdf")
+    assert (folder / "ledger-LZJ2015-2015-10-10.xlsx").is_file()
+    assert (folder / "ledger-LZJ2015-2015-10-10.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_concurrent_ticks_do_each_duty_once(campaign_db):

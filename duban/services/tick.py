@@ -337,46 +337,45 @@ def unit_summary(rows: list[dict]) -> list[dict]:
 
 
 def publish_ledger(start_uow, login: str, *, campaign: str | None = None, day: dt.date,
-                   pdf: bool | None = None) -> dict:
-    """Write the 台账 of ``day`` as XLSX (and PDF when the document services provide one).
+                   pdf: bool = True) -> dict:
+    """Write the 台账 of ``day`` as XLSX and, when the document services are there, PDF.
 
     Paths depend only on campaign and date and files are replaced atomically, so
     publishing the same day again simply refreshes the same files.
     """
     from duban.services.ledger import ledger_rows, write_table
 
+    render_ledger = optional_service("duban.services.documents", "render_ledger") if pdf else None
     with start_uow() as uow:
         camp = uow.campaigns.only_or(campaign)
         permissions.require(actor(uow, login), "read")
-        db_url = uow.engine.url.render_as_string(hide_password=False)
+        code, title = camp.code, f"{camp.name}整改落实台账"
         rows = ledger_rows(uow, camp, day)
-        title = f"{camp.name}整改落实台账"
-        code = camp.code
-    out = publication_dir(db_url, code, day)
-    out.mkdir(parents=True, exist_ok=True)
-    xlsx = out / f"ledger-{code}-{day.isoformat()}.xlsx"
-    write_table(xlsx, "xlsx", title, rows)
-    pdf_path, pdf_note = None, "文书服务尚未提供台账 PDF"
-    ledger_pdf = optional_service("duban.services.documents", "ledger_pdf")
-    if ledger_pdf is not None and pdf is not False:
-        with start_uow() as uow:
-            pdf_path = str(ledger_pdf(uow, login, campaign=code, today=day, out=out / f"ledger-{code}-{day.isoformat()}.pdf"))
-        pdf_note = ""
-    return {"campaign": code, "date": day.isoformat(), "title": title, "rows": len(rows), "xlsx": str(xlsx),
+        out = publication_dir(uow.engine.url.render_as_string(hide_password=False), code, day)
+        out.mkdir(parents=True, exist_ok=True)
+        if render_ledger is not None:
+            files = render_ledger(uow, login, out, campaign=code, today=day)
+            xlsx, pdf_path, pdf_note = files["xlsx"], files["pdf"], ""
+        else:
+            xlsx = str(out / f"ledger-{code}-{day.isoformat()}.xlsx")
+            write_table(Path(xlsx), "xlsx", title, rows)
+            pdf_path, pdf_note = None, "未生成 PDF" if not pdf else "文书服务未提供台账 PDF"
+    return {"campaign": code, "date": day.isoformat(), "title": title, "rows": len(rows), "xlsx": xlsx,
             "pdf": pdf_path, "pdf_note": pdf_note, "units": unit_summary(rows)}
 
 
-
-# --- documents the automation issues: 督办单 for automatic 督办 -------------------------
+# --- documents the automation issues: 督办单 for 督办 ----------------------------------
 
 SUPERVISION_SHEET = "supervision_sheet"
 
 
-def pending_supervision_sheets(uow: UnitOfWork, campaign: Campaign, items: list[str] | None = None) -> list[tuple[int, str]]:
-    """(escalation id, item no) of every 督办 that has no 督办单 yet, oldest first."""
+def pending_supervision_sheets(uow: UnitOfWork, campaign: Campaign,
+                               items: list[str] | None = None) -> list[tuple[int, str, dt.date]]:
+    """(escalation id, item no, 督办 date) of every 督办 without a 督办单 yet, oldest first."""
     from storage.models import Document, Escalation, ProblemItem
 
-    query = (select(Escalation.id, ProblemItem.no).join(ProblemItem, ProblemItem.id == Escalation.item_id)
+    query = (select(Escalation.id, ProblemItem.no, Escalation.on_date)
+             .join(ProblemItem, ProblemItem.id == Escalation.item_id)
              .where(Escalation.campaign_id == campaign.id, Escalation.level == "督办",
                     ~select(Document.id).where(Document.escalation_id == Escalation.id).exists())
              .order_by(Escalation.id))
@@ -386,31 +385,40 @@ def pending_supervision_sheets(uow: UnitOfWork, campaign: Campaign, items: list[
 
 
 def issue_supervision_sheets(start_uow, login: str, *, campaign: str | None = None, items: list[str] | None = None,
-                             limit: int | None = None) -> dict:
-    """Issue the 督办单 of 督办 escalations that lack one, each in its own transaction.
+                             limit: int | None = None, workers: int = 1) -> dict:
+    """Issue the 督办单 of 督办 escalations that lack one, dated the day of the 督办.
 
-    ``documents.escalation_id`` is unique, so a sheet is issued at most once even when
-    the escalate flow, render-documents and a retry race each other.
+    One escalation: one transaction in this process. More (and ``workers`` > 1): the
+    document service's batch, rendered in a pool of processes. A sheet is issued at
+    most once, whoever races (escalate flow, render-documents, a retry): documents are
+    unique per escalation, and the loser's ConcurrentModification counts as ``raced``.
     """
     from duban.errors import ConcurrentModification
 
-    issue_document = optional_service("duban.services.documents", "issue_document")
-    if issue_document is None:
-        return unavailable("文书制发服务（duban.services.documents.issue_document）")
+    if optional_service("duban.services.documents", "issue_batch") is None:
+        return unavailable("文书制发服务（duban.services.documents）")
+    from duban.services.documents import issue_batch, issue_document
+
     with start_uow() as uow:
         camp = uow.campaigns.only_or(campaign)
         code = camp.code
         pending = pending_supervision_sheets(uow, camp, items)[:limit]
-    issued, raced = [], 0
-    for escalation_id, no in pending:
-        with start_uow() as uow:
-            from storage.models import Escalation
-
-            on_date = uow.session.get(Escalation, escalation_id).on_date
+    issued, raced, failed = [], 0, []
+    if workers > 1 and len(pending) > 1:
+        for on_date in sorted({day for _, _, day in pending}):
+            jobs = [{"kind": SUPERVISION_SHEET, "escalation_id": id_} for id_, _, day in pending if day == on_date]
+            batch = issue_batch(start_uow, login, jobs, workers=workers, today=on_date)
+            issued += [{"item": d["item"], "escalation_id": d["escalation_id"], "doc_number": d["doc_number"]}
+                       for d in batch["issued"]]
+            failed += batch["failed"]
+    else:
+        for escalation_id, no, on_date in pending:
             try:
-                doc = issue_document(uow, login, SUPERVISION_SHEET, item=no, escalation_id=escalation_id, today=on_date)
+                with start_uow() as uow:
+                    doc = issue_document(uow, login, SUPERVISION_SHEET, escalation_id=escalation_id, today=on_date)
             except ConcurrentModification:
-                raced += 1  # someone else issued it meanwhile
+                raced += 1  # issued by someone else meanwhile
                 continue
-        issued.append({"item": no, "escalation_id": escalation_id, "doc_number": doc.get("doc_number")})
-    return {"status": "done", "campaign": code, "pending": len(pending), "issued": issued, "raced": raced}
+            issued.append({"item": no, "escalation_id": escalation_id, "doc_number": doc["doc_number"]})
+    return {"status": "done", "campaign": code, "pending": len(pending), "issued": issued, "raced": raced,
+            "failed": failed}
