@@ -207,6 +207,12 @@ def test_cli_tick(campaign_db, cli):
     refused = cli("tick", db=campaign_db, as_user="wu", today="2015-09-03")
     assert refused.code == 3
 
+    no = _assigned_item(campaign_db, "审批拖拉", D(2015, 9, 25))
+    red = cli("tick", "--through", "2015-10-08", db=campaign_db, json=True)
+    assert red.code == 0, red
+    assert red.json()["new_red"] == [no]
+    assert [d["item"] for d in red.json()["supervision_sheets"]["issued"]] == [no]  # as the escalate flow would
+
 
 @pytest.mark.parametrize("through", [D(2015, 8, 31)])
 def test_tick_before_the_campaign_does_nothing(campaign_db, through):

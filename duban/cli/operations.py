@@ -189,16 +189,22 @@ STATUS_LABELS = {"done": "完成", "already_done": "此前已完成", "unavailab
 def tick(
     through: Optional[str] = typer.Option(None, "--through", help="处理到该业务日期（默认今天；停机期间的日期依次补跑）"),
     campaign: Optional[str] = CAMPAIGN,
+    documents: bool = typer.Option(True, "--documents/--no-documents",
+                                   help="为新增红灯问题制发督办单（Prefect 下由 escalate 流程完成）"),
 ) -> None:
     """运行每日任务（不需要 Prefect）：按数据库中的阶段与职责，逐日执行到期事项，每项每天只执行一次。"""
     from duban import clock
-    from duban.services.tick import run_tick
+    from duban.services.tick import issue_supervision_sheets, run_tick
     from storage.uow import UnitOfWork
 
     day = date_opt(through, "--through") or state.today or clock.today()
     db_url = state.settings.db_url
+    start_uow = lambda: UnitOfWork(db_url)  # noqa: E731
     with _progress_bar() as progress:
-        result = run_tick(lambda: UnitOfWork(db_url), actor(), campaign=campaign, through=day, progress=progress)
+        result = run_tick(start_uow, actor(), campaign=campaign, through=day, progress=progress)
+    if documents and result["new_red"]:  # what the escalate deployment does for each duban.item.red event
+        result["supervision_sheets"] = issue_supervision_sheets(start_uow, actor(), campaign=result["campaign"],
+                                                                items=result["new_red"])
 
     def human(r: dict) -> None:
         rows = [[d["date"], d["phase"] or "", "是" if d["workday"] else "否",
@@ -208,6 +214,11 @@ def tick(
             table(f"{r['campaign']} 每日任务", ["日期", "阶段", "工作日", "执行事项"], rows)
         typer.echo(f"处理 {r['days_processed']} 天（截至 {r['through']}），新增红灯 {len(r['new_red'])} 项"
                    if r["days_processed"] else f"截至 {r['through']} 的日期均已处理，无事可做")
+        sheets = r.get("supervision_sheets", {})
+        if sheets.get("status") == "done":
+            typer.echo(f"制发督办单 {len(sheets['issued'])} 份")
+        elif sheets:
+            typer.echo(f"注意：{sheets['message']}", err=True)
         for d in r["days"]:
             for duty, result in d["results"].items():
                 if result.get("status") == "unavailable":
