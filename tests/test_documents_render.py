@@ -127,6 +127,10 @@ def test_date_four_characters_from_right_and_banji_on_even_last_page(kind, rende
     context = sample_context(kind)
     date_lines = [line for line in info.lines(16.0) if line.text == "2015年10月8日"]
     assert date_lines and abs(date_lines[-1].x1 - (LEFT + 156 - 4 * CHAR)) < TOL
+    # No page holds only the 署名 and date: some body text comes along.
+    same_page = [line for line in info.lines(16.0) if line.page == date_lines[-1].page
+                 and line.text not in ("2015年10月8日", context["issuer"])]
+    assert same_page
     printed = [line for line in info.lines() if line.text.endswith("印发")]
     if context.get("printer"):
         assert len(printed) == 1
