@@ -1,6 +1,6 @@
 """Time the daily tick over the whole 2015 campaign on a generated bureau (figures only, no assertions).
 
-    .venv/bin/python bench/tick_bench.py [--units 30] [--cadres 10] [--items 3000] [--db URL]
+    .venv/bin/python bench/tick_bench.py [--units 30] [--cadres 10] [--items 1000] [--no-ledger-pdf] [--db URL]
 
 The bureau has N units (a third serve the public), each with a head and M cadres.
 Items are inserted in bulk: 60 % rectifying with deadlines spread over
@@ -87,7 +87,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=30)
     parser.add_argument("--cadres", type=int, default=10)
-    parser.add_argument("--items", type=int, default=3000)
+    parser.add_argument("--items", type=int, default=1000)
+    parser.add_argument("--no-ledger-pdf", action="store_true", help="weekly 台账 as XLSX only")
     parser.add_argument("--db", help="database URL (default: a throw-away SQLite file)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as name:
@@ -114,11 +115,18 @@ def main() -> None:
 
         cpu = time.process_time()
         started = last[0] = time.perf_counter()
-        result = run_tick(lambda: UnitOfWork(db_url), "system", through=END, progress=progress)
+        result = run_tick(lambda: UnitOfWork(db_url), "system", through=END, progress=progress,
+                          ledger_pdf=not args.no_ledger_pdf)
         wall = time.perf_counter() - started
         print(f"tick {START} … {END}: {result['days_processed']} days in {wall:.1f} s wall, "
               f"{time.process_time() - cpu:.1f} s CPU ({wall / max(result['days_processed'], 1) * 1000:.0f} ms/day)")
         print(f"duties done: {dict(sorted(result['duties_done'].items()))}")
+        by_duty: Counter = Counter()
+        for day in result["days"]:  # a day's time is charged to its heaviest duty, for a rough split
+            duties = set(day["duties"])
+            key = "publish" if "publish" in duties else "sweep" if "sweep" in duties else "other"
+            by_duty[key] += day_seconds[dt.date.fromisoformat(day["date"])]
+        print(f"time by day type: " + ", ".join(f"{k} days {v:.1f} s" for k, v in by_duty.most_common()))
         slowest = sorted(day_seconds.items(), key=lambda kv: -kv[1])[:5]
         by_day = {d["date"]: d["duties"] for d in result["days"]}
         for day, seconds in slowest:
