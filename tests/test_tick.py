@@ -219,3 +219,22 @@ def test_tick_before_the_campaign_does_nothing(campaign_db, through):
     before = dump(campaign_db)
     assert _tick(campaign_db, through)["days_processed"] == 0
     assert dump(campaign_db) == before
+
+
+def test_a_refused_duty_is_recorded_and_the_tick_goes_on(campaign_db, tmp_path):
+    from duban.services.setup import load_campaign
+
+    plan = yaml.safe_load(PLAN.read_text(encoding="utf-8"))
+    for measure in plan["accountability"]["measures"]:
+        if measure["code"] == "circulated_criticism":
+            measure["target"] = "person"  # no measure left for units doing the campaign poorly
+    changed = tmp_path / "plan.yaml"
+    changed.write_text(yaml.safe_dump(plan, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with _factory(campaign_db)() as uow:
+        load_campaign(uow, "system", changed)
+    result = _tick(campaign_db, D(2015, 11, 2))
+    october_30 = {d["date"]: d for d in result["days"]}["2015-10-30"]
+    assert october_30["results"]["accountability"]["status"] == "refused"
+    assert "通报批评" in october_30["results"]["accountability"]["message"]
+    assert result["days"][-1]["date"] == "2015-11-02"
+    assert (D(2015, 10, 30), "accountability") in {(day, duty) for _id, day, duty in _duty_runs(campaign_db)}

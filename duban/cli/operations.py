@@ -182,7 +182,7 @@ DUTY_LABELS = {
     "spot_check": "暗访抽查", "discipline_check": "作风纪律检查", "recheck": "回头看抽取",
     "satisfaction": "满意度测评提醒", "accountability": "单位问责建议", "publish": "公开台账",
 }
-STATUS_LABELS = {"done": "完成", "already_done": "此前已完成", "unavailable": "服务未提供"}
+STATUS_LABELS = {"done": "完成", "already_done": "此前已完成", "unavailable": "服务未提供", "refused": "不予执行"}
 
 
 @app.command("tick")
@@ -221,7 +221,7 @@ def tick(
             typer.echo(f"注意：{sheets['message']}", err=True)
         for d in r["days"]:
             for duty, result in d["results"].items():
-                if result.get("status") == "unavailable":
+                if result.get("status") in ("unavailable", "refused"):
                     typer.echo(f"注意：{d['date']} {DUTY_LABELS.get(duty, duty)}：{result['message']}", err=True)
 
     emit(result, human)

@@ -41,6 +41,7 @@ from typing import Callable
 from sqlalchemy import func, select
 
 from duban import config, permissions
+from duban.errors import RuleViolation
 from duban.services.common import actor, work_calendar
 from storage.eventlog import canonical_json
 from storage.models import Campaign, DutyRun, Phase
@@ -216,10 +217,15 @@ def _unit_cases(start_uow, login: str, code: str, day: dt.date) -> dict:
         # stores it together with the proposals: one transaction, exactly once.
         run = DutyRun(campaign_id=campaign.id, business_date=day, duty="accountability", result={})
         uow.session.add(run)
-        outcome = propose(uow, login, campaign=code, today=day)
-        run.result = {"status": "done", **_jsonable(outcome)}
-        uow.commit()
-        return run.result
+        try:
+            outcome = propose(uow, login, campaign=code, today=day)
+        except RuleViolation as refusal:  # e.g. the plan has no measure for units: retrying cannot help
+            refused = {"status": "refused", "message": refusal.message}
+        else:
+            run.result = {"status": "done", **_jsonable(outcome)}
+            uow.commit()
+            return run.result
+    return _mark_done(start_uow, login, code, day, "accountability", refused)
 
 
 def _jsonable(outcome) -> dict:
