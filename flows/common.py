@@ -35,3 +35,12 @@ def artifact_key(*parts: str) -> str:
     """Prefect artifact keys must be lowercase letters, digits and dashes."""
     text = "-".join(parts).lower()
     return "".join(c if c.isascii() and c.isalnum() else "-" for c in text).strip("-")
+
+
+def retry_transient(task, task_run, state) -> bool:
+    """Prefect retry condition: retry lost races and database hiccups, never a refusal or
+    bad input (a PermissionDenied or an unknown campaign fails the same way again)."""
+    from duban.errors import ConcurrentModification, DubanError
+
+    error = state.result(raise_on_failure=False)
+    return isinstance(error, ConcurrentModification) or not isinstance(error, DubanError)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from prefect import flow, task
 
-from flows.common import AUTOMATION_LOGIN, resolve_db_url, unit_of_work_factory
+from flows.common import AUTOMATION_LOGIN, resolve_db_url, retry_transient, unit_of_work_factory
 
 
-@task(name="issue-supervision-sheets", retries=2, retry_delay_seconds=10)  # safe: unique per escalation
+# Retrying is safe: unique per escalation
+@task(name="issue-supervision-sheets", retries=2, retry_delay_seconds=10, retry_condition_fn=retry_transient)
 def issue_batch_task(db_url: str, campaign: str | None, batch_size: int, workers: int) -> dict:
     from duban.services.tick import issue_supervision_sheets
 

@@ -11,11 +11,12 @@ import datetime as dt
 
 from prefect import flow, task
 
-from flows.common import AUTOMATION_LOGIN, business_today, resolve_db_url
+from flows.common import AUTOMATION_LOGIN, business_today, resolve_db_url, retry_transient
 from storage.uow import UnitOfWork
 
 
-@task(name="draw", retries=2, retry_delay_seconds=10)  # safe: one draw per campaign, kind and day
+# Retrying is safe: one draw per campaign, kind and day
+@task(name="draw", retries=2, retry_delay_seconds=10, retry_condition_fn=retry_transient)
 def draw_task(db_url: str, campaign: str | None, kind: str, day: dt.date, sample_size: int | None) -> dict:
     from duban.services.draws import draw
 

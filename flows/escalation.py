@@ -12,11 +12,18 @@ import datetime as dt
 
 from prefect import flow, get_run_logger, task
 
-from flows.common import AUTOMATION_LOGIN, business_today, resolve_db_url, unit_of_work_factory
+from flows.common import (
+    AUTOMATION_LOGIN,
+    business_today,
+    resolve_db_url,
+    retry_transient,
+    unit_of_work_factory,
+)
 from flows.events import emit_red_events, item_no
 
 
-@task(name="sweep", retries=2, retry_delay_seconds=10)  # safe: the sweep skips what is already escalated
+# Retrying is safe: the sweep skips what is already escalated
+@task(name="sweep", retries=2, retry_delay_seconds=10, retry_condition_fn=retry_transient)
 def sweep_task(db_url: str, campaign: str | None, as_of: dt.date, batch_size: int) -> dict:
     from duban.services.escalation import sweep
 
@@ -43,7 +50,8 @@ def sweep_and_escalate(db_url: str | None = None, campaign: str | None = None, a
     return {**result, "events": events}
 
 
-@task(name="issue-supervision-sheet", retries=2, retry_delay_seconds=10)  # safe: one sheet per escalation
+# Retrying is safe: one sheet per escalation
+@task(name="issue-supervision-sheet", retries=2, retry_delay_seconds=10, retry_condition_fn=retry_transient)
 def issue_sheet_task(db_url: str, campaign: str | None, no: str) -> dict:
     from duban.services.tick import issue_supervision_sheets
 

@@ -13,12 +13,20 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact
 
-from flows.common import AUTOMATION_LOGIN, artifact_key, business_today, resolve_db_url, unit_of_work_factory
+from flows.common import (
+    AUTOMATION_LOGIN,
+    artifact_key,
+    business_today,
+    resolve_db_url,
+    retry_transient,
+    unit_of_work_factory,
+)
 
 HEADERS = ("单位", "问题数", "未完成", "红灯", "黄灯", "已销号", "回头看通过")
 
 
-@task(name="publish-ledger", retries=1, retry_delay_seconds=10)  # safe: same paths, atomic replace
+# Retrying is safe: same paths, atomic replace
+@task(name="publish-ledger", retries=1, retry_delay_seconds=10, retry_condition_fn=retry_transient)
 def publish_task(db_url: str, campaign: str | None, day: dt.date) -> dict:
     from duban.services.tick import publish_ledger
 

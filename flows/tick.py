@@ -12,11 +12,18 @@ import datetime as dt
 
 from prefect import flow, get_run_logger, task
 
-from flows.common import AUTOMATION_LOGIN, business_today, resolve_db_url, unit_of_work_factory
+from flows.common import (
+    AUTOMATION_LOGIN,
+    business_today,
+    resolve_db_url,
+    retry_transient,
+    unit_of_work_factory,
+)
 from flows.events import emit_red_events
 
 
-@task(name="run-tick", retries=2, retry_delay_seconds=30)  # safe: finished duties are skipped on retry
+# Retrying is safe: finished duties are skipped on retry
+@task(name="run-tick", retries=2, retry_delay_seconds=30, retry_condition_fn=retry_transient)
 def run_tick_task(db_url: str, campaign: str | None, through: dt.date) -> dict:
     from duban.services.tick import run_tick
 

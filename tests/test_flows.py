@@ -91,6 +91,18 @@ def test_campaign_tick_flow(prefect_server, sqlite_campaign):
     assert dump(sqlite_campaign) == before
 
 
+def test_refusals_fail_at_once_without_retries(prefect_server, sqlite_campaign):
+    import time
+
+    from duban.errors import NotFound
+    from flows.tick import campaign_tick
+
+    started = time.monotonic()
+    with pytest.raises(NotFound):
+        campaign_tick(db_url=sqlite_campaign, campaign="NOPE", through=D(2015, 9, 2))
+    assert time.monotonic() - started < 20  # two retries would wait 2 × 30 s
+
+
 def test_sweep_and_escalate_flow(prefect_server, sqlite_campaign):
     from flows.escalation import escalate, sweep_and_escalate
     from storage.models import Document, Escalation

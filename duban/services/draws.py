@@ -130,7 +130,7 @@ def make_draw(uow: UnitOfWork, campaign: Campaign, who, kind: str, day: dt.date,
     uow.flush()
     uow.record(chain=campaign_chain(campaign), actor=who.login, today=day, trigger=DRAW_TRIGGER,
                campaign_id=campaign.id, note=KINDS[kind],
-               payload={"draw_id": row.id, "kind": kind, "seed": seed, "algorithm": ALGORITHM,
+               payload={"draw_id": row.id, "kind": kind, "seed": seed, "algorithm": ALGORITHM, "salt": seed_salt(campaign),
                         "population_size": len(population), "population_sha256": population_hash(population),
                         "sample_size": size, "selection": row.selection})
     return row, True
@@ -192,14 +192,16 @@ def audit_draw(uow: UnitOfWork, draw_id: int) -> dict:
     population = list(row.population)
     if population != sorted(set(population)):
         problems.append("抽取范围不是去重后的有序列表")
-    seed = compute_seed(camp.code, row.kind, row.on_date, seed_salt(camp), population)
+    recorded = _recorded_payload(uow, row)
+    # The salt in force at the time of the draw, from the hash-chained log: a later plan may change it.
+    salt = recorded.get("salt", seed_salt(camp)) if recorded else seed_salt(camp)
+    seed = compute_seed(camp.code, row.kind, row.on_date, salt, population)
     if seed != row.seed:
         problems.append("随机种子与抽取范围、日期、盐值不符")
     if row.algorithm != ALGORITHM:
         problems.append(f"未知抽取算法：{row.algorithm}")
     elif select_sample(row.seed, population, row.sample_size) != list(row.selection):
         problems.append("抽中结果与随机种子不符")
-    recorded = _recorded_payload(uow, row)
     if recorded is None:
         problems.append("事件日志中没有本次抽取的记录")
     elif (recorded.get("population_sha256") != population_hash(population)
