@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -65,7 +66,8 @@ def render(cli, db, kind, *subject, today=TODAY) -> dict:
 
 
 def pdf_text(path) -> str:
-    return read_pdf(Path(path).read_bytes()).compact_text()
+    """The text without whitespace and page numbers, so sentences broken over pages still match."""
+    return re.sub(r"—\d+—", "", read_pdf(Path(path).read_bytes()).compact_text())
 
 
 def escalation_id(db, item_no, level) -> int:

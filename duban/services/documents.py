@@ -221,8 +221,12 @@ def files_root(uow: UnitOfWork) -> Path:
     return config.files_dir(uow.engine.url.render_as_string(hide_password=False))
 
 
-def _commit_with_files(uow: UnitOfWork, files: list[tuple[Path, bytes]], record: Callable[[], None]) -> None:
-    """Write the files, record the rows, commit; if anything fails no file stays behind."""
+def _commit_with_files(uow: UnitOfWork, files: list[tuple[Path, bytes]], record: Callable[[], list[dict]]) -> list[dict]:
+    """Write the files, record the rows, commit; if anything fails no file stays behind.
+
+    ``record`` returns the views of what it recorded, read before the commit: on SQLite a
+    read after it would open a new transaction and take the write lock again.
+    """
     from duban.documents.render import write_atomically
 
     written: list[Path] = []
@@ -231,12 +235,13 @@ def _commit_with_files(uow: UnitOfWork, files: list[tuple[Path, bytes]], record:
             path.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(path, data)
             written.append(path)
-        record()
+        views = record()
         uow.commit()
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)
         raise
+    return views
 
 
 def _record(uow: UnitOfWork, clerk: Person, issue: Issue, pdf: bytes, today: dt.date,
@@ -294,10 +299,8 @@ def issue_document(uow: UnitOfWork, login: str, kind: str | None, *, item: str |
     _prepare(uow, issue, clerk, today)
     _number(uow, [issue], today)
     pdf = _renderer().render(issue.kind, issue.context)
-    docs: list[Document] = []
-    _commit_with_files(uow, [(files_root(uow) / issue.relative_path, pdf)],
-                       lambda: docs.append(_record(uow, clerk, issue, pdf, today)))
-    return document_view(uow, docs[0])
+    return _commit_with_files(uow, [(files_root(uow) / issue.relative_path, pdf)],
+                              lambda: [document_view(uow, _record(uow, clerk, issue, pdf, today))])[0]
 
 
 def reissue_document(uow: UnitOfWork, login: str, doc_number: str, *, today: dt.date | None = None) -> dict:
@@ -331,10 +334,9 @@ def reissue_document(uow: UnitOfWork, login: str, doc_number: str, *, today: dt.
         issue.context = contexts.rectification_notice(campaign, issue.item, today)
     issue.context["doc_number"] = first.doc_number
     pdf = _renderer().render(issue.kind, issue.context)
-    docs: list[Document] = []
-    _commit_with_files(uow, [(files_root(uow) / issue.relative_path, pdf)],
-                       lambda: docs.append(_record(uow, clerk, issue, pdf, today, trigger="document_reissued")))
-    return document_view(uow, docs[0])
+    return _commit_with_files(
+        uow, [(files_root(uow) / issue.relative_path, pdf)],
+        lambda: [document_view(uow, _record(uow, clerk, issue, pdf, today, trigger="document_reissued"))])[0]
 
 
 # --- many documents ------------------------------------------------------------------------
@@ -385,6 +387,8 @@ def issue_batch(start_uow: Callable[[], UnitOfWork], login: str, jobs: list[dict
     """
     if workers < 1 or chunk_size < 1:
         raise BadInput(f"进程数和批大小应为正整数（{workers}，{chunk_size}）")
+    if not jobs:
+        return {"issued": [], "failed": [], "workers": workers, "seconds": 0.0, "docs_per_second": 0.0}
     started = time.perf_counter()
     todo = list(enumerate(jobs))
     total, done = len(todo), 0
@@ -459,11 +463,10 @@ def _issue_chunk(uow: UnitOfWork, login: str, chunk: list[tuple[int, dict]], poo
     if failures:
         return _ChunkOutcome([], refused, failures)  # leaving the unit of work rolls the numbers back
     root = files_root(uow)
-    docs: list[Document] = []
-    _commit_with_files(
+    issued = _commit_with_files(
         uow, [(root / issue.relative_path, pdfs[index]) for index, issue in ready],
-        lambda: docs.extend(_record(uow, clerk, issue, pdfs[index], day) for index, issue in ready))
-    return _ChunkOutcome([document_view(uow, doc) for doc in docs], refused, [])
+        lambda: [document_view(uow, _record(uow, clerk, issue, pdfs[index], day)) for index, issue in ready])
+    return _ChunkOutcome(issued, refused, [])
 
 
 def pending_jobs(uow: UnitOfWork, login: str, kind: str, *, campaign: str | None = None,
@@ -500,7 +503,7 @@ def pending_jobs(uow: UnitOfWork, login: str, kind: str, *, campaign: str | None
                                                  AccountabilityCase.state.in_(contexts.CASE_STATES),
                                                  ~issued.where(Document.case_id == AccountabilityCase.id).exists())
         if cases:
-            query = query.where(AccountabilityCase.no.in_(cases))
+            query = query.where(AccountabilityCase.no.in_([uow.cases.get(no).no for no in cases]))
         chosen = uow.session.scalars(query.order_by(AccountabilityCase.seq)).all()
         return [{"kind": kind, "case": case.no} for case in chosen if contexts.case_kind(camp, case) == kind]
     raise BadInput(f"{KINDS[kind].name}不按批制发（台账、公示请用 duban doc ledger / duban doc publicity）")
