@@ -138,9 +138,11 @@ def test_every_kind_is_rendered_from_the_database(cli, campaign_db, tmp_path):
     supervision = render(cli, db, "督办单", "--escalation", escalation_id(db, late, "督办"), today=SWEEP_DAY)
     text = pdf_text(supervision["path"])
     for expected in ("督办单", "督办〔2015〕1号", "质量监督站", late, "质量投诉答复超过时限", "陈静",
-                     "已逾期1个工作日", "2015年10月13日", "2015年10月8日"):
+                     "整改期限2015年9月30日，已逾期1个工作日", "2015年10月13日", "2015年10月8日"):
         assert expected in text, expected
     reminder = render(cli, db, "reminder_sheet", "--escalation", escalation_id(db, yellow, "催办"), today=SWEEP_DAY)
+    for sheet in (supervision, reminder):  # a form is one page
+        assert read_pdf(Path(sheet["path"]).read_bytes()).page_count == 1
     text = pdf_text(reminder["path"])
     for expected in ("催办单", "催办〔2015〕1号", "来文来件积压", "2015年10月12日", "仅剩3个工作日", "第1次"):
         assert expected in text, expected
@@ -265,6 +267,25 @@ def test_a_failed_render_uses_no_number_and_leaves_no_file(cli, campaign_db, fil
     errors = {failure["job"]["item"]: failure["error"] for failure in result["failed"]}
     assert set(errors) == {broken, good} and "no_such_field" in errors[broken] and "已制发" in errors[good]
     assert len(document_files(files_dir)) == 3
+
+
+def test_a_failed_commit_removes_the_written_file(cli, campaign_db, files_dir, monkeypatch):
+    from duban.errors import ConcurrentModification
+    from storage.uow import UnitOfWork
+
+    db = campaign_db
+    item = add_item(cli, db, days=15)
+    before = snapshot(db)
+    written = []
+
+    def commit_fails(uow):
+        written.extend(document_files(files_dir))  # the PDF is in place when the commit is tried
+        raise ConcurrentModification("模拟提交失败")
+
+    monkeypatch.setattr(UnitOfWork, "commit", commit_fails)
+    failed = cli("doc", "render", "rectification_notice", "--item", item, db=db, as_user="zhao", today=TODAY)
+    assert failed.code == 4 and "模拟提交失败" in failed.stderr
+    assert len(written) == 1 and document_files(files_dir) == [] and snapshot(db) == before
 
 
 @SQLITE_ONLY

@@ -171,9 +171,11 @@ def _person_label(person: Person | None) -> str:
 
 
 def _contact(campaign: Campaign, clerk: Person) -> str:
-    who = _office_short(campaign) if "system" in clerk.role_set else clerk.name
+    """The clerk and the office's phones; the automation's sheets give the phones (the office issues them)."""
     phones = _hotlines(campaign)
-    return f"{who}　{phones}" if phones else who
+    if "system" in clerk.role_set:
+        return phones or _office_short(campaign)
+    return f"{clerk.name}　{phones}" if phones else clerk.name
 
 
 def _workdays():
@@ -263,15 +265,15 @@ def escalation_sheet(campaign: Campaign, escalation: Escalation, item: ProblemIt
     grace = campaign.plan.get("rules", {}).get("escalation", {}).get("case_after_working_days", 5)
     overdue = item.due < escalation.on_date
     due = calendar.add_workdays(item.due, grace) if overdue else item.due
+    # A sheet is one page: the wording stays short, the facts are the dates.
     if escalation.automatic:
-        why = (f"该事项整改期限为{cn_date(item.due)}，已逾期"
-               f"{calendar.workdays_between(item.due, escalation.on_date)}个工作日仍未完成整改。")
+        why = f"整改期限{cn_date(item.due)}，已逾期{calendar.workdays_between(item.due, escalation.on_date)}个工作日。"
     else:
         why = f"{escalation.level}事由：{_sentence(escalation.reason)}"
     later = f"逾期超过{grace}个工作日仍未整改的，将提出问责。" if overdue else "逾期未整改的，将提出问责。"
     return _head(
         campaign, kind, **common, title="挂牌督办单" if escalation.level == "挂牌督办" else "督办单", due=due,
-        requirements=f"{why}请单位负责人督促整改，于办结期限前书面报告整改情况；{later}",
+        requirements=f"{why}请单位负责人督促整改，于办结期限前书面报告；{later}",
     )
 
 
@@ -313,7 +315,8 @@ def _case_facts(case: AccountabilityCase, today: dt.date) -> list[str]:
     if case.facts:
         facts.append(_sentence(case.facts))
     for item in case.items:
-        facts.append(f"{item.no}“{item.title}”：{_item_status(item, today)}")
+        if item.no not in case.facts:  # facts written by the sweep already describe their item
+            facts.append(f"{item.no}“{item.title}”：{_item_status(item, today)}")
     return facts
 
 
