@@ -46,6 +46,26 @@ def test_demo_leaves_database_documents_ledger_and_summary(small_demo):
     assert "问责处理（按措施）" in markdown and "满意度测评" in markdown
 
 
+def test_documents_are_issued_numbered_and_filed(small_demo):
+    out, result = small_demo
+    pytest.importorskip("duban.services.documents")
+    from duban.services.documents import verify_file
+    from storage.models import Document
+
+    assert (out / "ledger.pdf").read_bytes().startswith(b"%PDF")
+    assert list((out / "documents" / "publicity").glob("publicity-LZJ2015-*.pdf"))
+    with _uow(out) as uow:
+        docs = uow.session.scalars(select(Document).order_by(Document.id)).all()
+        kinds = {doc.kind for doc in docs}
+        assert {"supervision_sheet", "rectification_notice", "admonition_notice", "written_check_notice",
+                "circulated_criticism", "efficiency_advice", "decision"} <= kinds
+        assert result["summary"]["documents"]["total"] == len(docs)
+        for doc in docs:
+            assert (out / doc.path).is_file(), doc.path
+        for doc in docs[::10]:
+            assert verify_file(uow, out / doc.path)["genuine"]
+
+
 def test_every_person_filed_a_problem_list_and_reminders_fired(small_demo):
     out, _ = small_demo
     from storage.models import Person, ProblemItem, Reminder

@@ -188,4 +188,6 @@ SATISFACTION_ROUNDS = (
     (D(2015, 11, 20), "问卷调查", (80, 150)),
 )
 COMMENDATION_DAY = D(2015, 11, 26)
+NOTICE_DAY = D(2015, 9, 29)  # 整改通知书 for the opinions, once all are assigned
+PUBLICITY_DAY = D(2015, 11, 27)  # 公示: 公布整改成效 (§五(二)3, §五(三))
 UNIT_CRITICISM_DAY = D(2015, 10, 30)

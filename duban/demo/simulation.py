@@ -115,10 +115,14 @@ class Simulation:
     campaign: str
     start: dt.date
     end: dt.date
-    issue_document: Callable | None = None  # duban.services.documents.issue_document, when present
+    documents: object | None = None  # duban.services.documents, when present
+    workers: int = 2  # processes for batch rendering
     agenda: Agenda = field(default_factory=Agenda)
     failures: list[Failure] = field(default_factory=list)
     handled_cases: set[str] = field(default_factory=set)
+    unit_items: list[str] = field(default_factory=list)  # problems from opinions, assigned to units
+    last_ledger: dict | None = None  # the tick's latest 台账 publication: date, xlsx, pdf
+    out: Path = Path(".")  # the demo folder (公示 is written there)
 
     def __post_init__(self):
         self.cast = Cast.of(self.bureau)
@@ -150,6 +154,9 @@ class Simulation:
             result = run_tick(self.start_uow, "system", campaign=self.campaign, through=day)
             for duty, count in result["duties_done"].items():
                 ticks[duty] += count
+            published = result["days"][-1]["results"].get("publish", {}).get("ledger") if result["days"] else None
+            if published:
+                self.last_ledger = {"date": day, **published}
             if result["new_red"]:  # what the escalate flow does for each duban.item.red event
                 sheets = issue_supervision_sheets(self.start_uow, "system", campaign=self.campaign,
                                                   items=result["new_red"])
@@ -203,6 +210,9 @@ class Simulation:
         for day, method, sizes in scenario.SATISFACTION_ROUNDS:
             self.agenda.at(day, self._satisfaction_round, method, sizes)
         self.agenda.at(scenario.COMMENDATION_DAY, self._commend)
+        if self.documents is not None:
+            self.agenda.at(scenario.NOTICE_DAY, self._issue_rectification_notices)
+            self.agenda.at(scenario.PUBLICITY_DAY, self._publicity)
         self.agenda.at(self.wd(scenario.UNIT_CRITICISM_DAY, 1), self._ensure_unit_case)
 
     def _any_unit(self) -> str:
@@ -230,6 +240,7 @@ class Simulation:
         view = items.add_item(uow, self.cast.registrar, campaign=self.campaign, unit=unit, title=text,
                               category=category, source=source, today=self.today,
                               description=f"{source}征求意见汇总：{text}。")
+        self.unit_items.append(view["no"])
         self.later(self.rng.choice((1, 2)), self._assign_in_unit, view["no"], unit, pause)
 
     def _register_report(self, uow: UnitOfWork, source: str, unit: str, category: str, text: str) -> None:
@@ -514,18 +525,14 @@ class Simulation:
         document_no = None
         case = uow.cases.get(case_no)
         clerk = self._others(uow, case_no, [self.cast.clerk, *self.cast.office])[0]
-        if self.issue_document is not None and case.measure:
-            document_no = self._case_document(uow, clerk, case)
+        if self.documents is not None:
+            document_no = self.documents.issue_document(uow, clerk, None, case=case_no, today=self.today)["doc_number"]
         case_service.execute_case(uow, clerk, case_no, document_no=document_no, today=self.today,
                                   note="处理决定已送达并执行")
         if incident is not None and incident.appeal:
             self.later(2, self._appeal, case_no)
         else:
             self.later(self.rng.randint(3, 6), self._close, case_no)
-
-    def _case_document(self, uow: UnitOfWork, clerk: str, case: AccountabilityCase) -> str | None:
-        view = self.issue_document(uow, clerk, None, case=case.no, today=self.today)
-        return view.get("doc_number") if view else None
 
     def _appeal(self, uow: UnitOfWork, case_no: str) -> None:
         subject = uow.cases.get(case_no).subject_person.login
@@ -544,6 +551,24 @@ class Simulation:
     def _close(self, uow: UnitOfWork, case_no: str) -> None:
         closer = self._others(uow, case_no, [self.cast.investigator, *self.cast.office])[0]
         case_service.close_case(uow, closer, case_no, today=self.today, note="处理决定已执行到位，予以结案")
+
+    # --- documents the office issues in one go -----------------------------------
+
+    def _issue_rectification_notices(self, uow: UnitOfWork) -> None:
+        """整改通知书 to the units for the problems the public raised, rendered as one batch."""
+        clerk = self.cast.clerk
+        wanted = set(self.unit_items)
+        jobs = [job for job in self.documents.pending_jobs(uow, clerk, "rectification_notice", campaign=self.campaign,
+                                                            today=self.today) if job["item"] in wanted]
+        uow.session.rollback()  # the batch writes in its own transactions: hold no lock meanwhile
+        result = self.documents.issue_batch(self.start_uow, clerk, jobs, workers=self.workers, today=self.today)
+        for failed in result["failed"]:
+            self.failures.append(Failure(self.today, "issue_rectification_notices", failed["error"]))
+
+    def _publicity(self, uow: UnitOfWork) -> None:
+        """公示: the rectified problems and the published 满意度测评, for the public."""
+        self.documents.render_publicity(uow, self.cast.clerk, self.out / "documents" / "publicity",
+                                        campaign=self.campaign, today=self.today)
 
     # --- November: satisfaction, commendations -------------------------------
 
@@ -708,32 +733,47 @@ def run_demo(out: Path, *, seed: int, units: int = 15, cadres: int = 200, force:
                 on_day(day, index, total)
 
         simulation = Simulation(db_url, bureau, rng, Path(scratch), plan["code"], start, end,
-                                issue_document=_optional("duban.services.documents", "issue_document"))
+                                documents=_documents_service(), workers=workers, out=out)
         stage("逐日运行专项整治")
         played = simulation.run(day_done)
-        stage("导出整改落实台账")
-        files = _final_outputs(db_url, out, plan["code"], end, workers, stage)
+        stage("整改落实台账")
+        files = _final_ledger(db_url, out, plan["code"], end, simulation.last_ledger)
         stage("生成汇总")
         summary = write_summary(db_url, out, campaign=plan["code"], seed=seed, today=end)
     get_engine(db_url).dispose()
     return {"out": str(out), "db_url": db_url, "summary": summary, "files": files, **played}
 
 
-def _optional(module: str, name: str):
-    from duban.services.tick import optional_service
+def _documents_service():
+    """duban.services.documents (numbered PDFs), or None where it is not installed."""
+    import importlib
 
-    return optional_service(module, name)
+    try:
+        return importlib.import_module("duban.services.documents")
+    except ModuleNotFoundError as exc:
+        if exc.name != "duban.services.documents":
+            raise
+        return None
 
 
-def _final_outputs(db_url: str, out: Path, campaign: str, end: dt.date, workers: int, stage) -> dict:
+def _final_ledger(db_url: str, out: Path, campaign: str, end: dt.date, published: dict | None) -> dict:
+    """The 台账 as at the last day: the tick's own last publication when it made one that day."""
+    import shutil
+
     from duban.services.ledger import export_ledger
 
-    with UnitOfWork(db_url) as uow:
-        export_ledger(uow, "system", out / LEDGER_XLSX, "xlsx", campaign=campaign, today=end)
+    final = published if published and published["date"] == end else None
     files = {"ledger_xlsx": LEDGER_XLSX}
-    ledger_pdf = _optional("duban.services.documents", "ledger_pdf")
-    if ledger_pdf is not None:
+    if final:
+        shutil.copyfile(final["xlsx"], out / LEDGER_XLSX)
+    else:
         with UnitOfWork(db_url) as uow:
-            ledger_pdf(uow, "system", campaign=campaign, today=end, out=out / LEDGER_PDF)
+            export_ledger(uow, "system", out / LEDGER_XLSX, "xlsx", campaign=campaign, today=end)
+    if final and final.get("pdf"):
+        shutil.copyfile(final["pdf"], out / LEDGER_PDF)
+        files["ledger_pdf"] = LEDGER_PDF
+    elif (documents := _documents_service()) is not None:
+        with UnitOfWork(db_url) as uow:
+            documents.ledger_pdf(uow, "system", campaign=campaign, today=end, out=out / LEDGER_PDF)
         files["ledger_pdf"] = LEDGER_PDF
     return files
