@@ -320,10 +320,6 @@ def _case_facts(case: AccountabilityCase, today: dt.date) -> list[str]:
     return facts
 
 
-def _item_list(case: AccountabilityCase) -> str:
-    return "、".join(f"{item.no}“{item.title}”" for item in case.items)
-
-
 def _deadline(case: AccountabilityCase, measure: dict) -> dt.date:
     if case.measure_due is None:
         raise RuleViolation(f"{case.no} 的问责措施「{measure['name']}」没有限期，不能制发文书")
@@ -372,8 +368,10 @@ def case_document(campaign: Campaign, case: AccountabilityCase, kind: str, clerk
         return _head(
             campaign, kind, date=today, recipient=addressed, person=person.name,
             position=f"{person.unit.name if person.unit else ''}{person.title}",
-            reason=_sentence(case.reason) + f"涉及问题：{_item_list(case)}。根据{plan_title}有关规定，决定对你进行诫勉谈话。",
-            talk_time=f"{cn_date(talk_by)}前（具体时间另行通知）", talk_place=office,
+            # Short cells: the 谈话记录 table must stay on one page with its heading.
+            reason=_sentence(case.reason) + f"涉及问题：{'、'.join(item.no for item in case.items)}。"
+                   f"根据{plan_title}有关规定，决定对你进行诫勉谈话。",
+            talk_time=f"{cn_date(talk_by)}前", talk_place=_office_short(campaign),
             talker=_person_label(decider) or _leading_group(campaign),
             recorder=office if "system" in clerk.role_set else clerk.name,
             requirements=[
