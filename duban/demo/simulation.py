@@ -195,16 +195,14 @@ class Simulation:
                 if roll < total:
                     break
             self.agenda.at(rng.choice(days), self._file_problem_list, person.login)
-        opinions = [opinion for opinion in scenario.OPINIONS if opinion[1] in self.unit_codes]
-        paused = set(rng.sample(range(len(opinions)), min(PAUSES, len(opinions))))
-        for index, (source, unit, category, text) in enumerate(opinions):
-            self.agenda.at(scenario.OPINION_DAYS[source], self._register_opinion, source, unit, category, text,
-                           index in paused)
+        paused = set(rng.sample(range(len(scenario.OPINIONS)), PAUSES))
+        for index, (source, unit, category, text) in enumerate(scenario.OPINIONS):
+            self.agenda.at(scenario.OPINION_DAYS[source], self._register_opinion, source, self._unit(unit),
+                           category, text, index in paused)
         report_days = self.calendar.workdays_in(*scenario.REPORT_WINDOW)
-        for index, report in enumerate(scenario.REPORTS):
-            unit = report[1] if report[1] in self.unit_codes else self._any_unit()
+        for index, (source, unit, category, text) in enumerate(scenario.REPORTS):
             day = report_days[(index * 5 + rng.randrange(4)) % len(report_days)]
-            self.agenda.at(day, self._register_report, report[0], unit, report[2], report[3])
+            self.agenda.at(day, self._register_report, source, self._unit(unit), category, text)
         for number, incident in enumerate(scenario.INCIDENTS, start=1):
             self.agenda.at(incident.day, self._open_incident, number, incident)
         for day, method, sizes in scenario.SATISFACTION_ROUNDS:
@@ -215,9 +213,11 @@ class Simulation:
             self.agenda.at(scenario.PUBLICITY_DAY, self._publicity)
         self.agenda.at(self.wd(scenario.UNIT_CRITICISM_DAY, 1), self._ensure_unit_case)
 
-    def _any_unit(self) -> str:
-        """A line unit (not the campaign office's own) for a finding whose unit is not in a small bureau."""
-        line = [code for code in self.unit_codes if code not in ("JCS", "BGS", "RJC")] or self.unit_codes
+    def _unit(self, code: str) -> str:
+        """The scenario's unit, or in a smaller bureau (--units) a line unit standing in for it."""
+        if code in self.unit_codes:
+            return code
+        line = [unit for unit in self.unit_codes if unit not in ("JCS", "BGS", "RJC")] or self.unit_codes
         return self.rng.choice(line)
 
     # --- problem lists and opinions (September) ------------------------------
@@ -427,7 +427,7 @@ class Simulation:
         return self.rng.choice(free or candidates or members[1:])
 
     def _open_incident(self, uow: UnitOfWork, number: int, incident: scenario.Incident) -> None:
-        unit = incident.unit if incident.unit in self.unit_codes else self._any_unit()
+        unit = self._unit(incident.unit)
         subject = None if incident.subject_unit else self._subject_for(uow, unit, incident.subject_deputy)
         view = items.add_item(
             uow, self.cast.inspector, campaign=self.campaign, unit=unit, title=incident.title, person=subject,
