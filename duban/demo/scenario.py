@@ -139,7 +139,7 @@ class Incident:
     facts: str
     subject_unit: bool = False
     subject_deputy: bool = False  # the unit's deputy head rather than a staff member
-    appeal: bool = False  # the subject appeals after execution; the appeal is rejected
+    appeal: str = ""  # the subject's appeal after execution (rejected: the decision stands)
     unfounded: bool = False  # investigation finds nothing: the case is dismissed
 
 
@@ -149,7 +149,7 @@ INCIDENTS = (
              "admonition_talk", "暗访人员以办事群众身份到窗口咨询，等候十五分钟无人接待，该同志一直在玩手机游戏。"),
     Incident(D(2015, 10, 13), "作风纪律检查", "ZJZ", "san", "作风纪律检查发现工作人员上班时间玩电脑游戏",
              "circulated_criticism", "上午十时检查时该同志正在玩电脑游戏，办事群众在办公室等候二十分钟无人接待。",
-             appeal=True),
+             appeal="本人当时系查阅技术资料，并非玩游戏，请求复核"),
     Incident(D(2015, 10, 15), "举报电话", "SCZ", "lan", "群众举报（8105008）：办理企业资质变更时推诿扯皮，三次往返未办结",
              "written_self_criticism", "经核实，该同志对企业资质变更申请以材料不全为由三次退回，但未一次性告知所缺材料。"),
     Incident(D(2015, 10, 19), "暗访抽查", "SPC", "lan", "暗访抽查发现行政审批服务窗口办件超时率高、一次性告知不到位",

@@ -246,10 +246,10 @@ class Simulation:
     def _register_report(self, uow: UnitOfWork, source: str, unit: str, category: str, text: str) -> None:
         view = items.add_item(uow, self.cast.inspector, campaign=self.campaign, unit=unit, title=text,
                               category=category, source=source, today=self.today,
-                              description=f"{source}受理登记，转{self.bureau_unit(unit)}核查整改。")
+                              description=f"{source}受理登记，转{self._unit_name(unit)}核查整改。")
         self.later(1, self._assign_in_unit, view["no"], unit, False)
 
-    def bureau_unit(self, code: str) -> str:
+    def _unit_name(self, code: str) -> str:
         return next(u.name for u in self.bureau.units if u.code == code)
 
     def _assign_in_unit(self, uow: UnitOfWork, no: str, unit: str, pause: bool) -> None:
@@ -318,9 +318,9 @@ class Simulation:
                          note="已完成整改，提交验收")
         self.later(self.rng.choice((1, 1, 2, 3)), self._verify, no)
 
-    def _checker(self, item: ProblemItem, pool: list[str] | None = None) -> str:
+    def _checker(self, item: ProblemItem) -> str:
         """An office member who neither owns nor reported the item (职责分离)."""
-        allowed = [login for login in (pool or self.cast.office)
+        allowed = [login for login in self.cast.office
                    if login not in (item.owner.login if item.owner else None,
                                     item.reporter.login if item.reporter else None)]
         return self.rng.choice(allowed or self.cast.deputies)
@@ -391,7 +391,7 @@ class Simulation:
                 self.agenda.at(self.wd(day, 1), self._handle_case, case.no, None)
 
     def _inspect(self, uow: UnitOfWork, draw_id: int, kind: str, units: list[str]) -> None:
-        source = "暗访抽查" if kind == "spot_check" else "作风纪律检查"
+        source, origin = ("暗访抽查", "spotcheck") if kind == "spot_check" else ("作风纪律检查", "discipline")
         for unit in units:
             if unit not in self.unit_codes:
                 continue  # 局领导班子 drawn: checked by the leadership itself, nothing registered
@@ -400,7 +400,7 @@ class Simulation:
                 offender = self.rng.choice(self.cast.members[unit][1:])
                 view = items.add_item(
                     uow, self.cast.inspector, campaign=self.campaign, unit=unit, title=text, person=offender,
-                    category=category, source=source, origin=f"spotcheck:{draw_id}", today=self.today,
+                    category=category, source=source, origin=f"{origin}:{draw_id}", today=self.today,
                     due_days=self.rng.choice((5, 10)),
                     description=f"{source}（抽查号 {draw_id}）发现，责令当事人限期整改。")
                 self._plan_rectification(view["no"], offender, dt.date.fromisoformat(view["due"]))
@@ -454,14 +454,13 @@ class Simulation:
         if exists:
             return
         escalated = uow.session.execute(
-            select(ProblemItem.no, ProblemItem.unit_id).join(Escalation, Escalation.item_id == ProblemItem.id)
+            select(ProblemItem.no, ProblemItem.unit_id).where(ProblemItem.id.in_(select(Escalation.item_id)))
             .order_by(ProblemItem.seq)).all()
         if not escalated:
             return
         per_unit: dict[int, list[str]] = defaultdict(list)
         for no, unit_id in escalated:
-            if no not in per_unit[unit_id]:
-                per_unit[unit_id].append(no)
+            per_unit[unit_id].append(no)
         unit_id, nos = max(per_unit.items(), key=lambda pair: (len(pair[1]), -pair[0]))
         unit = next(u for u in uow.org.units() if u.id == unit_id)
         case = case_service.propose_case(
@@ -523,21 +522,19 @@ class Simulation:
 
     def _execute(self, uow: UnitOfWork, case_no: str, incident: scenario.Incident | None) -> None:
         document_no = None
-        case = uow.cases.get(case_no)
         clerk = self._others(uow, case_no, [self.cast.clerk, *self.cast.office])[0]
         if self.documents is not None:
             document_no = self.documents.issue_document(uow, clerk, None, case=case_no, today=self.today)["doc_number"]
         case_service.execute_case(uow, clerk, case_no, document_no=document_no, today=self.today,
                                   note="处理决定已送达并执行")
         if incident is not None and incident.appeal:
-            self.later(2, self._appeal, case_no)
+            self.later(2, self._appeal, case_no, incident.appeal)
         else:
             self.later(self.rng.randint(3, 6), self._close, case_no)
 
-    def _appeal(self, uow: UnitOfWork, case_no: str) -> None:
+    def _appeal(self, uow: UnitOfWork, case_no: str, reason: str) -> None:
         subject = uow.cases.get(case_no).subject_person.login
-        case_service.appeal_case(uow, subject, case_no, today=self.today,
-                                 reason="本人当时系查阅技术资料，并非玩游戏，请求复核")
+        case_service.appeal_case(uow, subject, case_no, today=self.today, reason=reason)
         self.later(2, self._resolve_appeal, case_no)
 
     def _resolve_appeal(self, uow: UnitOfWork, case_no: str) -> None:
