@@ -48,7 +48,6 @@ def test_demo_leaves_database_documents_ledger_and_summary(small_demo):
 
 def test_documents_are_issued_numbered_and_filed(small_demo):
     out, result = small_demo
-    pytest.importorskip("duban.services.documents")
     from duban.services.documents import verify_file
     from storage.models import Document
 

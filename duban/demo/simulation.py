@@ -29,7 +29,7 @@ from duban.demo import scenario
 from duban.demo.bureau import Bureau, PersonSpec
 from duban.errors import BadInput, DubanError
 from duban.services import cases as case_service
-from duban.services import deadlines, items
+from duban.services import deadlines, documents, items
 from duban.services.common import work_calendar
 from duban.services.satisfaction import record_round
 from storage.models import AccountabilityCase, Draw, Escalation, ProblemItem
@@ -115,7 +115,6 @@ class Simulation:
     campaign: str
     start: dt.date
     end: dt.date
-    documents: object | None = None  # duban.services.documents, when present
     workers: int = 2  # processes for batch rendering
     agenda: Agenda = field(default_factory=Agenda)
     failures: list[Failure] = field(default_factory=list)
@@ -147,6 +146,7 @@ class Simulation:
         ticks: dict[str, int] = defaultdict(int)
         for index, day in enumerate(days, start=1):
             self.today = day
+            os.environ["DUBAN_TODAY"] = day.isoformat()  # for anything that falls back to "today"
             with self.start_uow() as uow:
                 while batch := self.agenda.take(day):
                     for action, args in batch:
@@ -208,9 +208,8 @@ class Simulation:
         for day, method, sizes in scenario.SATISFACTION_ROUNDS:
             self.agenda.at(day, self._satisfaction_round, method, sizes)
         self.agenda.at(scenario.COMMENDATION_DAY, self._commend)
-        if self.documents is not None:
-            self.agenda.at(scenario.NOTICE_DAY, self._issue_rectification_notices)
-            self.agenda.at(scenario.PUBLICITY_DAY, self._publicity)
+        self.agenda.at(scenario.NOTICE_DAY, self._issue_rectification_notices)
+        self.agenda.at(scenario.PUBLICITY_DAY, self._publicity)
         self.agenda.at(self.wd(scenario.UNIT_CRITICISM_DAY, 1), self._ensure_unit_case)
 
     def _unit(self, code: str) -> str:
@@ -521,10 +520,8 @@ class Simulation:
         self.later(self.rng.choice((1, 2)), self._execute, case_no, incident)
 
     def _execute(self, uow: UnitOfWork, case_no: str, incident: scenario.Incident | None) -> None:
-        document_no = None
         clerk = self._others(uow, case_no, [self.cast.clerk, *self.cast.office])[0]
-        if self.documents is not None:
-            document_no = self.documents.issue_document(uow, clerk, None, case=case_no, today=self.today)["doc_number"]
+        document_no = documents.issue_document(uow, clerk, None, case=case_no, today=self.today)["doc_number"]
         case_service.execute_case(uow, clerk, case_no, document_no=document_no, today=self.today,
                                   note="处理决定已送达并执行")
         if incident is not None and incident.appeal:
@@ -555,16 +552,16 @@ class Simulation:
         """整改通知书 to the units for the problems the public raised, rendered as one batch."""
         clerk = self.cast.clerk
         wanted = set(self.unit_items)
-        jobs = [job for job in self.documents.pending_jobs(uow, clerk, "rectification_notice", campaign=self.campaign,
+        jobs = [job for job in documents.pending_jobs(uow, clerk, "rectification_notice", campaign=self.campaign,
                                                             today=self.today) if job["item"] in wanted]
         uow.session.rollback()  # the batch writes in its own transactions: hold no lock meanwhile
-        result = self.documents.issue_batch(self.start_uow, clerk, jobs, workers=self.workers, today=self.today)
+        result = documents.issue_batch(self.start_uow, clerk, jobs, workers=self.workers, today=self.today)
         for failed in result["failed"]:
             self.failures.append(Failure(self.today, "issue_rectification_notices", failed["error"]))
 
     def _publicity(self, uow: UnitOfWork) -> None:
         """公示: the rectified problems and the published 满意度测评, for the public."""
-        self.documents.render_publicity(uow, self.cast.clerk, self.out / "documents" / "publicity",
+        documents.render_publicity(uow, self.cast.clerk, self.out / "documents" / "publicity",
                                         campaign=self.campaign, today=self.today)
 
     # --- November: satisfaction, commendations -------------------------------
@@ -636,7 +633,6 @@ OWN_FILES = (DB_FILE, f"{DB_FILE}-wal", f"{DB_FILE}-shm", f"{DB_FILE}-journal", 
              LEDGER_PDF, "summary.md", "summary.json", "evidence", "documents", "publications")
 
 
-
 def prepare_out(out: Path, force: bool) -> None:
     """An empty (or new) folder; with ``force``, the demo's own earlier output is removed first."""
     import shutil
@@ -683,7 +679,7 @@ def _fast_commits(db_url: str) -> None:
 
 @contextlib.contextmanager
 def _demo_environment(out: Path):
-    """Files go into ``out``; anything that falls back to "today" sees the simulated date."""
+    """Files go into ``out``; anything that falls back to "today" sees the simulated date (set per day)."""
     saved = {key: os.environ.get(key) for key in ("DUBAN_FILES", "DUBAN_TODAY")}
     os.environ["DUBAN_FILES"] = str(out.resolve())
     os.environ["DUBAN_TODAY"] = SETUP_DAY.isoformat()
@@ -724,15 +720,10 @@ def run_demo(out: Path, *, seed: int, units: int = 15, cadres: int = 200, force:
             start, end = campaign.start_date, campaign.end_date
             import_org(uow, "system", bureau.write_sheet(out / ORG_SHEET), today=SETUP_DAY)
 
-        def day_done(day: dt.date, index: int, total: int) -> None:
-            os.environ["DUBAN_TODAY"] = day.isoformat()
-            if on_day:
-                on_day(day, index, total)
-
         simulation = Simulation(db_url, bureau, rng, Path(scratch), plan["code"], start, end,
-                                documents=_documents_service(), workers=workers, out=out)
+                                workers=workers, out=out)
         stage("逐日运行专项整治")
-        played = simulation.run(day_done)
+        played = simulation.run(on_day)
         stage("整改落实台账")
         files = _final_ledger(db_url, out, plan["code"], end, simulation.last_ledger)
         stage("生成汇总")
@@ -741,36 +732,17 @@ def run_demo(out: Path, *, seed: int, units: int = 15, cadres: int = 200, force:
     return {"out": str(out), "db_url": db_url, "summary": summary, "files": files, **played}
 
 
-def _documents_service():
-    """duban.services.documents (numbered PDFs), or None where it is not installed."""
-    import importlib
-
-    try:
-        return importlib.import_module("duban.services.documents")
-    except ModuleNotFoundError as exc:
-        if exc.name != "duban.services.documents":
-            raise
-        return None
-
-
 def _final_ledger(db_url: str, out: Path, campaign: str, end: dt.date, published: dict | None) -> dict:
-    """The 台账 as at the last day: the tick's own last publication when it made one that day."""
+    """The 台账 as at the last day: the tick's own publication of that day, else made now."""
     import shutil
 
     from duban.services.ledger import export_ledger
 
-    final = published if published and published["date"] == end else None
-    files = {"ledger_xlsx": LEDGER_XLSX}
-    if final:
-        shutil.copyfile(final["xlsx"], out / LEDGER_XLSX)
+    if published and published["date"] == end and published.get("pdf"):
+        shutil.copyfile(published["xlsx"], out / LEDGER_XLSX)
+        shutil.copyfile(published["pdf"], out / LEDGER_PDF)
     else:
         with UnitOfWork(db_url) as uow:
             export_ledger(uow, "system", out / LEDGER_XLSX, "xlsx", campaign=campaign, today=end)
-    if final and final.get("pdf"):
-        shutil.copyfile(final["pdf"], out / LEDGER_PDF)
-        files["ledger_pdf"] = LEDGER_PDF
-    elif (documents := _documents_service()) is not None:
-        with UnitOfWork(db_url) as uow:
             documents.ledger_pdf(uow, "system", campaign=campaign, today=end, out=out / LEDGER_PDF)
-        files["ledger_pdf"] = LEDGER_PDF
-    return files
+    return {"ledger_xlsx": LEDGER_XLSX, "ledger_pdf": LEDGER_PDF}
