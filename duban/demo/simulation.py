@@ -151,7 +151,10 @@ class Simulation:
                 while batch := self.agenda.take(day):
                     for action, args in batch:
                         self._act(uow, action, args)
-            result = run_tick(self.start_uow, "system", campaign=self.campaign, through=day)
+            # The weekly 台账 as XLSX, and as PDF with charts only at the end: a PDF of every
+            # week's full ledger would add over a minute of rendering.
+            result = run_tick(self.start_uow, "system", campaign=self.campaign, through=day,
+                              ledger_pdf=day == self.end)
             for duty, count in result["duties_done"].items():
                 ticks[duty] += count
             published = result["days"][-1]["results"].get("publish", {}).get("ledger") if result["days"] else None
