@@ -708,9 +708,9 @@ def run_demo(out: Path, *, seed: int, units: int = 15, cadres: int = 200, force:
 
     stage = on_stage or (lambda text: None)
     out = Path(out)
-    prepare_out(out, force)
     rng = random.Random(seed)
-    bureau = generate_bureau(rng, units=units, cadres=cadres)
+    bureau = generate_bureau(rng, units=units, cadres=cadres)  # bad options fail before the folder is touched
+    prepare_out(out, force)
     db_url = _db_url(out)
     with _demo_environment(out), tempfile.TemporaryDirectory(prefix="duban-demo-") as scratch:
         stage("建库、导入方案和组织机构")
