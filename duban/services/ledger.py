@@ -123,14 +123,14 @@ def _write_xlsx(path: str, title: str, rows: list[dict]) -> None:
         cell.alignment = Alignment(horizontal="center")
     fills = {"红灯": "FFC7CE", "黄灯": "FFEB9C", "绿灯": "C6EFCE"}
     light_col = [key for key, _ in COLUMNS].index("light") + 1
-    for row in rows:
+    for number, row in enumerate(rows, start=3):
         sheet.append([_cell(row[key]) for key, _ in COLUMNS])
-        for cell in sheet[sheet.max_row]:
-            if cell.data_type == "f":  # user text like "=cmd()" stays text, never a formula
-                cell.data_type = "s"
+        for column, (key, _) in enumerate(COLUMNS, start=1):
+            if isinstance(row[key], str) and row[key].startswith("="):
+                sheet.cell(row=number, column=column).data_type = "s"  # user text like "=cmd()" stays text
         fill = fills.get(row["light"])
         if fill:
-            sheet.cell(row=sheet.max_row, column=light_col).fill = PatternFill("solid", fgColor=fill)
+            sheet.cell(row=number, column=light_col).fill = PatternFill("solid", fgColor=fill)
     widths = {"title": 40, "deadline_changes": 30, "unit": 18}
     for index, (key, _) in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[sheet.cell(row=2, column=index).column_letter].width = widths.get(key, 12)
