@@ -32,7 +32,7 @@ from duban.services import cases as case_service
 from duban.services import deadlines, documents, items
 from duban.services.common import work_calendar
 from duban.services.satisfaction import record_round
-from storage.models import AccountabilityCase, Draw, Escalation, ProblemItem
+from storage.models import AccountabilityCase, Draw, Escalation, Person, ProblemItem
 from storage.uow import UnitOfWork
 
 # Rectification outcomes of a problem once it is assigned (shares add up to 1).
@@ -164,6 +164,7 @@ class Simulation:
                 sheets = issue_supervision_sheets(self.start_uow, "system", campaign=self.campaign,
                                                   items=result["new_red"])
                 ticks["supervision_sheets"] += len(sheets.get("issued", []))
+                self.failures += [Failure(day, "issue_supervision_sheets", f["error"]) for f in sheets.get("failed", [])]
             with self.start_uow() as uow:
                 self._answer_automation(uow, day)
             if on_day:
@@ -555,8 +556,8 @@ class Simulation:
         """整改通知书 to the units for the problems the public raised, rendered as one batch."""
         clerk = self.cast.clerk
         wanted = set(self.unit_items)
-        jobs = [job for job in documents.pending_jobs(uow, clerk, "rectification_notice", campaign=self.campaign,
-                                                            today=self.today) if job["item"] in wanted]
+        pending = documents.pending_jobs(uow, clerk, "rectification_notice", campaign=self.campaign, today=self.today)
+        jobs = [job for job in pending if job["item"] in wanted]
         uow.session.rollback()  # the batch writes in its own transactions: hold no lock meanwhile
         result = documents.issue_batch(self.start_uow, clerk, jobs, workers=self.workers, today=self.today)
         for failed in result["failed"]:
@@ -565,7 +566,7 @@ class Simulation:
     def _publicity(self, uow: UnitOfWork) -> None:
         """公示: the rectified problems and the published 满意度测评, for the public."""
         documents.render_publicity(uow, self.cast.clerk, self.out / "documents" / "publicity",
-                                        campaign=self.campaign, today=self.today)
+                                   campaign=self.campaign, today=self.today)
 
     # --- November: satisfaction, commendations -------------------------------
 
@@ -618,8 +619,6 @@ class Simulation:
 
 
 def _login_of(uow: UnitOfWork, person_id: int | None) -> str | None:
-    from storage.models import Person
-
     return uow.session.get(Person, person_id).login if person_id else None
 
 
