@@ -25,7 +25,7 @@ install: $(BIN)/python system-deps
 	$(BIN)/pip install -q -e '.[test]'
 
 demo: install
-	$(BIN)/duban demo --out $(DEMO_OUT)
+	$(BIN)/duban demo --out $(DEMO_OUT) --force
 
 test: install
 	$(BIN)/python -m pytest -q
