@@ -478,7 +478,7 @@ class Simulation:
     def _others(self, uow: UnitOfWork, case_no: str, pool: list[str]) -> list[str]:
         """People of ``pool`` who are not the case's subject (nor a head of its subject unit)."""
         case = uow.cases.get(case_no)
-        return [login for login in pool if not case_service._is_subject(uow.org.person(login), case)]
+        return [login for login in pool if not case_service.is_subject(uow.org.person(login), case)]
 
     def _handle_case(self, uow: UnitOfWork, case_no: str, incident: scenario.Incident | None) -> None:
         office = self._others(uow, case_no, [self.cast.investigator, self.cast.inspector, *self.cast.office])

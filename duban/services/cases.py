@@ -71,14 +71,14 @@ def _subject(uow: UnitOfWork, person: str | None, unit: str | None) -> tuple[Per
     return None, uow.org.unit(unit)
 
 
-def _is_subject(person: Person, case: AccountabilityCase) -> bool:
+def is_subject(person: Person, case: AccountabilityCase) -> bool:
     if case.subject_person_id is not None:
         return person.id == case.subject_person_id
     return permissions.heads_unit(person, case.subject_unit)
 
 
 def _not_involved(who: Person, case: AccountabilityCase, action: str) -> None:
-    if _is_subject(who, case):
+    if is_subject(who, case):
         relation = "被问责人" if case.subject_person_id else "被问责单位的负责人"
         raise PermissionDenied(
             f"{who.name}（{who.login}）是 {case.no} 的{relation}，"
@@ -271,7 +271,7 @@ def _open(uow: UnitOfWork, login: str, no: str, action: str, expect_version: int
         raise ConcurrentModification(
             f"{case.no} 已被他人修改：期望版本 {expect_version}，当前版本 {case.version}（状态：{CASE.label(case.state)}）")
     who = actor(uow, login)
-    permissions.require(who, action, subject_id=who.id if _is_subject(who, case) else None)
+    permissions.require(who, action, subject_id=who.id if is_subject(who, case) else None)
     if action != "case.appeal":
         _not_involved(who, case, action)
     return case, camp, who, business_date(camp, today)
