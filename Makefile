@@ -31,8 +31,7 @@ test: install
 	$(BIN)/python -m pytest -q
 
 bench: install
-	$(BIN)/python bench/render_bench.py
-	$(BIN)/python bench/campaign_bench.py
+	for b in render_bench issue_bench campaign_bench sweep_bench tick_bench; do $(BIN)/python bench/$$b.py || exit 1; done
 
 # Pre-release only: regenerate the initial migration from storage/models.py.
 schema: $(BIN)/python
