@@ -110,14 +110,18 @@ def roles_for(person: Person, *, unit: OrgUnit | None = None, owner_id: int | No
     return roles
 
 
+def allowed(person: Person, action: str, **scope) -> bool:
+    return person.active and bool(roles_for(person, **scope) & POLICY[action])
+
+
 def require(person: Person, action: str, **scope) -> None:
     if not person.active:
         raise PermissionDenied(f"{person.name}（{person.login}）已停用，不能{ACTION_LABELS[action]}")
-    if roles_for(person, **scope) & POLICY[action]:
+    if allowed(person, action, **scope):
         return
-    allowed = "、".join(ROLE_LABELS.get(r, {"owner": "责任人", "subject": "被问责人"}.get(r, r))
-                       for r in sorted(POLICY[action]))
-    raise PermissionDenied(f"{person.name}（{person.login}）无权{ACTION_LABELS[action]}：仅限{allowed}")
+    who_may = "、".join(ROLE_LABELS.get(r, {"owner": "责任人", "subject": "被问责人"}.get(r, r))
+                        for r in sorted(POLICY[action]))
+    raise PermissionDenied(f"{person.name}（{person.login}）无权{ACTION_LABELS[action]}：仅限{who_may}")
 
 
 def parse_roles(text: str) -> list[str]:

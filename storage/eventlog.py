@@ -99,9 +99,16 @@ class ChainProblem:
 def verify(session: Session) -> tuple[int, list[ChainProblem]]:
     """Check every chain; returns (events checked, first problem of each broken chain)."""
     checked, problems = 0, []
-    for head in session.scalars(select(AuditChain).order_by(AuditChain.key)):
+    heads = {h.key: h for h in session.scalars(select(AuditChain))}
+    # Chains named by events count too: deleting a head row must not hide its chain.
+    keys = sorted(set(heads) | set(session.scalars(select(Event.chain).distinct())))
+    for key in keys:
+        head = heads.get(key)
         expected_prev, expected_seq = GENESIS, 1
         problem = None
+        if head is None:
+            problems.append(ChainProblem(key, None, 0, "链头记录缺失（audit_chains 中的行被删除）"))
+            continue
         rows = session.scalars(
             select(Event).where(Event.chain == head.key).order_by(Event.seq, Event.id)
         )

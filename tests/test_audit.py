@@ -85,3 +85,9 @@ def test_permission_refusals_are_logged(logged_db, cli):
     assert [(a, t) for a, t, _ in rows] == [("wu", "permission_denied")]
     assert "无权撤销问题" in rows[0].note
     assert cli("audit", "verify", db=logged_db).code == 0
+
+
+def test_deleted_chain_head_is_found(logged_db, cli):
+    _execute(logged_db, "DELETE FROM audit_chains WHERE key = 'campaign:LZJ2015'")
+    r = cli("audit", "verify", db=logged_db)
+    assert r.code == 3 and "链头记录缺失" in r.stderr

@@ -63,3 +63,10 @@ def test_internal_errors_exit_1_with_one_line(cli, tmp_path):
     target.mkdir()
     r = cli("init", db=f"sqlite:///{target}")
     assert r.code == 1 and r.stderr.startswith("内部错误：") and r.stderr.count("\n") == 1
+
+
+def test_usage_errors_are_one_chinese_line_exit_2(cli):
+    for args in (["item", "add", "--nope"], ["frob"], ["item", "add", "--unit"]):
+        r = cli(*args)
+        assert r.code == 2, (args, r)
+        assert r.stderr.startswith("错误：命令用法不对") and r.stderr.count("\n") == 1, r.stderr

@@ -164,3 +164,69 @@ def test_diagram_svg_when_graphviz_present(cli, tmp_path):
     out = tmp_path / "item.svg"
     assert cli("diagram", "item", "--format", "svg", "--out", out).code == 0
     assert out.read_text().lstrip().startswith("<?xml") and "已销号" in out.read_text()
+
+
+def test_whoever_submitted_cannot_verify(cli, campaign_db, tmp_path):
+    """qian is office staff and head of RJC: she may submit for her unit, but then not verify."""
+    db = campaign_db
+    extra = tmp_path / "extra.csv"
+    extra.write_text("类型,编码,名称,所属单位,单位类别,民生,职务,角色\n人员,xu,徐青,RJC,,,科员,党员干部\n", encoding="utf-8")
+    assert cli("org", "import", extra, db=db).code == 0
+    evidence = tmp_path / "e.txt"
+    evidence.write_text("ok")
+    no = add(cli, db, unit="RJC", as_user="zhao")
+    assert cli("item", "assign", no, "--person", "xu", "--days", "5", db=db, as_user="qian", today=TODAY).code == 0
+    assert cli("item", "start", no, db=db, as_user="xu", today=TODAY).code == 0
+    assert cli("item", "submit", no, "--evidence", evidence, db=db, as_user="qian", today=TODAY).code == 0
+    before = dump(db)
+    r = cli("item", "verify", no, db=db, as_user="qian", today=TODAY)
+    assert r.code == 3 and "提交人" in r.stderr
+    assert dump(db) == before
+    assert cli("item", "verify", no, db=db, as_user="zhou", today=TODAY).code == 0
+
+
+def test_registering_with_a_deadline_is_an_assignment(cli, campaign_db):
+    db = campaign_db
+    own = ["item", "add", "--unit", "JGC", "--title", "本人学习不深入", "--person", "wu", "--source", "自查"]
+    before = dump(db)
+    r = cli(*own, "--due", "2015-12-31", db=db, as_user="wu", today=TODAY)
+    assert r.code == 3 and "活动结束日" in r.stderr
+    r = cli("item", "add", "--unit", "JGC", "--title", "他人问题", "--person", "wu", "--due", "2015-09-30",
+            db=db, as_user="li", today=TODAY)  # a deputy leader registers but does not assign
+    assert r.code == 3 and "无权交办" in r.stderr
+    assert dump(db) == before
+    r = cli(*own, "--due", "2015-10-30", db=db, as_user="wu", today=TODAY, json=True)
+    assert r.code == 0 and r.json()["state"] == "assigned"
+
+
+def test_a_paused_item_cannot_leave_oversight(cli, campaign_db, tmp_path):
+    db = campaign_db
+    evidence = tmp_path / "e.txt"
+    evidence.write_text("ok")
+    no = add(cli, db)
+    cli("item", "assign", no, "--person", "wu", "--days", "5", db=db, as_user="sun", today=TODAY)
+    cli("item", "start", no, db=db, as_user="wu", today=TODAY)
+    assert cli("deadline", "pause", no, "--reason", "等待规划部门意见", db=db, as_user="zhao", today=TODAY).code == 0
+    before = dump(db)
+    for args, user in ((["submit", no, "--evidence", evidence], "wu"), (["withdraw", no, "--reason", "重复"], "zhao")):
+        r = cli("item", *args, db=db, as_user=user, today=TODAY)
+        assert r.code == 3 and "挂起" in r.stderr
+        assert dump(db) == before
+
+
+def test_evidence_on_a_closed_item_is_a_rule_violation(cli, campaign_db, tmp_path):
+    evidence = tmp_path / "e.txt"
+    evidence.write_text("ok")
+    no = add(cli, campaign_db)
+    cli("item", "withdraw", no, "--reason", "误报", db=campaign_db, as_user="zhao", today=TODAY)
+    r = cli("item", "attach", no, evidence, db=campaign_db, as_user="zhao", today=TODAY)
+    assert r.code == 3 and "不能上传" in r.stderr
+
+
+def test_reopening_a_withdrawn_item_starts_over(cli, campaign_db):
+    no = add(cli, campaign_db)
+    cli("item", "withdraw", no, "--reason", "误报", db=campaign_db, as_user="zhao", today=TODAY)
+    r = cli("item", "reopen", no, "--reason", "并非误报", "--due", "2015-10-30", db=campaign_db, as_user="zhao",
+            today=TODAY, json=True)
+    item = r.json()
+    assert item["state"] == "identified" and item["due"] is None and item["closed_reason"] is None

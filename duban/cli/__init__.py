@@ -15,8 +15,22 @@ from duban.errors import DubanError, PermissionDenied
 
 
 def main() -> None:
+    import typer
+
     try:
-        app()
+        # Not standalone: Click would print usage errors as an English box and turn
+        # Ctrl-C into "Aborted!"; here every failure becomes one Chinese line.
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except typer.Abort:
+        print("已中断，未提交的更改已撤销", file=sys.stderr)
+        sys.exit(130)
+    except typer.TyperException as exc:  # Click's usage errors (exit 2) and friends
+        ctx = getattr(exc, "ctx", None)
+        where = ctx.command_path.replace(ctx.find_root().info_name or "duban", "duban", 1) if ctx else "duban"
+        message = exc.format_message().replace("\n", " ") or "缺少子命令"
+        print(f"错误：命令用法不对：{message}（见 {where} --help）", file=sys.stderr)
+        sys.exit(exc.exit_code)
     except DubanError as exc:
         if isinstance(exc, PermissionDenied):
             _log_denial(exc)

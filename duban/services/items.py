@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from duban import permissions
-from duban.errors import BadInput, ConcurrentModification, NotFound
+from duban.errors import BadInput, ConcurrentModification, NotFound, RuleViolation
 from duban.services import evidence
 from duban.services.common import actor, business_date, clean_text, light_of, resolve_due, work_calendar
 from duban.services.views import event_view, item_view
@@ -71,9 +71,23 @@ def add_item(uow: UnitOfWork, login: str, *, campaign: str | None, unit: str, ti
                         "category": item.category.code if item.category else None})
     due = resolve_due(today, due, due_days)
     if owner is not None and due is not None:
+        _may_assign_on_add(who, owner, the_unit, camp, due)
         _apply(uow, who, item, "assign", today, owner=owner, due=due)
     uow.commit()
     return item_view(item)
+
+
+def _may_assign_on_add(who, owner, unit, campaign, due: dt.date) -> None:
+    """Registering with owner and deadline is an assignment: it needs the right to assign.
+
+    The exception is a personal problem list (本人问题清单, seed §五(一)2): everyone files
+    their own items with their own timetable, within the campaign.
+    """
+    if owner.id == who.id and not permissions.allowed(who, "item.assign", unit=unit):
+        if due > campaign.end_date:
+            raise RuleViolation(f"本人问题清单的整改期限 {due.isoformat()} 不能晚于活动结束日 {campaign.end_date.isoformat()}")
+        return
+    permissions.require(who, "item.assign", unit=unit)
 
 
 def load_for_change(uow: UnitOfWork, no: str, expect_version: int | None) -> ProblemItem:
@@ -116,7 +130,7 @@ def _apply(uow: UnitOfWork, who, item: ProblemItem, trigger: str, today: dt.date
         item.submitted_on = None
     elif trigger == "recheck":
         item.rechecked_on, item.rechecked_by = today, who
-    elif trigger in ("relapse", "reopen") and due is not None:
+    elif trigger == "relapse" or (trigger == "reopen" and before != "withdrawn"):
         if trigger == "relapse":
             item.relapse_count += 1
         payload = {"old_due": item.due.isoformat() if item.due else None, "due": due.isoformat()}
@@ -125,18 +139,23 @@ def _apply(uow: UnitOfWork, who, item: ProblemItem, trigger: str, today: dt.date
         item.submitted_on = None
     elif trigger == "withdraw":
         item.closed_reason = reason
-    elif trigger == "reopen":  # withdrawn -> identified
+    elif trigger == "reopen":  # withdrawn -> identified: assigned again from scratch
         item.closed_reason = None
     uow.record(chain=campaign_chain(item.campaign), actor=who.login, today=today, trigger=trigger,
                item=item, campaign_id=item.campaign_id, from_state=before, to_state=item.state,
                note=reason or note, payload=payload)
 
 
-def _separate_duties(who, item: ProblemItem, what: str) -> None:
-    if who.id in (item.owner_id, item.reporter_id):
-        relation = "责任人" if who.id == item.owner_id else "登记人"
+def _separate_duties(uow: UnitOfWork, who, item: ProblemItem, what: str) -> None:
+    """Nobody verifies, rejects or rechecks an item they own, reported or submitted."""
+    submitter = uow.session.scalar(
+        select(Event.actor).where(Event.item_id == item.id, Event.trigger == "submit")
+        .order_by(Event.id.desc()).limit(1))
+    relation = ("责任人" if who.id == item.owner_id else "登记人" if who.id == item.reporter_id
+                else "验收材料提交人" if who.login == submitter else None)
+    if relation:
         raise permissions.PermissionDenied(
-            f"{who.name}（{who.login}）是 {item.no} 的{relation}，不能{what}本人负责或登记的问题（职责分离）"
+            f"{who.name}（{who.login}）是 {item.no} 的{relation}，不能{what}本人负责、登记或提交的问题（职责分离）"
         )
 
 
@@ -152,7 +171,10 @@ def transition(uow: UnitOfWork, login: str, no: str, trigger: str, *, today: dt.
     who = actor(uow, login)
     permissions.require(who, f"item.{trigger}", unit=item.unit, owner_id=item.owner_id)
     if trigger in ("verify", "reject", "recheck"):
-        _separate_duties(who, item, ITEM.triggers[trigger])
+        _separate_duties(uow, who, item, ITEM.triggers[trigger])
+    if item.paused_since is not None and trigger in ("submit", "withdraw"):
+        # A paused clock must be resumed first, or the item would leave oversight still paused.
+        raise RuleViolation(f"{item.no} 已于 {item.paused_since.isoformat()} 挂起，请先恢复计时（duban deadline resume）")
     owner = uow.org.person_by_name_or_login(person) if person else None
     due = resolve_due(today, due, due_days)
     reason = clean_text(reason, "理由", max_len=TEXT_MAX, required=False)
@@ -171,7 +193,7 @@ def attach_evidence(uow: UnitOfWork, login: str, no: str, files: list[Path], *,
     who = actor(uow, login)
     permissions.require(who, "item.attach", unit=item.unit, owner_id=item.owner_id)
     if item.state not in ("assigned", "rectifying", "submitted"):
-        raise permissions.RuleViolation(f"{item.no} 当前状态「{ITEM.label(item.state)}」不能上传佐证材料")
+        raise RuleViolation(f"{item.no} 当前状态「{ITEM.label(item.state)}」不能上传佐证材料")
     for path in files:
         evidence.attach(uow, who, item, path, today)
     uow.commit()
