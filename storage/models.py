@@ -168,6 +168,9 @@ class ProblemItem(Base):
     rechecked_on: Mapped[dt.date | None] = mapped_column(Date)
     rechecked_by_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     relapse_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Bumped whenever a closed item gets a new deadline (relapse or reopen), so the
+    # 催办/督办/问责 ladder starts afresh for it: escalations are unique per cycle.
+    escalation_cycle: Mapped[int] = mapped_column(Integer, default=0)
     reject_count: Mapped[int] = mapped_column(Integer, default=0)
     closed_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -163,6 +163,25 @@ def test_relapse_starts_a_new_cycle(cli, campaign_db, items, tmp_path):
     assert [(level, cycle) for n, level, cycle, _ in escalations(db) if n == no] == [("督办", 0), ("督办", 1)]
 
 
+def test_reopen_starts_a_new_cycle_too(cli, campaign_db, items, tmp_path):
+    """A wrongly verified item reopened by the office is watched again like a relapse."""
+    db = campaign_db
+    no = items["red"]
+    sweep(cli, db, AS_OF)
+    evidence = tmp_path / "整改报告.txt"
+    evidence.write_text("已整改", encoding="utf-8")
+    for args, login, today in ((("start", no), "wu", AS_OF),
+                               (("submit", no, "--evidence", str(evidence)), "wu", AS_OF),
+                               (("verify", no), "li", "2015-09-29"),
+                               (("reopen", no, "--reason", "销号依据不实", "--due", "2015-10-20"), "zhao", "2015-10-12")):
+        assert cli("item", *args, db=db, as_user=login, today=today).code == 0
+    again = sweep(cli, db, "2015-10-21")
+    assert no in again["new_red"]
+    assert [(level, cycle) for n, level, cycle, _ in escalations(db) if n == no] == [("督办", 0), ("督办", 1)]
+    shown = cli("item", "show", no, db=db, as_user="zhao", json=True).json()
+    assert shown["relapse_count"] == 0  # a reopen is not a relapse
+
+
 def test_manual_escalation_once_per_level(cli, campaign_db, items):
     db = campaign_db
     no = items["green"]

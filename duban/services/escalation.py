@@ -1,6 +1,6 @@
 """Escalation (催办 → 督办 → 问责): the overdue sweep and manual 督办/挂牌督办.
 
-Exactly once per item, level and cycle (cycle = the item's relapse count):
+Exactly once per item, level and cycle (cycle = the item's escalation_cycle, bumped by relapse and reopen):
 the ``escalations`` table has a unique key on (item_id, level, cycle). The sweep
 selects pending items set-based in SQL, then works in batches, one transaction
 each: under the campaign lock it re-reads which keys already exist, inserts only
@@ -98,7 +98,7 @@ def escalate_item(uow: UnitOfWork, login: str, no: str, *, level: str, reason: s
         raise RuleViolation(f"{item.no} 当前状态「{ITEM.label(item.state)}」不能督办（仅限已交办、整改中的问题）")
     reason = clean_text(reason, "督办事由", max_len=TEXT_MAX)
     earlier = uow.session.scalar(select(Escalation).where(
-        Escalation.item_id == item.id, Escalation.level == level, Escalation.cycle == item.relapse_count))
+        Escalation.item_id == item.id, Escalation.level == level, Escalation.cycle == item.escalation_cycle))
     if earlier is not None:
         raise RuleViolation(f"{item.no} 本轮已{level}（{earlier.on_date.isoformat()}，{earlier.actor}），不能重复{level}")
     row = _escalation(item, level, today, who, reason, automatic=False)
@@ -156,7 +156,7 @@ def _sweep_conditions(camp, today: dt.date) -> dict:
 
 def _not_escalated(level: str):
     return ~exists().where(Escalation.item_id == ProblemItem.id, Escalation.level == level,
-                           Escalation.cycle == ProblemItem.relapse_count)
+                           Escalation.cycle == ProblemItem.escalation_cycle)
 
 
 def _escalate_batch(start_uow, login: str, campaign_code: str, level: str, ids: list[int],
@@ -181,7 +181,7 @@ def _escalate_batch_once(uow: UnitOfWork, login: str, campaign_code: str, level:
         select(ProblemItem).where(ProblemItem.id.in_(ids), condition).order_by(ProblemItem.id)).all()
     existing = set(uow.session.execute(
         select(Escalation.item_id, Escalation.cycle).where(Escalation.item_id.in_(ids), Escalation.level == level)))
-    todo = [item for item in items if (item.id, item.relapse_count) not in existing]
+    todo = [item for item in items if (item.id, item.escalation_cycle) not in existing]
     rows = [_escalation(item, level, today, who, _sweep_reason(camp, level, item, today), automatic=True)
             for item in todo]
     uow.session.add_all(rows)
@@ -208,7 +208,7 @@ def _propose_case(uow: UnitOfWork, login: str, camp, item: ProblemItem, row: Esc
 def _escalation(item: ProblemItem, level: str, today: dt.date, who: Person, reason: str, *,
                 automatic: bool) -> Escalation:
     addressee = item.owner if level == REMIND else unit_head(item.unit)
-    return Escalation(campaign_id=item.campaign_id, item_id=item.id, level=level, cycle=item.relapse_count,
+    return Escalation(campaign_id=item.campaign_id, item_id=item.id, level=level, cycle=item.escalation_cycle,
                       on_date=today, reason=reason, addressee_id=addressee.id if addressee else None,
                       actor=who.login, automatic=automatic)
 

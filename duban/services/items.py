@@ -133,6 +133,7 @@ def _apply(uow: UnitOfWork, who, item: ProblemItem, trigger: str, today: dt.date
     elif trigger == "relapse" or (trigger == "reopen" and before != "withdrawn"):
         if trigger == "relapse":
             item.relapse_count += 1
+        item.escalation_cycle += 1
         payload = {"old_due": item.due.isoformat() if item.due else None, "due": due.isoformat()}
         item.due = due
         item.verified_on = item.verified_by = item.rechecked_on = item.rechecked_by = None

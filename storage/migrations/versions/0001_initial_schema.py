@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 12:11:57.353400
+Create Date: 2026-11-25 13:20:51.863789
 """
 from alembic import op
 import sqlalchemy as sa
@@ -209,6 +209,7 @@ def upgrade() -> None:
     sa.Column('rechecked_on', sa.Date(), nullable=True),
     sa.Column('rechecked_by_id', sa.Integer(), nullable=True),
     sa.Column('relapse_count', sa.Integer(), nullable=False),
+    sa.Column('escalation_cycle', sa.Integer(), nullable=False),
     sa.Column('reject_count', sa.Integer(), nullable=False),
     sa.Column('closed_reason', sa.Text(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
