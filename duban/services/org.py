@@ -155,6 +155,8 @@ def import_org(uow: UnitOfWork, login: str, path: Path, *, today: dt.date | None
         owner = names_taken.get(row.name)
         if owner and owner != row.code:
             bad(row, f"单位名称“{row.name}”已被编码 {owner} 使用")
+    for row, cycle in _parent_cycles(existing_units, unit_rows):
+        bad(row, f"所属单位形成循环：{' → '.join(cycle)}")
     for row in person_rows:
         if not row.parent:
             bad(row, "人员须填写所属单位")
@@ -210,6 +212,28 @@ def import_org(uow: UnitOfWork, login: str, path: Path, *, today: dt.date | None
                    payload={"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(), **changes})
     uow.commit()
     return {"file": path.name, "rows": len(rows), "changed": changed, **changes}
+
+
+def _parent_cycles(existing: dict[str, OrgUnit], unit_rows: list[Row]) -> list[tuple[Row, list[str]]]:
+    """Unit rows that would make their unit its own ancestor, each with the cycle as codes."""
+    code_by_id = {unit.id: code for code, unit in existing.items()}
+    parents = {code: code_by_id[unit.parent_id] for code, unit in existing.items() if unit.parent_id is not None}
+    codes = set(existing) | {row.code for row in unit_rows}
+    code_by_name = {unit.name: code for code, unit in existing.items()} | {row.name: row.code for row in unit_rows}
+    for row in unit_rows:  # the file decides the parent of every unit it lists
+        parent = row.parent if row.parent in codes else code_by_name.get(row.parent)
+        parents.pop(row.code, None)
+        if parent:
+            parents[row.code] = parent
+    cycles = []
+    for row in unit_rows:
+        path, code = [row.code], parents.get(row.code)
+        while code is not None and code not in path:
+            path.append(code)
+            code = parents.get(code)
+        if code == row.code:
+            cycles.append((row, [*path, code]))
+    return cycles
 
 
 def _upsert(uow, record, model, create: dict, values: dict, index: dict, key: str) -> int:

@@ -1,0 +1,46 @@
+"""Org import over an existing bureau (tests/data/org-small.csv): the unit tree, unit heads, the audit log.
+
+JGC 建设管理处 is headed by sun; ZJZ 质量监督站 sits under JGC and is headed by feng.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import ORG, dump
+
+HEADER = "类型,编码,名称,所属单位,单位类别,民生,职务,角色\n"
+
+
+def write_org(tmp_path, rows: str):
+    path = tmp_path / "org.csv"
+    path.write_text(HEADER + rows, encoding="utf-8")
+    return path
+
+
+def assert_bad_input(result, *words):
+    assert result.code == 2, result
+    line = result.stderr.strip()
+    assert line.startswith("错误：") and "\n" not in line, result.stderr
+    for word in words:
+        assert word in line, (word, line)
+
+
+@pytest.mark.parametrize("rows,words", [
+    ("单位,D1,综合处,D1,处室,否,,\n", ["第2行", "循环", "D1 → D1"]),
+    ("单位,D1,综合处,D2,处室,否,,\n单位,D2,财务处,D1,处室,否,,\n", ["第2行", "第3行", "循环"]),
+    ("单位,D1,综合处,财务处,处室,否,,\n单位,D2,财务处,综合处,处室,否,,\n", ["第2行", "第3行", "循环"]),  # by name
+    ("单位,JGC,建设管理处,ZJZ,处室,是,,\n", ["第2行", "JGC → ZJZ → JGC"]),  # through a unit already imported
+    ("单位,JGC,建设管理处,质量监督站,处室,是,,\n", ["第2行", "JGC → ZJZ → JGC"]),
+])
+def test_a_cycle_in_the_unit_tree_is_bad_input(campaign_db, cli, tmp_path, rows, words):
+    before = dump(campaign_db)
+    assert_bad_input(cli("org", "import", write_org(tmp_path, rows), db=campaign_db), *words)
+    assert dump(campaign_db) == before
+
+
+def test_a_deeper_tree_is_no_cycle(campaign_db, cli, tmp_path):
+    path = write_org(tmp_path, "单位,JGC,建设管理处,BGS,处室,是,,\n单位,ZJZ,质量监督站,建设管理处,局属单位,是,,\n")
+    assert cli("org", "import", path, db=campaign_db).code == 0
+    units = {u["code"]: u for u in cli("org", "list", db=campaign_db, json=True).json()}
+    assert (units["JGC"]["parent"], units["ZJZ"]["parent"]) == ("BGS", "JGC")
