@@ -44,3 +44,23 @@ def test_a_deeper_tree_is_no_cycle(campaign_db, cli, tmp_path):
     assert cli("org", "import", path, db=campaign_db).code == 0
     units = {u["code"]: u for u in cli("org", "list", db=campaign_db, json=True).json()}
     assert (units["JGC"]["parent"], units["ZJZ"]["parent"]) == ("BGS", "JGC")
+
+
+@pytest.mark.parametrize("sun_row,heads", [
+    ("人员,sun,孙立新,JGC,,,科员,党员干部", {"JGC": None, "BGS": None}),  # no longer 负责人
+    ("人员,sun,孙立新,BGS,,,副主任,负责人", {"JGC": None, "BGS": "sun"}),  # moved to another unit
+])
+def test_a_head_who_loses_the_role_or_leaves_no_longer_heads_the_unit(campaign_db, cli, tmp_path, sun_row, heads):
+    item = cli("item", "add", "--unit", "JGC", "--title", "窗口服务推诿扯皮", "--category", "懒", db=campaign_db,
+               as_user="zhao", json=True)
+    assert item.code == 0, item
+    path = tmp_path / "org.csv"
+    path.write_text(ORG.read_text(encoding="utf-8").replace("人员,sun,孙立新,JGC,,,处长,负责人", sun_row),
+                    encoding="utf-8")
+    assert cli("org", "import", path, db=campaign_db).code == 0
+    units = {u["code"]: u["head"] for u in cli("org", "list", db=campaign_db, json=True).json()}
+    assert {code: units[code] for code in heads} == heads and units["ZJZ"] == "feng"
+    refused = cli("item", "assign", item.json()["no"], "--person", "wu", "--days", "15", db=campaign_db,
+                  as_user="sun")
+    assert refused.code == 3, refused
+    assert cli("org", "import", path, db=campaign_db, json=True).json()["changed"] is False

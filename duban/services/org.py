@@ -205,6 +205,12 @@ def import_org(uow: UnitOfWork, login: str, path: Path, *, today: dt.date | None
         if "unit_head" in row.roles.split(",") and unit.head_id != person.id:
             unit.head_id = person.id
             changes["units_updated"] += unit.code in existing_units
+    people_by_id = {p.id: p for p in persons.values()}
+    for unit in units.values():  # a head who lost the role or left the unit no longer heads it
+        head = people_by_id.get(unit.head_id)
+        if head is not None and not ("unit_head" in head.role_set and head.unit_id == unit.id):
+            unit.head_id = None
+            changes["units_updated"] += unit.code in existing_units
     changed = any(changes.values())
     if changed:
         uow.flush()
