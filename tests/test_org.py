@@ -64,3 +64,27 @@ def test_a_head_who_loses_the_role_or_leaves_no_longer_heads_the_unit(campaign_d
                   as_user="sun")
     assert refused.code == 3, refused
     assert cli("org", "import", path, db=campaign_db, json=True).json()["changed"] is False
+
+
+def test_the_audit_log_shows_who_was_given_which_role(campaign_db, cli, tmp_path):
+    import json
+
+    from sqlalchemy import select
+
+    from storage.models import Event
+    from storage.uow import UnitOfWork
+
+    path = tmp_path / "org.csv"
+    sun_moved = ORG.read_text(encoding="utf-8").replace("人员,sun,孙立新,JGC,,,处长,负责人", "人员,sun,孙立新,BGS,,,科员,党员干部")
+    path.write_text(sun_moved + "人员,he,何平,JGC,,,处长,负责人;办公室\n", encoding="utf-8")
+    assert cli("org", "import", path, db=campaign_db).code == 0
+    with UnitOfWork(campaign_db) as uow:
+        payloads = [json.loads(p) for p in uow.session.scalars(
+            select(Event.payload).where(Event.trigger == "org_imported").order_by(Event.id))]
+    assert len(payloads[0]["persons"]) == 10  # the first import: everyone, from nothing
+    assert payloads[0]["persons"][0] == {"login": "wang", "old_roles": None, "new_roles": ["leader"],
+                                         "old_unit": None, "new_unit": "BGS"}
+    assert payloads[1]["persons"] == [
+        {"login": "sun", "old_roles": ["unit_head"], "new_roles": ["cadre"], "old_unit": "JGC", "new_unit": "BGS"},
+        {"login": "he", "old_roles": None, "new_roles": ["office", "unit_head"], "old_unit": None, "new_unit": "JGC"},
+    ]

@@ -193,12 +193,17 @@ def import_org(uow: UnitOfWork, login: str, path: Path, *, today: dt.date | None
                 changes["units_updated"] += row.code not in updated
     uow.flush()
     persons = {p.login: p for p in uow.org.persons()}
+    unit_codes = {u.id: u.code for u in units.values()}
+    person_changes = []  # who was given which roles in which unit: the audit log shows it
     for row in person_rows:
-        unit = resolve(row.parent)
+        unit, person = resolve(row.parent), persons.get(row.code)
+        old_roles, old_unit = (sorted(person.role_set), unit_codes.get(person.unit_id)) if person else (None, None)
         values = dict(name=row.name, unit_id=unit.id, title=row.title, roles=row.roles, active=True)
-        key = "persons_created" if row.code not in persons else "persons_updated"
-        changes[key] += _upsert(uow, persons.get(row.code), Person, dict(login=row.code, **values),
-                                values, persons, row.code)
+        key = "persons_created" if person is None else "persons_updated"
+        if _upsert(uow, person, Person, dict(login=row.code, **values), values, persons, row.code):
+            changes[key] += 1
+            person_changes.append({"login": row.code, "old_roles": old_roles, "new_roles": row.roles.split(","),
+                                   "old_unit": old_unit, "new_unit": unit.code})
     uow.flush()  # new people need ids before units can name their heads
     for row in person_rows:
         unit, person = resolve(row.parent), persons[row.code]
@@ -215,7 +220,8 @@ def import_org(uow: UnitOfWork, login: str, path: Path, *, today: dt.date | None
     if changed:
         uow.flush()
         uow.record(chain=ORG_CHAIN, actor=who.login, today=today or clock.today(), trigger="org_imported",
-                   payload={"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(), **changes})
+                   payload={"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(), **changes,
+                            "persons": person_changes})
     uow.commit()
     return {"file": path.name, "rows": len(rows), "changed": changed, **changes}
 
