@@ -148,3 +148,35 @@ def test_ledger_shows_original_and_current_deadline_and_changes(cli, campaign_db
     # 6 paused working days added to 10-16: 10-19 … 10-23, then Monday 10-26 (10-24 is an ordinary Saturday).
     assert (row["原定期限"], row["现期限"]) == ("2015-09-30", "2015-10-26")
     assert row["期限变更"] == "2015-09-21 延期已批准 2015-09-30→2015-10-16；2015-09-28 挂起 2015-10-16→2015-10-26"
+
+
+def test_owner_and_reporter_do_not_move_their_own_deadline(cli, campaign_db):
+    # zhao (the office) registers an item for wu, and one in 建设管理处 for qian (the office too).
+    db = campaign_db
+
+    def run(*args, as_user, today=TODAY):
+        return cli("deadline", *args, db=db, as_user=as_user, json=True, today=today)
+
+    def denied(*args, as_user, relation):
+        before = dump(db)
+        result = run(*args, as_user=as_user)
+        assert result.code == 3 and f"的{relation}" in result.stderr and "职责分离" in result.stderr, result
+        assert dump(db) == before
+
+    reported = add_assigned(cli, db, as_user="zhao")
+    owned = add_assigned(cli, db, person="qian", as_user="zhao")
+    denied("pause", reported, "--reason", "等待", as_user="zhao", relation="登记人")
+    denied("pause", owned, "--reason", "等待", as_user="qian", relation="责任人")
+    for no in (reported, owned):
+        assert run("pause", no, "--reason", "等待规划部门出具意见", as_user="li").code == 0
+    denied("resume", reported, as_user="zhao", relation="登记人")
+    denied("resume", owned, as_user="qian", relation="责任人")
+    for no in (reported, owned):
+        assert run("resume", no, as_user="li", today="2015-09-11").code == 0
+
+    by_owner = run("request", reported, "--days", "5", "--reason", "需外单位会签", as_user="wu").json()
+    by_head = run("request", owned, "--days", "5", "--reason", "需外单位会签", as_user="sun").json()
+    denied("approve", str(by_owner["id"]), as_user="zhao", relation="登记人")
+    denied("refuse", str(by_head["id"]), as_user="qian", relation="责任人")
+    assert run("approve", str(by_owner["id"]), as_user="li").code == 0
+    assert run("refuse", str(by_head["id"]), as_user="li").code == 0

@@ -62,6 +62,7 @@ def decide_extension(uow: UnitOfWork, login: str, request_id: int, *, approve: b
     if who.id == change.requested_by_id:
         raise permissions.PermissionDenied(
             f"{who.name}（{who.login}）是该延期申请的申请人，不能审批本人的申请（职责分离）")
+    _separate_duties(who, item, "审批延期申请")
     if change.status != "pending":
         raise RuleViolation(f"延期申请 {change.id} 已{STATUS_LABELS[change.status]}，不能重复审批")
     _require_running(item)
@@ -88,6 +89,7 @@ def pause(uow: UnitOfWork, login: str, no: str, *, reason: str, today: dt.date |
     who = actor(uow, login)
     permissions.require(who, "deadline.pause", unit=item.unit)
     _require_running(item)
+    _separate_duties(who, item, "挂起整改期限")
     if item.paused_since is not None:
         raise RuleViolation(f"{item.no} 自 {item.paused_since.isoformat()} 起已挂起")
     reason = clean_text(reason, "挂起理由", max_len=TEXT_MAX)
@@ -109,6 +111,7 @@ def resume(uow: UnitOfWork, login: str, no: str, *, today: dt.date | None = None
     who = actor(uow, login)
     permissions.require(who, "deadline.pause", unit=item.unit)
     _require_running(item)
+    _separate_duties(who, item, "恢复整改期限")
     if item.paused_since is None:
         raise RuleViolation(f"{item.no} 未挂起，无需恢复")
     if today < item.paused_since:
@@ -158,6 +161,13 @@ def change_view(change: DeadlineChange, item: ProblemItem) -> dict:
         "due": _iso(item.due),
         "paused_since": _iso(item.paused_since),
     }
+
+
+def _separate_duties(who: Person, item: ProblemItem, what: str) -> None:
+    if who.id in (item.owner_id, item.reporter_id):
+        relation = "责任人" if who.id == item.owner_id else "登记人"
+        raise permissions.PermissionDenied(
+            f"{who.name}（{who.login}）是 {item.no} 的{relation}，不能对本人负责或登记的问题{what}（职责分离）")
 
 
 def _require_running(item: ProblemItem) -> None:
