@@ -74,6 +74,19 @@ Phone = Annotated[str, Field(pattern=r"^[0-9][0-9-]{2,19}$")]
 CampaignCode = Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{2,32}$")]
 
 
+# 发文字号 prefixes name the document files (documents/<year>/<kind>/<发文字号>-r1.pdf).
+_UNSAFE_IN_PATH = re.compile(r"[/\\\x00-\x1f\x7f-\x9f]|\.\.")
+
+
+def _safe_in_path(text: str) -> str:
+    if _UNSAFE_IN_PATH.search(text):
+        raise PlanIssue((), f"不能含有 /、\\、..、空字符或控制字符（{text!r}），发文字号要用作文件名")
+    return text
+
+
+DocPrefix = Annotated[Text, AfterValidator(_safe_in_path)]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(
         extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True
@@ -374,10 +387,10 @@ class CampaignPlan(_Model):
     name: Text
     issuer: Text  # 发文机关全称
     issuer_short: Text
-    doc_prefix: Text  # 发文字号前缀, e.g. 兰建效
+    doc_prefix: DocPrefix  # 发文字号前缀, e.g. 兰建效
     # 发文字号前缀 per document kind, e.g. {circulated_criticism: 兰建通}; a kind not
     # listed gets doc_prefix plus its mark (duban.documents.contexts.KIND_MARKS).
-    document_prefixes: dict[Code, Text] = {}
+    document_prefixes: dict[Code, DocPrefix] = {}
     basis: DocumentRef | None = None
     start: IsoDate
     end: IsoDate

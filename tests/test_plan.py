@@ -111,6 +111,24 @@ def test_unreadable_and_empty_input(tmp_path):
         parse_plan("- a\n", "x.yaml")
 
 
+@pytest.mark.parametrize("old,new,where", [
+    ("doc_prefix: 兰建效", "doc_prefix: 兰建/效", "第10行 doc_prefix："),
+    ("doc_prefix: 兰建效", "doc_prefix: 兰建\\效", "第10行 doc_prefix："),
+    ("doc_prefix: 兰建效", "doc_prefix: ..", "第10行 doc_prefix："),
+    ("doc_prefix: 兰建效", 'doc_prefix: "兰建\\0效"', "第10行 doc_prefix："),
+    ("  decision: 兰建决", "  decision: ../../决", "第17行 document_prefixes.decision："),
+    ("  decision: 兰建决", '  decision: "兰建\\t决"', "第17行 document_prefixes.decision："),
+    ("  decision: 兰建决", '  decision: "兰建\\e决"', "第17行 document_prefixes.decision："),
+])
+def test_document_prefixes_are_safe_in_file_names(old, new, where):
+    text = REFERENCE.read_text(encoding="utf-8")
+    assert old in text
+    with pytest.raises(BadInput) as caught:
+        parse_plan(text.replace(old, new, 1), "x.yaml")
+    message = caught.value.message
+    assert message.startswith(f"x.yaml {where}") and "控制字符" in message and "\n" not in message, message
+
+
 def test_clean_seed_text_keeps_real_parentheses():
     raw = "根據(jù)《關(guān)于…》(蘭組通字〔2015〕57號)要求(9月)電話(8105008、8105020)處(chù)(室)"
     assert clean_seed_text(raw) == "根据《关于…》(兰组通字〔2015〕57号)要求(9月)电话(8105008、8105020)处(室)"
