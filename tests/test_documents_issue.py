@@ -329,7 +329,7 @@ def test_reissue_adds_revision_two_and_keeps_revision_one(cli, campaign_db, file
     first = render(cli, db, "rectification_notice", "--item", item)
     original = Path(first["path"]).read_bytes()
     run(cli, db, "deadline", "request", item, "--days", "5", "--reason", "需协调其他部门", as_user="wu")
-    run(cli, db, "deadline", "approve", "1", as_user="zhao")
+    run(cli, db, "deadline", "approve", "1", as_user="li")
     second = run(cli, db, "doc", "reissue", first["doc_number"], today="2015-09-29")
     assert (second["doc_number"], second["revision"], second["superseded"]) == (first["doc_number"], 2, False)
     assert second["path"].endswith("兰建改〔2015〕1号-r2.pdf") and second["path"] != first["path"]

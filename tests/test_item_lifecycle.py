@@ -206,7 +206,7 @@ def test_a_paused_item_cannot_leave_oversight(cli, campaign_db, tmp_path):
     no = add(cli, db)
     cli("item", "assign", no, "--person", "wu", "--days", "5", db=db, as_user="sun", today=TODAY)
     cli("item", "start", no, db=db, as_user="wu", today=TODAY)
-    assert cli("deadline", "pause", no, "--reason", "等待规划部门意见", db=db, as_user="zhao", today=TODAY).code == 0
+    assert cli("deadline", "pause", no, "--reason", "等待规划部门意见", db=db, as_user="li", today=TODAY).code == 0
     before = dump(db)
     for args, user in ((["submit", no, "--evidence", evidence], "wu"), (["withdraw", no, "--reason", "重复"], "zhao")):
         r = cli("item", *args, db=db, as_user=user, today=TODAY)

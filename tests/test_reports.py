@@ -36,7 +36,7 @@ def progress(cli, campaign_db, tmp_path):
     verify(add("2015-09-15"), "wu", "2015-09-21")  # verified late
     add()  # identified, not yet assigned
     paused = add("2015-09-25")  # overdue but paused: no light
-    run("deadline", "pause", paused, "--reason", "等待消防部门意见", today="2015-09-20")
+    run("deadline", "pause", paused, "--reason", "等待消防部门意见", as_user="li", today="2015-09-20")
     add("2015-09-25", unit="ZJZ", person="chen")  # red
     relapsed = add("2015-09-18", unit="ZJZ", person="chen")
     verify(relapsed, "chen", "2015-09-17")

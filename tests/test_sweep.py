@@ -66,7 +66,7 @@ def items(cli, campaign_db):
         "red_station": add(cli, db, "2015-09-25", unit="ZJZ", person="chen"),
         "paused": add(cli, db, "2015-09-25"),
     }
-    r = cli("deadline", "pause", found["paused"], "--reason", "等待消防部门意见", db=db, as_user="zhao", today="2015-09-20")
+    r = cli("deadline", "pause", found["paused"], "--reason", "等待消防部门意见", db=db, as_user="li", today="2015-09-20")
     assert r.code == 0, r
     return found
 
