@@ -389,7 +389,7 @@ class CampaignPlan(_Model):
     issuer_short: Text
     doc_prefix: DocPrefix  # 发文字号前缀, e.g. 兰建效
     # 发文字号前缀 per document kind, e.g. {circulated_criticism: 兰建通}; a kind not
-    # listed gets doc_prefix plus its mark (duban.documents.contexts.KIND_MARKS).
+    # listed gets doc_prefix plus its mark (duban.documents.kinds.KIND_MARKS).
     document_prefixes: dict[Code, DocPrefix] = {}
     basis: DocumentRef | None = None
     start: IsoDate
@@ -429,17 +429,19 @@ class CampaignPlan(_Model):
         return self
 
     def _check_document_prefixes(self) -> None:
-        from duban.documents.kinds import KINDS  # plain data, no renderer
+        from duban.documents.kinds import KINDS, prefixes_by_kind, shared_prefixes  # plain data, no renderer
 
-        # Two kinds on one prefix would print the same 发文字号 on two documents.
-        seen: dict[str, str] = {}
         numbered = [code for code, spec in KINDS.items() if spec.has_doc_number]
-        for kind, prefix in self.document_prefixes.items():
+        for kind in self.document_prefixes:
             if kind not in numbered:
                 raise PlanIssue(("document_prefixes", kind), f"未知或不编发文字号的文书种类，可选：{'、'.join(numbered)}")
-            if prefix in seen:
-                raise PlanIssue(("document_prefixes", kind), f"前缀“{prefix}”已用于 {seen[prefix]}，各类文书须用不同前缀")
-            seen[prefix] = kind
+        # Two kinds on one prefix would print the same 发文字号 on two documents; a kind the
+        # plan does not list takes doc_prefix plus its mark, so that counts too.
+        for prefix, kinds in shared_prefixes(prefixes_by_kind(self.doc_prefix, self.document_prefixes)).items():
+            listed = [kind for kind in self.document_prefixes if kind in kinds]
+            where = ("document_prefixes", listed[-1]) if listed else ("doc_prefix",)
+            others = "、".join(f"{KINDS[kind].name}（{kind}）" for kind in kinds if where[-1] != kind)
+            raise PlanIssue(where, f"前缀“{prefix}”已用于{others}，各类文书须用不同前缀")
 
     def _check_phase_dates(self) -> None:
         previous: Phase | None = None

@@ -129,6 +129,24 @@ def test_document_prefixes_are_safe_in_file_names(old, new, where):
     assert message.startswith(f"x.yaml {where}") and "控制字符" in message and "\n" not in message, message
 
 
+@pytest.mark.parametrize("old,new,where,words", [
+    # two kinds listed on one prefix
+    ("  decision: 兰建决", "  decision: 兰建通", "第17行 document_prefixes.decision：", "通报批评（circulated_criticism）"),
+    # a listed kind on the prefix a kind not listed takes: doc_prefix itself for the 效能监察建议书…
+    ("  decision: 兰建决", "  decision: 兰建效", "第17行 document_prefixes.decision：", "效能监察建议书（efficiency_advice）"),
+    # … or doc_prefix plus its mark
+    ("  rectification_notice: 兰建改\n  circulated_criticism: 兰建通", "  circulated_criticism: 兰建效改",
+     "第13行 document_prefixes.circulated_criticism：", "整改通知书（rectification_notice）"),
+])
+def test_every_kind_needs_its_own_document_prefix(old, new, where, words):
+    text = REFERENCE.read_text(encoding="utf-8")
+    assert old in text
+    with pytest.raises(BadInput) as caught:
+        parse_plan(text.replace(old, new, 1), "x.yaml")
+    message = caught.value.message
+    assert message.startswith(f"x.yaml {where}") and words in message and "不同前缀" in message, message
+
+
 def test_clean_seed_text_keeps_real_parentheses():
     raw = "根據(jù)《關(guān)于…》(蘭組通字〔2015〕57號)要求(9月)電話(8105008、8105020)處(chù)(室)"
     assert clean_seed_text(raw) == "根据《关于…》(兰组通字〔2015〕57号)要求(9月)电话(8105008、8105020)处(室)"

@@ -22,7 +22,7 @@ import json
 
 from sqlalchemy import select
 
-from duban.documents.kinds import KINDS
+from duban.documents.kinds import KINDS, prefixes_by_kind, shared_prefixes
 from duban.errors import RuleViolation
 from storage.models import (
     AccountabilityCase,
@@ -35,18 +35,6 @@ from storage.models import (
     SatisfactionRound,
 )
 
-# 发文字号 = prefix〔year〕N号. The prefix is the plan's ``document_prefixes[kind]``, else
-# doc_prefix + the kind's mark (兰建效 → 兰建效改); the 效能监察建议书 uses doc_prefix itself.
-KIND_MARKS = {
-    "efficiency_advice": "",
-    "rectification_notice": "改",
-    "circulated_criticism": "通",
-    "admonition_notice": "诫",
-    "written_check_notice": "检",
-    "decision": "决",
-    "supervision_sheet": "督",
-    "reminder_sheet": "催",
-}
 ITEM_KINDS = ("rectification_notice",)
 ESCALATION_KINDS = {"催办": "reminder_sheet", "督办": "supervision_sheet", "挂牌督办": "supervision_sheet"}
 CASE_KINDS = ("efficiency_advice", "circulated_criticism", "admonition_notice", "written_check_notice", "decision")
@@ -72,9 +60,8 @@ def format_doc_number(prefix: str, year: int, number: int) -> str:
 
 def document_prefixes(campaign: Campaign) -> dict[str, str]:
     """发文字号 prefix of every numbered kind; two kinds never share one."""
-    chosen = campaign.plan.get("document_prefixes") or {}
-    prefixes = {kind: chosen.get(kind) or campaign.doc_prefix + mark for kind, mark in KIND_MARKS.items()}
-    clash = {prefix for prefix in prefixes.values() if list(prefixes.values()).count(prefix) > 1}
+    prefixes = prefixes_by_kind(campaign.doc_prefix, campaign.plan.get("document_prefixes") or {})
+    clash = shared_prefixes(prefixes)
     if clash:
         raise RuleViolation(f"方案中多种文书的发文字号前缀相同（{'、'.join(sorted(clash))}），请在 document_prefixes 中区分")
     return prefixes
