@@ -238,3 +238,21 @@ def test_a_refused_duty_is_recorded_and_the_tick_goes_on(campaign_db, tmp_path):
     assert "通报批评" in october_30["results"]["accountability"]["message"]
     assert result["days"][-1]["date"] == "2015-11-02"
     assert (D(2015, 10, 30), "accountability") in {(day, duty) for _id, day, duty in _duty_runs(campaign_db)}
+
+
+def test_tick_issues_every_owed_supervision_sheet_once(campaign_db, cli):
+    from storage.models import Document, Escalation
+
+    no = _assigned_item(campaign_db, "审批拖拉", D(2015, 9, 25))
+    swept = cli("sweep", "--as-of", "2015-10-08", db=campaign_db, as_user="system", json=True)
+    assert swept.code == 0 and swept.json()["new_red"] == [no]  # 督办 by a manual sweep: no 督办单 yet
+    first = cli("tick", "--through", "2015-10-08", db=campaign_db, json=True)
+    assert first.code == 0, first
+    assert first.json()["new_red"] == []  # the tick's own sweeps find it escalated already
+    assert [d["item"] for d in first.json()["supervision_sheets"]["issued"]] == [no]
+    again = cli("tick", "--through", "2015-10-09", db=campaign_db, json=True)
+    assert again.code == 0 and again.json()["supervision_sheets"]["issued"] == []
+    with _factory(campaign_db)() as uow:
+        sheets = uow.session.execute(select(Document.escalation_id, Document.issued_on)).all()
+        escalation = uow.session.scalars(select(Escalation.id).where(Escalation.level == "督办")).one()
+    assert [tuple(s) for s in sheets] == [(escalation, D(2015, 10, 8))]

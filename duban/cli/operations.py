@@ -190,7 +190,7 @@ def tick(
     through: Optional[str] = typer.Option(None, "--through", help="处理到该业务日期（默认今天；停机期间的日期依次补跑）"),
     campaign: Optional[str] = CAMPAIGN,
     documents: bool = typer.Option(True, "--documents/--no-documents",
-                                   help="为新增红灯问题制发督办单（Prefect 下由 escalate 流程完成）"),
+                                   help="制发所有尚未制发的督办单（含新增红灯问题；Prefect 下由 escalate 流程完成）"),
 ) -> None:
     """运行每日任务（不需要 Prefect）：按数据库中的阶段与职责，逐日执行到期事项，每项每天只执行一次。"""
     from duban import clock
@@ -202,9 +202,9 @@ def tick(
     start_uow = lambda: UnitOfWork(db_url)  # noqa: E731
     with _progress_bar() as progress:
         result = run_tick(start_uow, actor(), campaign=campaign, through=day, progress=progress)
-    if documents and result["new_red"]:  # what the escalate deployment does for each duban.item.red event
-        result["supervision_sheets"] = issue_supervision_sheets(start_uow, actor(), campaign=result["campaign"],
-                                                                items=result["new_red"])
+    if documents:  # what the escalate deployment does for each new red item, plus any sheet still owed
+        # (a crash, a manual sweep, a failed render): issuing is idempotent, once per escalation
+        result["supervision_sheets"] = issue_supervision_sheets(start_uow, actor(), campaign=result["campaign"])
 
     def human(r: dict) -> None:
         rows = [[d["date"], d["phase"] or "", "是" if d["workday"] else "否",
@@ -216,7 +216,10 @@ def tick(
                    if r["days_processed"] else f"截至 {r['through']} 的日期均已处理，无事可做")
         sheets = r.get("supervision_sheets", {})
         if sheets.get("status") == "done":
-            typer.echo(f"制发督办单 {len(sheets['issued'])} 份")
+            if sheets["issued"]:
+                typer.echo(f"制发督办单 {len(sheets['issued'])} 份")
+            for failure in sheets["failed"]:
+                typer.echo(f"注意：督办记录 {failure['job']['escalation_id']} 的督办单未能制发：{failure['error']}", err=True)
         elif sheets:
             typer.echo(f"注意：{sheets['message']}", err=True)
         for d in r["days"]:
