@@ -256,3 +256,30 @@ def test_tick_issues_every_owed_supervision_sheet_once(campaign_db, cli):
         sheets = uow.session.execute(select(Document.escalation_id, Document.issued_on)).all()
         escalation = uow.session.scalars(select(Escalation.id).where(Escalation.level == "督办")).one()
     assert [tuple(s) for s in sheets] == [(escalation, D(2015, 10, 8))]
+
+
+def test_a_refused_sheet_stays_owed_and_does_not_block_the_others(campaign_db, monkeypatch):
+    from duban.errors import RuleViolation
+    from duban.services import documents
+    from duban.services.escalation import sweep
+    from duban.services.tick import issue_supervision_sheets
+    from storage.models import Escalation, ProblemItem
+
+    first = _assigned_item(campaign_db, "审批拖拉", D(2015, 9, 25))
+    second = _assigned_item(campaign_db, "推诿扯皮", D(2015, 9, 25))
+    sweep(_factory(campaign_db), "system", as_of=D(2015, 10, 8))
+    with _factory(campaign_db)() as uow:
+        refused = uow.session.scalar(select(Escalation.id).join(ProblemItem).where(ProblemItem.no == first))
+    issue = documents.issue_document
+
+    def refuse_the_first(uow, login, kind, *, escalation_id, today):
+        if escalation_id == refused:
+            raise RuleViolation("模板有误")
+        return issue(uow, login, kind, escalation_id=escalation_id, today=today)
+
+    monkeypatch.setattr(documents, "issue_document", refuse_the_first)
+    result = issue_supervision_sheets(_factory(campaign_db), "system")
+    assert [d["item"] for d in result["issued"]] == [second]
+    assert result["failed"] == [{"job": {"kind": "supervision_sheet", "escalation_id": refused}, "error": "模板有误"}]
+    monkeypatch.setattr(documents, "issue_document", issue)
+    assert [d["item"] for d in issue_supervision_sheets(_factory(campaign_db), "system")["issued"]] == [first]

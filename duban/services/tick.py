@@ -398,9 +398,10 @@ def issue_supervision_sheets(start_uow, login: str, *, campaign: str | None = No
     One escalation: one transaction in this process. More (and ``workers`` > 1): the
     document service's batch, rendered in a pool of processes. A sheet is issued at
     most once, whoever races (escalate flow, render-documents, a retry): documents are
-    unique per escalation, and the loser's ConcurrentModification counts as ``raced``.
+    unique per escalation, and the loser's ConcurrentModification counts as ``raced``. A sheet
+    that is refused is reported in ``failed`` and stays owed; the rest are still issued.
     """
-    from duban.errors import ConcurrentModification
+    from duban.errors import ConcurrentModification, DubanError
 
     if optional_service("duban.services.documents", "issue_batch") is None:
         return unavailable("文书制发服务（duban.services.documents）")
@@ -408,6 +409,7 @@ def issue_supervision_sheets(start_uow, login: str, *, campaign: str | None = No
 
     with start_uow() as uow:
         camp = uow.campaigns.only_or(campaign)
+        permissions.require(actor(uow, login), "doc.render")  # refused at once, not once per sheet
         code = camp.code
         pending = pending_supervision_sheets(uow, camp, items)[:limit]
     issued, raced, failed = [], 0, []
@@ -425,6 +427,9 @@ def issue_supervision_sheets(start_uow, login: str, *, campaign: str | None = No
                     doc = issue_document(uow, login, SUPERVISION_SHEET, escalation_id=escalation_id, today=on_date)
             except ConcurrentModification:
                 raced += 1  # issued by someone else meanwhile
+                continue
+            except DubanError as error:  # reported like the batch's failures; the others are still issued
+                failed.append({"job": {"kind": SUPERVISION_SHEET, "escalation_id": escalation_id}, "error": error.message})
                 continue
             issued.append({"item": no, "escalation_id": escalation_id, "doc_number": doc["doc_number"]})
     return {"status": "done", "campaign": code, "pending": len(pending), "issued": issued, "raced": raced,
