@@ -80,7 +80,8 @@ def escalate(item: str, db_url: str | None = None, campaign: str | None = None) 
     elif not result["pending"]:
         print(f"{no}：没有待制发的督办单（未督办或已制发）")
     else:
-        print(f"{no}：已制发督办单 {[d['doc_number'] for d in result['issued']]}")
+        print(f"{no}：已制发督办单 {[d['doc_number'] for d in result['issued']]}"
+              + "".join(f"；未能制发：{failure['error']}" for failure in result["failed"]))
     return {"item": no, **result}
 
 

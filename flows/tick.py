@@ -3,7 +3,9 @@
 The tick reads each day's phase and duties from the database and catches up on
 missed days in order; every duty is done exactly once (``DutyRun``), so a retry or
 a second run of the same day changes nothing. Items the sweep turned red are
-announced as ``duban.item.red`` events, which trigger the ``escalate`` deployment.
+announced as ``duban.item.red`` events, which trigger the ``escalate`` deployment;
+every other 督办单 still owed (a lost event, a crash, a manual sweep, a failed render)
+is issued by the tick itself.
 """
 
 from __future__ import annotations
@@ -36,6 +38,14 @@ def run_tick_task(db_url: str, campaign: str | None, through: dt.date) -> dict:
                     progress=progress)
 
 
+# Retrying is safe: one sheet per escalation
+@task(name="issue-owed-supervision-sheets", retries=2, retry_delay_seconds=10, retry_condition_fn=retry_transient)
+def owed_sheets_task(db_url: str, campaign: str, new_red: list[str]) -> dict:
+    from duban.services.tick import issue_supervision_sheets
+
+    return issue_supervision_sheets(unit_of_work_factory(db_url), AUTOMATION_LOGIN, campaign=campaign, exclude=new_red)
+
+
 @flow(name="campaign-tick", log_prints=True)
 def campaign_tick(db_url: str | None = None, campaign: str | None = None, through: dt.date | None = None) -> dict:
     """Run every due duty for each unprocessed day up to ``through``.
@@ -46,13 +56,20 @@ def campaign_tick(db_url: str | None = None, campaign: str | None = None, throug
         through: last business date to process (YYYY-MM-DD); default today in Asia/Shanghai
     """
     through = through or business_today()
-    result = run_tick_task(resolve_db_url(db_url), campaign, through)
+    db_url = resolve_db_url(db_url)
+    result = run_tick_task(db_url, campaign, through)
     events = emit_red_events(result["campaign"], result["new_red"], through.isoformat())
+    sheets = owed_sheets_task(db_url, result["campaign"], result["new_red"])  # the new reds' are escalate's
     print(f"{result['campaign']}：处理 {result['days_processed']} 天，完成职责 {result['duties_done']}，"
           f"新增红灯 {len(result['new_red'])} 项")
+    if sheets["status"] != "done":
+        print(sheets["message"])
+    elif sheets["issued"] or sheets["failed"]:
+        print(f"补发督办单 {len(sheets['issued'])} 份" + (f"，{len(sheets['failed'])} 份未能制发" if sheets["failed"] else ""))
     return {key: result[key] for key in ("campaign", "through", "days_processed", "duties_done", "new_red")} | {
         "days": [{k: day[k] for k in ("date", "phase", "workday", "duties")} for day in result["days"]],
         "events": events,
+        "supervision_sheets": sheets,
     }
 
 

@@ -72,6 +72,7 @@ def _rows(db_url: str, query):
 
 
 def test_campaign_tick_flow(prefect_server, sqlite_campaign):
+    from flows.escalation import escalate
     from flows.tick import campaign_tick
     from storage.models import DutyRun, Escalation
 
@@ -85,9 +86,36 @@ def test_campaign_tick_flow(prefect_server, sqlite_campaign):
     assert _rows(sqlite_campaign, select(Escalation.level, Escalation.on_date).order_by(Escalation.id)) == [
         ("督办", D(2015, 10, 8)), ("问责", D(2015, 10, 10))]
 
+    escalate(item=result["events"][0], db_url=sqlite_campaign)  # what the event triggers
     before = dump(sqlite_campaign)
     again = campaign_tick(db_url=sqlite_campaign, through=D(2015, 10, 12))
     assert again["days_processed"] == 0 and again["events"] == []
+    assert dump(sqlite_campaign) == before
+
+
+def test_campaign_tick_flow_issues_the_sheets_still_owed(prefect_server, sqlite_campaign):
+    from duban.services.escalation import sweep
+    from duban.services.items import add_item
+    from flows.tick import campaign_tick
+    from storage.models import Document, Escalation, ProblemItem
+    from storage.uow import UnitOfWork
+
+    owed = _overdue_item(sqlite_campaign)
+    sweep(lambda: UnitOfWork(sqlite_campaign), "system", as_of=D(2015, 10, 8))  # a manual sweep: no event, no sheet
+    with UnitOfWork(sqlite_campaign) as uow:
+        fresh = add_item(uow, "zhao", campaign=None, unit="JGC", title="推诿扯皮", person="wu",
+                         due=D(2015, 10, 9), today=D(2015, 9, 10))["no"]
+    result = campaign_tick(db_url=sqlite_campaign, through=D(2015, 10, 12))
+    assert result["new_red"] == [fresh]  # its sheet is the escalate deployment's, on the event
+    assert [d["item"] for d in result["supervision_sheets"]["issued"]] == [owed]
+    sheets = select(ProblemItem.no).join(Escalation, Escalation.item_id == ProblemItem.id).join(
+        Document, Document.escalation_id == Escalation.id)
+    assert _rows(sqlite_campaign, sheets) == [(owed,)]
+    # No escalate deployment runs here, as if the event were lost: the next tick issues that sheet too.
+    again = campaign_tick(db_url=sqlite_campaign, through=D(2015, 10, 12))
+    assert again["new_red"] == [] and [d["item"] for d in again["supervision_sheets"]["issued"]] == [fresh]
+    before = dump(sqlite_campaign)
+    assert campaign_tick(db_url=sqlite_campaign, through=D(2015, 10, 12))["supervision_sheets"]["issued"] == []
     assert dump(sqlite_campaign) == before
 
 

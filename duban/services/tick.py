@@ -392,8 +392,11 @@ def pending_supervision_sheets(uow: UnitOfWork, campaign: Campaign,
 
 
 def issue_supervision_sheets(start_uow, login: str, *, campaign: str | None = None, items: list[str] | None = None,
-                             limit: int | None = None, workers: int = 1) -> dict:
+                             exclude: list[str] = (), limit: int | None = None, workers: int = 1) -> dict:
     """Issue the 督办单 of 督办 escalations that lack one, dated the day of the 督办.
+
+    ``items`` limits this to those items, ``exclude`` leaves those out (their sheets are
+    someone else's job, e.g. the escalate flow's for items just turned red).
 
     One escalation: one transaction in this process. More (and ``workers`` > 1): the
     document service's batch, rendered in a pool of processes. A sheet is issued at
@@ -411,7 +414,8 @@ def issue_supervision_sheets(start_uow, login: str, *, campaign: str | None = No
         camp = uow.campaigns.only_or(campaign)
         permissions.require(actor(uow, login), "doc.render")  # refused at once, not once per sheet
         code = camp.code
-        pending = pending_supervision_sheets(uow, camp, items)[:limit]
+        skip = set(exclude)
+        pending = [p for p in pending_supervision_sheets(uow, camp, items) if p[1] not in skip][:limit]
     issued, raced, failed = [], 0, []
     if workers > 1 and len(pending) > 1:
         for on_date in sorted({day for _, _, day in pending}):
