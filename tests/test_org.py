@@ -88,3 +88,17 @@ def test_the_audit_log_shows_who_was_given_which_role(campaign_db, cli, tmp_path
         {"login": "sun", "old_roles": ["unit_head"], "new_roles": ["cadre"], "old_unit": "JGC", "new_unit": "BGS"},
         {"login": "he", "old_roles": None, "new_roles": ["office", "unit_head"], "old_unit": None, "new_unit": "JGC"},
     ]
+
+
+def test_parent_and_child_can_swap_in_one_import(db_url, files_dir, cli, tmp_path):
+    """ZJZ becomes top-level and JGC moves under it: a move, not a cycle."""
+    assert cli("init", db=db_url).code == 0
+    first = tmp_path / "a.csv"
+    first.write_text("类型,编码,名称,所属单位\n单位,JGC,建设管理处,\n单位,ZJZ,质量监督站,JGC\n", encoding="utf-8")
+    second = tmp_path / "b.csv"
+    second.write_text("类型,编码,名称,所属单位\n单位,JGC,建设管理处,ZJZ\n单位,ZJZ,质量监督站,\n", encoding="utf-8")
+    assert cli("org", "import", first, db=db_url).code == 0
+    r = cli("org", "import", second, db=db_url)
+    assert r.code == 0, r
+    units = {u["code"]: u for u in cli("org", "list", db=db_url, json=True).json()}
+    assert units["JGC"]["parent"] == "ZJZ" and units["ZJZ"]["parent"] is None

@@ -188,7 +188,9 @@ def import_org(uow: UnitOfWork, login: str, path: Path, *, today: dt.date | None
     for row in unit_rows:
         parent = resolve(row.parent) if row.parent else None
         if units[row.code].parent_id != (parent.id if parent else None):
-            units[row.code].parent = parent
+            # The id, not the relationship: swapping a parent and its child in one file
+            # would look like a cycle to the ORM's flush ordering.
+            units[row.code].parent_id = parent.id if parent else None
             if row.code in existing_units:  # a moved unit counts as updated (once)
                 changes["units_updated"] += row.code not in updated
     uow.flush()
