@@ -88,6 +88,12 @@ def table(title: str, columns: list[str], rows: list[list]) -> None:
     console().print(t)
 
 
+def history_table(title: str, events: list[dict]) -> None:
+    """The event log of one item or case, as `item history` and `case history` print it."""
+    table(title, ["序号", "日期", "操作人", "操作", "从", "到", "说明"],
+          [[e["seq"], e["date"], e["actor"], e["trigger"], e["from"], e["to"], e["note"]] for e in events])
+
+
 def date_opt(value: Optional[str], what: str):
     from duban.clock import parse_date
 

@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from duban.cli.app import actor, app, date_opt, emit, state, table, uow
+from duban.cli.app import actor, app, date_opt, emit, history_table, state, table, uow
 
 case_app = typer.Typer(help="问责案件：立案、调查核实、处理决定、审批、执行、申诉、结案。", no_args_is_help=True)
 app.add_typer(case_app, name="case")
@@ -163,8 +163,7 @@ def history(no: str) -> None:
 
     with uow() as u:
         result = case_history(u, actor(), no)
-    emit(result, lambda r: table(f"{no} 事件记录", ["序号", "日期", "操作人", "操作", "从", "到", "说明"],
-                                 [[e["seq"], e["date"], e["actor"], e["trigger"], e["from"], e["to"], e["note"]] for e in r]))
+    emit(result, lambda r: history_table(f"{no} 事件记录", r))
 
 
 @case_app.command("list")

@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from duban.cli.app import actor, app, date_opt, emit, state, table, uow
+from duban.cli.app import actor, app, date_opt, emit, history_table, state, table, uow
 
 item_app = typer.Typer(help="整改问题：登记、交办、整改、验收销号、回头看。", no_args_is_help=True)
 app.add_typer(item_app, name="item")
@@ -151,8 +151,7 @@ def history(no: str) -> None:
 
     with uow() as u:
         result = item_history(u, actor(), no)
-    emit(result, lambda r: table(f"{no} 事件记录", ["序号", "日期", "操作人", "操作", "从", "到", "说明"],
-                                 [[e["seq"], e["date"], e["actor"], e["trigger"], e["from"], e["to"], e["note"]] for e in r]))
+    emit(result, lambda r: history_table(f"{no} 事件记录", r))
 
 
 @item_app.command("list")

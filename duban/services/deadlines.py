@@ -84,12 +84,7 @@ def decide_extension(uow: UnitOfWork, login: str, request_id: int, *, approve: b
 def pause(uow: UnitOfWork, login: str, no: str, *, reason: str, today: dt.date | None = None,
           expect_version: int | None = None) -> dict:
     """挂起: stop the clock, e.g. while waiting on another authority."""
-    item = load_for_change(uow, no, expect_version)
-    today = business_date(item.campaign, today)
-    who = actor(uow, login)
-    permissions.require(who, "deadline.pause", unit=item.unit)
-    _require_running(item)
-    _separate_duties(who, item, "挂起整改期限")
+    item, who, today = _clock_change(uow, login, no, expect_version, today, "挂起整改期限")
     if item.paused_since is not None:
         raise RuleViolation(f"{item.no} 自 {item.paused_since.isoformat()} 起已挂起")
     reason = clean_text(reason, "挂起理由", max_len=TEXT_MAX)
@@ -106,12 +101,7 @@ def pause(uow: UnitOfWork, login: str, no: str, *, reason: str, today: dt.date |
 def resume(uow: UnitOfWork, login: str, no: str, *, today: dt.date | None = None,
            expect_version: int | None = None) -> dict:
     """恢复: restart the clock; the deadline moves later by the working days spent paused."""
-    item = load_for_change(uow, no, expect_version)
-    today = business_date(item.campaign, today)
-    who = actor(uow, login)
-    permissions.require(who, "deadline.pause", unit=item.unit)
-    _require_running(item)
-    _separate_duties(who, item, "恢复整改期限")
+    item, who, today = _clock_change(uow, login, no, expect_version, today, "恢复整改期限")
     if item.paused_since is None:
         raise RuleViolation(f"{item.no} 未挂起，无需恢复")
     if today < item.paused_since:
@@ -168,6 +158,17 @@ def _separate_duties(who: Person, item: ProblemItem, what: str) -> None:
         relation = "责任人" if who.id == item.owner_id else "登记人"
         raise permissions.PermissionDenied(
             f"{who.name}（{who.login}）是 {item.no} 的{relation}，不能对本人负责或登记的问题{what}（职责分离）")
+
+
+def _clock_change(uow: UnitOfWork, login: str, no: str, expect_version, today, what: str):
+    """Pause and resume share their checks: lock, role, running deadline, not one's own item."""
+    item = load_for_change(uow, no, expect_version)
+    today = business_date(item.campaign, today)
+    who = actor(uow, login)
+    permissions.require(who, "deadline.pause", unit=item.unit)
+    _require_running(item)
+    _separate_duties(who, item, what)
+    return item, who, today
 
 
 def _require_running(item: ProblemItem) -> None:
