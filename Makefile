@@ -6,7 +6,7 @@ DEMO_OUT ?= demo-out
 APT_PACKAGES := libharfbuzz-subset0 fonts-noto-cjk fonts-arphic-ukai fonts-arphic-uming fonts-wqy-zenhei fonts-lxgw-wenkai poppler-utils graphviz
 export PREFECT_HOME ?= $(CURDIR)/.prefect-home
 
-.PHONY: install system-deps demo test bench schema clean
+.PHONY: install system-deps demo test bench migration clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -33,10 +33,9 @@ test: install
 bench: install
 	for b in render_bench issue_bench campaign_bench sweep_bench tick_bench; do $(BIN)/python bench/$$b.py || exit 1; done
 
-# Pre-release only: regenerate the initial migration from storage/models.py.
-schema: $(BIN)/python
-	rm -f /tmp/duban-schema.sqlite storage/migrations/versions/0001_initial_schema.py
-	$(BIN)/python -m storage.regen_initial
+# A new Alembic revision from the models: make migration MSG="add reports" REV=0002_reports
+migration: $(BIN)/python
+	$(BIN)/python -m storage.new_revision "$(MSG)" "$(REV)"
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .prefect-home

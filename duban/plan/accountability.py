@@ -1,0 +1,85 @@
+"""The accountability ladder: grades (情节) and measures (问责措施), commendation."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from duban.errors import NotFound
+from duban.plan.fields import Code, Count, PlanIssue, PlanModel, Text, check_unique
+
+Target = Literal["person", "unit", "both"]
+
+
+class Grade(PlanModel):
+    """Severity grade (情节), ordered from lightest to heaviest."""
+
+    code: Code
+    name: Text
+    description: str = ""
+
+
+class Measure(PlanModel):
+    """An accountability measure (问责措施), e.g. 诫勉谈话."""
+
+    code: Code
+    name: Text
+    grade: Code
+    target: Target
+    document: Code | None = None  # document kind issued, e.g. admonition_notice
+    document_title: str | None = None  # its Chinese title, e.g. 诫勉谈话通知书
+    deadline_working_days: Count | None = None  # 限期整改/答复
+    needs_leader_approval: bool = False
+
+    @model_validator(mode="after")
+    def _check(self) -> Measure:
+        if bool(self.document) != bool(self.document_title):
+            field = "document_title" if self.document else "document"
+            raise PlanIssue((field,), "document 与 document_title 须同时填写或同时为空")
+        return self
+
+
+class Commendation(PlanModel):
+    """表彰先进典型: recorded like a measure, but positive."""
+
+    name: Text
+    target: Target = "both"
+    document: Code | None = None
+    document_title: str | None = None
+    needs_leader_approval: bool = True
+
+
+class Accountability(PlanModel):
+    grades: list[Grade] = Field(min_length=1)
+    measures: list[Measure] = Field(min_length=1)
+    commendation: Commendation | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Accountability:
+        check_unique(self.grades, ("grades",))
+        check_unique(self.measures, ("measures",))
+        known = [grade.code for grade in self.grades]
+        for index, measure in enumerate(self.measures):
+            if measure.grade not in known:
+                raise PlanIssue(
+                    ("measures", index, "grade"),
+                    f"未知情节等级（{measure.grade}），可选：{'、'.join(known)}",
+                )
+        return self
+
+    def grade_rank(self, code: str) -> int:
+        """0 for the lightest grade; higher is heavier."""
+        for rank, grade in enumerate(self.grades):
+            if grade.code == code:
+                return rank
+        raise NotFound(f"未知情节等级：{code}")
+
+    def measure(self, code: str) -> Measure:
+        for measure in self.measures:
+            if measure.code == code:
+                return measure
+        raise NotFound(f"未知问责措施：{code}")
+
+    def measures_for(self, grade: str) -> list[Measure]:
+        return [measure for measure in self.measures if measure.grade == grade]

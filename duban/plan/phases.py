@@ -1,0 +1,85 @@
+"""Phases and the duties the software performs in each (阶段与工作职责)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field, model_validator
+
+from duban.plan.fields import (
+    Code,
+    Count,
+    IsoDate,
+    PlanIssue,
+    PlanModel,
+    Prose,
+    Text,
+    check_unique,
+)
+
+
+class DutyCode(StrEnum):
+    """What the software does during a phase; fixed because code implements each."""
+
+    STUDY = "study"
+    PROBLEM_LISTS = "problem_lists"
+    COLLECT_OPINIONS = "collect_opinions"
+    SWEEP = "sweep"
+    SPOT_CHECK = "spot_check"
+    DISCIPLINE_CHECK = "discipline_check"
+    REPORTS = "reports"
+    ACCOUNTABILITY = "accountability"
+    PUBLISH = "publish"
+    SATISFACTION = "satisfaction"
+    MECHANISMS = "mechanisms"
+    RECHECK = "recheck"
+
+
+# Optional duty parameters and the duties they make sense for. ``sources`` is
+# allowed on every duty: the problem sources recorded while it runs.
+_DUTY_PARAMETERS: dict[str, set[DutyCode]] = {
+    "topics": {DutyCode.STUDY},
+    "channels": {DutyCode.PUBLISH, DutyCode.SATISFACTION},
+    "sample_size": {DutyCode.SPOT_CHECK, DutyCode.DISCIPLINE_CHECK},
+    "frequency_working_days": {DutyCode.SPOT_CHECK, DutyCode.DISCIPLINE_CHECK},
+}
+
+
+class Duty(PlanModel):
+    code: DutyCode
+    name: Text
+    description: Prose = ""
+    sources: list[Code] = []
+    topics: list[Text] = []  # study: 学习专题
+    channels: list[Text] = []  # publish/satisfaction: 公开载体
+    sample_size: Count | None = None  # overrides rules.spot_check.sample_size
+    frequency_working_days: Count | None = None  # overrides rules.spot_check
+
+    @model_validator(mode="after")
+    def _parameters_fit_duty(self) -> Duty:
+        for parameter, duties in _DUTY_PARAMETERS.items():
+            if getattr(self, parameter) and self.code not in duties:
+                raise PlanIssue((parameter,), f"职责 {self.code} 不使用此参数")
+        return self
+
+
+class Phase(PlanModel):
+    code: Code
+    name: Text
+    start: IsoDate
+    end: IsoDate
+    description: Prose = ""
+    duties: list[Duty] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> Phase:
+        if self.end < self.start:
+            raise PlanIssue(("end",), f"结束日期（{self.end}）早于开始日期（{self.start}）")
+        check_unique(self.duties, ("duties",))
+        return self
+
+    def has_duty(self, code: str) -> bool:
+        return any(duty.code == code for duty in self.duties)
+
+    def duty(self, code: str) -> Duty | None:
+        return next((duty for duty in self.duties if duty.code == code), None)

@@ -1,0 +1,55 @@
+"""Numeric rules: traffic lights, escalation, 回头看, spot checks, satisfaction."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from duban.plan.fields import Code, Count, PlanIssue, PlanModel, Text
+
+
+class Escalation(PlanModel):
+    remind_at_yellow: bool = True  # 催办 when an item turns yellow
+    supervise_at_red: bool = True  # 督办单 to the unit head when overdue
+    case_after_working_days: Count = 5  # grace after red, then propose a case
+    case_measure: Code | None = None  # measure suggested for such a case
+
+
+class RecheckRules(PlanModel):
+    after_working_days: Count = 10  # 回头看 this long after verification
+    sample_ratio: float = Field(default=0.2, gt=0, le=1)
+
+
+class SpotCheckRules(PlanModel):
+    sample_size: Count = 3
+    frequency_working_days: Count = 5
+    seed_salt: Text = "spot-check"  # makes the random draw reproducible per campaign
+
+
+class SatisfactionRules(PlanModel):
+    pass_score: float = Field(default=80, ge=0)
+    max_score: float = Field(default=100, gt=0)
+    publish: bool = True  # 向社会公开测评结果
+
+    @model_validator(mode="after")
+    def _check(self) -> SatisfactionRules:
+        if self.pass_score > self.max_score:
+            raise PlanIssue(("pass_score",), f"合格分（{self.pass_score}）高于满分（{self.max_score}）")
+        return self
+
+
+class Rules(PlanModel):
+    workday_calendar: Literal["chinese_statutory", "weekdays"] = "chinese_statutory"
+    yellow_working_days: Count = 3  # ≤ this many working days left → yellow
+    default_rectify_working_days: Count = 15
+    escalation: Escalation = Escalation()
+    recheck: RecheckRules = RecheckRules()
+    spot_check: SpotCheckRules = SpotCheckRules()
+    satisfaction: SatisfactionRules = SatisfactionRules()
+
+    @model_validator(mode="after")
+    def _check(self) -> Rules:
+        if self.yellow_working_days >= self.default_rectify_working_days:
+            raise PlanIssue(("yellow_working_days",), "黄灯天数应小于默认整改时限")
+        return self

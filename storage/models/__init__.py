@@ -1,0 +1,42 @@
+"""SQLAlchemy 2 models: the campaign's records, one module per area.
+
+State lives in plain columns; lifecycle rules live in ``statemachines``. Every
+row that a transition touches carries a ``version`` used as an optimistic lock.
+Timestamps are naive UTC; business dates (the campaign's calendar) are ``Date``.
+Importing this package registers every table on ``Base.metadata``.
+"""
+
+from storage.models.audit import AuditChain, Event
+from storage.models.base import NAMING, Base, utcnow
+from storage.models.campaign import Campaign, Category, Phase
+from storage.models.cases import AccountabilityCase, CaseItem, Commendation
+from storage.models.documents import DocCounter, Document
+from storage.models.items import Attachment, DeadlineChange, Escalation, ProblemItem
+from storage.models.operations import Draw, DutyRun, Reminder, SatisfactionRound
+from storage.models.org import OrgUnit, Person
+
+__all__ = [
+    "NAMING",
+    "Base",
+    "utcnow",
+    "Campaign",
+    "Phase",
+    "Category",
+    "OrgUnit",
+    "Person",
+    "ProblemItem",
+    "Attachment",
+    "DeadlineChange",
+    "Escalation",
+    "AccountabilityCase",
+    "CaseItem",
+    "Commendation",
+    "AuditChain",
+    "Event",
+    "DocCounter",
+    "Document",
+    "Reminder",
+    "Draw",
+    "SatisfactionRound",
+    "DutyRun",
+]
