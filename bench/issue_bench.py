@@ -70,9 +70,9 @@ def baseline(samples: list[dict]) -> float:
 
     from duban.documents.fonts import css_font_rules
     from duban.documents.kinds import get_kind
-    from duban.services.documents import _renderer
+    from duban.services.documents import renderer as document_renderer
 
-    renderer = _renderer()
+    renderer = document_renderer()
     htmls = [renderer.render_html("rectification_notice", context) for context in samples]
     css_texts = [renderer._css_env.get_template(name).render(fonts=css_font_rules())
                  for name in get_kind("rectification_notice").stylesheets]
@@ -87,9 +87,9 @@ def baseline(samples: list[dict]) -> float:
 
 def warm_cpu(samples: list[dict]) -> float:
     """CPU seconds per document of a warm renderer (what each batch worker spends)."""
-    from duban.services.documents import _renderer
+    from duban.services.documents import renderer as document_renderer
 
-    renderer = _renderer()
+    renderer = document_renderer()
     renderer.render("rectification_notice", samples[0])
     start = time.process_time()
     for context in samples:

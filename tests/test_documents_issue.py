@@ -173,9 +173,9 @@ def test_every_kind_is_rendered_from_the_database(cli, campaign_db, tmp_path):
     text = info.compact_text()
     for expected in ("兰州市建设局“庸懒散软”专项整治整改落实台账", "统计截至2015年10月30日", window, late, "已销号"):
         assert expected in text, expected
-    from duban.services.documents import _renderer
+    from duban.services.documents import renderer
 
-    assert sorted(_renderer().fetcher.requested) == ["duban-mem:by-category.svg", "duban-mem:by-unit.svg"]
+    assert sorted(renderer().fetcher.requested) == ["duban-mem:by-category.svg", "duban-mem:by-unit.svg"]
     publicity = run(cli, db, "doc", "publicity", "--out", tmp_path / "out", today="2015-10-30")
     text = pdf_text(publicity["pdf"])
     # Table cells wrap and interleave line by line: look for what fits on one line of a cell.

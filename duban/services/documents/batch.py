@@ -1,0 +1,221 @@
+"""Issuing many documents: numbered and committed chunk by chunk, rendered in a worker pool."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import multiprocessing
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy import select
+
+from duban import permissions
+from duban.documents import contexts
+from duban.documents.kinds import KINDS
+from duban.errors import (
+    BadInput,
+    DubanError,
+    RuleViolation,
+)
+from duban.services.common import actor, business_date
+from duban.services.documents.issuing import (
+    Issue,
+    commit_with_files,
+    document_view,
+    files_root,
+    kind_code,
+    number_issues,
+    prepare,
+    record_issue,
+    resolve,
+    subject_label,
+)
+from storage.models import (
+    AccountabilityCase,
+    Document,
+    Escalation,
+    ProblemItem,
+)
+from storage.uow import UnitOfWork, campaign_chain
+
+BATCH_CHUNK = 40  # documents numbered, rendered and committed per transaction in a batch
+
+
+# --- many documents ------------------------------------------------------------------------
+
+
+_worker_renderer = None
+
+
+def _start_worker(templates: str) -> None:
+    global _worker_renderer
+    from duban.documents.render import DocumentRenderer
+
+    _worker_renderer = DocumentRenderer(templates)
+
+
+def _render_in_worker(kind: str, context: dict) -> bytes:
+    return _worker_renderer.render(kind, context)
+
+
+@contextlib.contextmanager
+def _render_pool(workers: int):
+    """Worker processes, each with one renderer (fonts and CSS parsed once) for the whole batch."""
+    from duban.documents.render import templates_dir
+
+    # forkserver: workers start clean, not as forks of a caller holding DB connections and threads.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"),
+                             initializer=_start_worker, initargs=(str(templates_dir()),)) as pool:
+        yield pool
+
+
+@dataclass
+class _ChunkOutcome:
+    issued: list[dict]
+    refused: list[tuple[int, str]]  # (job index, why): not numbered, not retried
+    render_failures: list[tuple[int, str]]  # the chunk was rolled back
+
+
+def issue_batch(start_uow: Callable[[], UnitOfWork], login: str, jobs: list[dict], *, workers: int = 2,
+                progress: Callable[[int, int], None] | None = None, today: dt.date | None = None,
+                chunk_size: int = BATCH_CHUNK) -> dict:
+    """Issue many documents: jobs are dicts with ``kind`` and ``item``, ``case`` or ``escalation_id``.
+
+    Per chunk, one transaction numbers the chunk, renders it in the worker pool, writes the
+    files and commits. A failed render rolls its chunk back (no number used, no file) and
+    the chunk is retried without it; jobs whose subject refuses (already issued, wrong
+    state…) are skipped before numbering. Both are reported in ``failed``. Chunks already
+    committed stay when a later one meets a database error.
+    """
+    if workers < 1 or chunk_size < 1:
+        raise BadInput(f"进程数和批大小应为正整数（{workers}，{chunk_size}）")
+    if not jobs:
+        return {"issued": [], "failed": [], "workers": workers, "seconds": 0.0, "docs_per_second": 0.0}
+    started = time.perf_counter()
+    todo = list(enumerate(jobs))
+    total, done = len(todo), 0
+    issued: list[dict] = []
+    failed: list[dict] = []
+
+    def report(count: int) -> None:
+        if progress:
+            progress(min(count, total), total)
+
+    report(0)
+    with _render_pool(workers) as pool:
+        for start in range(0, total, chunk_size):
+            chunk = todo[start:start + chunk_size]
+            while chunk:
+                with start_uow() as uow:
+                    outcome = _issue_chunk(uow, login, chunk, pool, today, lambda n: report(done + n))
+                dropped = {index for index, _ in outcome.refused + outcome.render_failures}
+                failed += [{"job": jobs[index], "error": error} for index, error in outcome.refused + outcome.render_failures]
+                done += len(dropped)
+                chunk = [(index, job) for index, job in chunk if index not in dropped]
+                if not outcome.render_failures:
+                    issued += outcome.issued
+                    done += len(chunk)
+                    break
+            report(done)
+    seconds = time.perf_counter() - started
+    return {"issued": issued, "failed": failed, "workers": workers, "seconds": round(seconds, 2),
+            "docs_per_second": round(len(issued) / seconds, 2) if issued and seconds else 0.0}
+
+
+def _issue_chunk(uow: UnitOfWork, login: str, chunk: list[tuple[int, dict]], pool, today: dt.date | None,
+                 on_rendered: Callable[[int], None]) -> _ChunkOutcome:
+    refused: list[tuple[int, str]] = []
+    resolved: list[tuple[int, Issue]] = []
+    for index, job in chunk:
+        try:
+            resolved.append((index, resolve(uow, job.get("kind"), item=job.get("item"), case=job.get("case"),
+                                             escalation_id=job.get("escalation_id"))))
+        except DubanError as error:
+            refused.append((index, error.message))
+    for campaign in sorted({issue.campaign.code: issue.campaign for _, issue in resolved}.values(),
+                           key=lambda c: c.code):
+        uow.lock(campaign_chain(campaign))
+    clerk = actor(uow, login)
+    permissions.require(clerk, "doc.render")
+    ready: list[tuple[int, Issue]] = []
+    seen: set[tuple] = set()
+    for index, issue in resolved:
+        try:
+            if issue.subject_key in seen:
+                raise RuleViolation(f"{subject_label(issue)}在本批中重复")
+            seen.add(issue.subject_key)
+            prepare(uow, issue, clerk, business_date(issue.campaign, today))
+        except DubanError as error:
+            refused.append((index, error.message))
+            continue
+        ready.append((index, issue))
+    if not ready:
+        return _ChunkOutcome([], refused, [])
+    day = business_date(ready[0][1].campaign, today)
+    number_issues(uow, [issue for _, issue in ready], day)
+    futures = {pool.submit(_render_in_worker, issue.kind, issue.context): index for index, issue in ready}
+    pdfs: dict[int, bytes] = {}
+    failures: list[tuple[int, str]] = []
+    for count, future in enumerate(as_completed(futures), 1):
+        try:
+            pdfs[futures[future]] = future.result()
+        except Exception as error:  # noqa: BLE001 - reported per document, the rest retried
+            failures.append((futures[future], f"{type(error).__name__}: {error}"))
+        on_rendered(len(refused) + count)
+    if failures:
+        return _ChunkOutcome([], refused, failures)  # leaving the unit of work rolls the numbers back
+    root = files_root(uow)
+    issued = commit_with_files(
+        uow, [(root / issue.relative_path, pdfs[index]) for index, issue in ready],
+        lambda: [document_view(uow, record_issue(uow, clerk, issue, pdfs[index], day)) for index, issue in ready])
+    return _ChunkOutcome(issued, refused, [])
+
+
+def pending_jobs(uow: UnitOfWork, login: str, kind: str, *, campaign: str | None = None,
+                 states: list[str] | None = None, unit: str | None = None, cases: list[str] | None = None,
+                 today: dt.date | None = None) -> list[dict]:
+    """Jobs for every subject that is due a document of ``kind`` and has none yet."""
+    from statemachines.item import ITEM
+
+    kind = kind_code(kind)
+    camp = uow.campaigns.only_or(campaign)
+    permissions.require(actor(uow, login), "doc.render")
+    today = business_date(camp, today)
+    issued = select(Document.id).where(Document.kind == kind, Document.revision == 1)
+    if kind in contexts.ITEM_KINDS:
+        wanted = [_item_state(ITEM, s) for s in states] if states else ["assigned", "rectifying"]
+        query = (select(ProblemItem.no).where(
+            ProblemItem.campaign_id == camp.id, ProblemItem.state.in_(wanted), ProblemItem.due > today,
+            ProblemItem.paused_since.is_(None),
+            ~issued.where(Document.item_id == ProblemItem.id, Document.escalation_id.is_(None)).exists())
+            .order_by(ProblemItem.seq))
+        if unit:
+            query = query.where(ProblemItem.unit_id == uow.org.unit(unit).id)
+        return [{"kind": kind, "item": no} for no in uow.session.scalars(query)]
+    if kind in contexts.ESCALATION_KINDS.values():
+        levels = [level for level, code in contexts.ESCALATION_KINDS.items() if code == kind]
+        query = (select(Escalation.id).join(ProblemItem, ProblemItem.id == Escalation.item_id).where(
+            Escalation.campaign_id == camp.id, Escalation.level.in_(levels),
+            ~issued.where(Document.escalation_id == Escalation.id).exists()).order_by(Escalation.id))
+        if unit:
+            query = query.where(ProblemItem.unit_id == uow.org.unit(unit).id)
+        return [{"kind": kind, "escalation_id": id_} for id_ in uow.session.scalars(query)]
+    if kind in contexts.CASE_KINDS:
+        query = select(AccountabilityCase).where(AccountabilityCase.campaign_id == camp.id,
+                                                 AccountabilityCase.state.in_(contexts.CASE_STATES),
+                                                 ~issued.where(Document.case_id == AccountabilityCase.id).exists())
+        if cases:
+            query = query.where(AccountabilityCase.no.in_([uow.cases.get(no).no for no in cases]))
+        chosen = uow.session.scalars(query.order_by(AccountabilityCase.seq)).all()
+        return [{"kind": kind, "case": case.no} for case in chosen if contexts.case_kind(camp, case) == kind]
+    raise BadInput(f"{KINDS[kind].name}不按批制发（台账、公示请用 duban doc ledger / duban doc publicity）")
+
+
+def _item_state(machine, state: str) -> str:
+    codes = {label: code for code, label in machine.states.items()}
+    if state in machine.states or state in codes:
+        return codes.get(state, state)
+    raise BadInput(f"状态无效：{state}（可选：{'、'.join(machine.states)}）")

@@ -1,0 +1,52 @@
+"""Reading the register of issued documents and checking a file against it."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from sqlalchemy import select
+
+from duban import permissions
+from duban.errors import BadInput
+from duban.services.common import actor
+from duban.services.documents.issuing import (
+    document_view,
+    kind_code,
+)
+from storage.models import Document
+from storage.uow import UnitOfWork
+
+# --- reading and verifying -------------------------------------------------------------------
+
+
+def list_documents(uow: UnitOfWork, login: str, *, campaign: str | None = None, kind: str | None = None,
+                   item: str | None = None, case: str | None = None) -> list[dict]:
+    camp = uow.campaigns.only_or(campaign)
+    permissions.require(actor(uow, login), "read")
+    query = select(Document).where(Document.campaign_id == camp.id)
+    if kind:
+        query = query.where(Document.kind == kind_code(kind))
+    if item:
+        query = query.where(Document.item_id == uow.items.get(item).id)
+    if case:
+        query = query.where(Document.case_id == uow.cases.get(case).id)
+    docs = uow.session.scalars(query.order_by(Document.kind, Document.year, Document.number, Document.revision))
+    return [document_view(uow, doc) for doc in docs]
+
+
+def verify_file(uow: UnitOfWork, path: str | Path) -> dict:
+    """Is this file, byte for byte, a document this system issued? Anyone may ask."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise BadInput(f"文件不存在：{path}") from None
+    except OSError as error:
+        raise BadInput(f"无法读取文件：{path}（{error.strerror or error}）") from None
+    digest = hashlib.sha256(data).hexdigest()
+    doc = uow.session.scalar(select(Document).where(Document.sha256 == digest).order_by(Document.id).limit(1))
+    if doc is None:
+        return {"genuine": False, "file": str(path), "sha256": digest,
+                "reason": "本系统没有制发过内容与此文件完全一致的文书（文件被改动，或并非本系统制发）"}
+    return {"genuine": True, "file": str(path), **document_view(uow, doc)}
