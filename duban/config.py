@@ -5,6 +5,8 @@ DUBAN_HOME   data folder (default: ~/.duban)
 DUBAN_FILES  evidence and issued-document store (default: beside the SQLite file, else DUBAN_HOME/files)
 DUBAN_USER   acting person when --as is not given (default: system)
 DUBAN_TODAY  business date override, YYYY-MM-DD (default: today in Asia/Shanghai)
+
+This module is imported by ``duban --help``: SQLAlchemy loads only when a URL is parsed.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+
+# URL schemes people type for PostgreSQL, and the driver duban installs (psycopg 3).
+_POSTGRES_SCHEMES = ("postgres://", "postgresql://", "postgres+psycopg://")
+POSTGRES_DRIVER_SCHEME = "postgresql+psycopg://"
 
 
 def home() -> Path:
@@ -23,12 +27,28 @@ def home() -> Path:
 
 
 def default_db_url() -> str:
-    return os.environ.get("DUBAN_DB") or f"sqlite:///{home() / 'duban.sqlite'}"
+    return normalise_db_url(os.environ.get("DUBAN_DB") or "") or builtin_db_url()
+
+
+def builtin_db_url() -> str:
+    """The SQLite file used when neither --db nor DUBAN_DB is given."""
+    return f"sqlite:///{home() / 'duban.sqlite'}"
+
+
+def normalise_db_url(url: str) -> str:
+    """postgres:// and postgresql:// mean PostgreSQL through psycopg, the driver duban ships."""
+    url = url.strip()
+    for scheme in _POSTGRES_SCHEMES:
+        if url.startswith(scheme):
+            return POSTGRES_DRIVER_SCHEME + url[len(scheme):]
+    return url
 
 
 def files_dir(db_url: str) -> Path:
     if os.environ.get("DUBAN_FILES"):
         return Path(os.environ["DUBAN_FILES"])
+    from sqlalchemy.engine import make_url
+
     url = make_url(db_url)
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         return Path(url.database).resolve().parent / "files"
@@ -48,9 +68,14 @@ class Settings:
     def files(self) -> Path:
         return files_dir(self.db_url)
 
+    @property
+    def builtin_db(self) -> bool:
+        """True for the default SQLite file in DUBAN_HOME, whose folder duban may create."""
+        return self.db_url == builtin_db_url()
+
 
 def load(db_url: str | None = None, actor: str | None = None) -> Settings:
     return Settings(
-        db_url=db_url or default_db_url(),
+        db_url=normalise_db_url(db_url or "") or default_db_url(),
         actor=actor or os.environ.get("DUBAN_USER") or "system",
     )

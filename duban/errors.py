@@ -41,3 +41,25 @@ class ConcurrentModification(DubanError):
     """Someone else changed the record first (optimistic lock lost). Exit 4."""
 
     exit_code = 4
+
+
+class NotInitialised(BadInput):
+    """The database has no schema yet (or an older one): run ``duban init``. Exit 2."""
+
+
+class UnknownActor(NotFound):
+    """``--as`` names nobody (or is empty). Exit 2, and logged like a refusal."""
+
+
+class AlreadyIssued(RuleViolation):
+    """The document was issued before; a correction is a reissue. Exit 3."""
+
+
+class DatabaseUnavailable(DubanError):
+    """The database cannot be opened or reached (missing folder, server down). Exit 5."""
+
+    exit_code = 5
+
+
+class OutsideCampaignWarning(UserWarning):
+    """The business date lies outside the campaign's dates (forgotten DUBAN_TODAY?)."""

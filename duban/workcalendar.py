@@ -11,6 +11,8 @@ Which days are working days
    Saturday/Sunday are not.  A :class:`CalendarFallbackWarning` is issued the
    first time such a year is used by a calendar object (once per year per
    calendar), because the result is only as good as the holidays files.
+4. Years outside ``clock.MIN_YEAR``–``clock.MAX_YEAR`` (2000–2099) are refused with
+   BadInput: a deadline in year 1 or 9999 is a typing mistake, not a date to count.
 
 Counting conventions (期间开始的日不计入 — the start day is never counted)
 -----------------------------------------------------------------------
@@ -50,6 +52,7 @@ from typing import Literal
 
 import yaml
 
+from duban.clock import MAX_YEAR, MIN_YEAR
 from duban.errors import BadInput
 
 try:  # a declared dependency; without it every year uses the fallback
@@ -279,6 +282,8 @@ class WorkCalendar:
         cached = self._years.get(year)
         if cached is not None:
             return cached
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            raise BadInput(f"日期超出工作日历的支持范围：{year} 年（只支持 {MIN_YEAR}–{MAX_YEAR} 年）")
         with self._lock:
             cached = self._years.get(year)
             if cached is not None:
@@ -368,8 +373,6 @@ class WorkCalendar:
                 return date.fromordinal(ords[i + remaining - 1])
             remaining -= available
             year += 1
-            if year > date.max.year:
-                raise ValueError("日期超出可计算范围")
             ords = self._year(year).ordinals
             i = 0
 

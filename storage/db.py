@@ -1,13 +1,24 @@
-"""Engines for SQLite (default) and PostgreSQL, configured for safe concurrent writers."""
+"""Engines for SQLite (default) and PostgreSQL, configured for safe concurrent writers.
+
+``ready_engine`` is what the unit of work uses: it refuses, with one clear line, a
+database that cannot be reached (exit 5) or that ``duban init`` has not created (exit 2),
+and it never creates a SQLite file or folder on the way. Only ``duban init`` does.
+"""
 
 from __future__ import annotations
 
+import contextlib
 from functools import lru_cache
+from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
-from duban.errors import BadInput
+from duban.config import normalise_db_url
+from duban.errors import BadInput, DatabaseUnavailable, NotInitialised
+
+NOT_INITIALISED = "数据库尚未初始化：请先执行 duban init"
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -16,6 +27,7 @@ def is_sqlite(engine: Engine) -> bool:
 
 @lru_cache(maxsize=64)
 def get_engine(url: str) -> Engine:
+    url = normalise_db_url(url)
     try:
         parsed = make_url(url)
     except Exception as exc:  # sqlalchemy raises ArgumentError with an English message
@@ -25,8 +37,85 @@ def get_engine(url: str) -> Engine:
         _configure_sqlite(engine)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(url, pool_pre_ping=True)
+        try:
+            return create_engine(url, pool_pre_ping=True)
+        except ImportError as exc:  # postgresql+psycopg2:// and friends without their driver
+            raise BadInput(f"数据库驱动未安装：{parsed.drivername}（请用 postgresql+psycopg://）") from exc
     raise BadInput(f"不支持的数据库：{parsed.get_backend_name()}（支持 SQLite 与 PostgreSQL）")
+
+
+def shown_url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def sqlite_file(engine: Engine) -> Path | None:
+    """The database file of a SQLite engine (None for PostgreSQL and in-memory SQLite)."""
+    if is_sqlite(engine) and engine.url.database not in (None, "", ":memory:"):
+        return Path(engine.url.database)
+    return None
+
+
+def check_location(engine: Engine, *, create: bool = False, create_dirs: bool = False) -> None:
+    """A SQLite file must exist (or, when ``create``, its folder must) before we connect:
+    connecting would create the file, and nothing but ``duban init`` may."""
+    path = sqlite_file(engine)
+    if path is None:
+        return
+    if path.is_dir():
+        raise DatabaseUnavailable(f"无法打开数据库：{path} 是目录，不是数据库文件")
+    if path.exists():
+        return
+    folder = path.parent
+    if not folder.is_dir():
+        if create and create_dirs:
+            folder.mkdir(parents=True, exist_ok=True)
+            return
+        hint = "；如需新建此目录请执行 duban init --mkdir" if create else "（新数据库请执行 duban init --mkdir）"
+        raise DatabaseUnavailable(f"无法打开数据库：目录 {folder} 不存在{hint}")
+    if not create:
+        raise NotInitialised(f"{NOT_INITIALISED}（数据库文件 {path} 不存在）")
+
+
+@contextlib.contextmanager
+def reaching(engine: Engine):
+    """Turn a failed connection into one Chinese line with exit 5."""
+    try:
+        yield
+    except DBAPIError as exc:
+        raise DatabaseUnavailable(f"无法连接数据库 {shown_url(engine)}：{describe_failure(exc)}") from exc
+
+
+_FAILURES = (
+    ("connection refused", "连接被拒绝（数据库服务未启动，或地址、端口不对）"),
+    ("could not translate host name", "主机名无法解析"),
+    ("name or service not known", "主机名无法解析"),
+    ("timeout", "连接超时"),
+    ("timed out", "连接超时"),
+    ("password authentication failed", "用户名或密码不对"),
+    ("no password supplied", "需要密码"),
+    ("does not exist", "数据库或用户不存在"),
+    ("unable to open database file", "无法打开数据库文件（检查目录与权限）"),
+    ("file is not a database", "文件不是 SQLite 数据库"),
+    ("readonly database", "数据库文件只读"),
+    ("disk i/o error", "磁盘读写错误"),
+    ("server closed the connection", "服务器中断了连接"),
+)
+
+
+def describe_failure(exc: DBAPIError) -> str:
+    text = str(exc.orig).lower()
+    return next((said for marker, said in _FAILURES if marker in text), "连接失败")
+
+
+@lru_cache(maxsize=64)
+def ready_engine(url: str) -> Engine:
+    """The engine of a database ``duban init`` has created; checked once per process."""
+    engine = get_engine(url)
+    check_location(engine)
+    with reaching(engine), engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            raise NotInitialised(NOT_INITIALISED)
+    return engine
 
 
 def _configure_sqlite(engine: Engine) -> None:

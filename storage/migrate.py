@@ -9,7 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from storage.db import get_engine
+from storage.db import check_location, get_engine, reaching
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -25,16 +25,23 @@ def head_revision() -> str:
 
 
 def current_revision(db_url: str) -> str | None:
-    with get_engine(db_url).connect() as conn:
+    """The schema revision of an existing database (a missing SQLite file is not created)."""
+    engine = get_engine(db_url)
+    check_location(engine)
+    with reaching(engine), engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(db_url: str) -> tuple[str | None, str]:
-    """Upgrade to head; returns (revision before, revision after)."""
+def upgrade(db_url: str, *, create_dirs: bool = False) -> tuple[str | None, str]:
+    """Upgrade to head; returns (revision before, revision after).
+
+    A new SQLite file is created in an existing folder; the folder itself only
+    with ``create_dirs`` (``duban init --mkdir``, or the default DUBAN_HOME).
+    """
     engine = get_engine(db_url)
-    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
-        Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
-    before = current_revision(db_url)
+    check_location(engine, create=True, create_dirs=create_dirs)
+    with reaching(engine), engine.connect() as conn:
+        before = MigrationContext.configure(conn).get_current_revision()
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn

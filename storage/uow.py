@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from duban.errors import ConcurrentModification, NotFound
 from storage import eventlog
-from storage.db import get_engine
+from storage.db import ready_engine
 from storage.models import (
     AccountabilityCase,
     Campaign,
@@ -141,7 +141,7 @@ SECURITY_CHAIN = "security"
 
 class UnitOfWork:
     def __init__(self, db_url: str):
-        self.engine = get_engine(db_url)
+        self.engine = ready_engine(db_url)  # refuses a database `duban init` has not created
         self.session: Session | None = None
 
     def __enter__(self) -> UnitOfWork:

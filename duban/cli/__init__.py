@@ -1,43 +1,72 @@
 """duban command line: thin wrappers over the services.
 
 Exit codes: 0 ok, 1 internal error, 2 bad input, 3 rule violation, 4 concurrent
-modification. Errors are one Simplified Chinese line on stderr. Heavy libraries
-(Prefect, WeasyPrint, pydantic plans) are imported only by the commands that use them.
+modification, 5 database unreachable. Errors are one Simplified Chinese line on stderr,
+warnings one line each ("注意：…"). Heavy libraries (Prefect, WeasyPrint, pydantic plans,
+SQLAlchemy) are imported only by the commands that use them.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import warnings
+from functools import lru_cache
 
 from duban.cli.app import app, state  # noqa: F401  (re-exported for tests)
-from duban.errors import DubanError, PermissionDenied
+from duban.errors import DubanError, PermissionDenied, UnknownActor
+
+INTERRUPTED = "已中断，未提交的更改已撤销"
+
+
+@lru_cache(maxsize=1)
+def command_tree():
+    """The Click command tree of every registered command, with Chinese help pages."""
+    import typer.main
+
+    from duban.cli.usage import localise
+
+    root = typer.main.get_command(app)
+    localise(root)
+    return root
+
+
+def run(args: list[str]) -> int:
+    """Run one command line; usage mistakes raise, everything else is the command's."""
+    from duban.cli.usage import normalise
+
+    state.where = "duban"
+    args, state.where = normalise(command_tree(), args)
+    code = command_tree().main(args=args, prog_name="duban", standalone_mode=False)
+    return code if isinstance(code, int) else 0
 
 
 def main() -> None:
     import typer
 
+    from duban.cli.usage import UsageMistake, usage_message
+
+    warnings.showwarning = _one_line_warning
     try:
-        # Not standalone: Click would print usage errors as an English box and turn
-        # Ctrl-C into "Aborted!"; here every failure becomes one Chinese line.
-        code = app(standalone_mode=False)
-        sys.exit(code if isinstance(code, int) else 0)
+        sys.exit(run(sys.argv[1:]))
     except typer.Abort:
-        print("已中断，未提交的更改已撤销", file=sys.stderr)
+        print(INTERRUPTED, file=sys.stderr)
         sys.exit(130)
+    except UsageMistake as exc:
+        _usage_error(exc.message, exc.where, exc.exit_code)
     except typer.TyperException as exc:  # Click's usage errors (exit 2) and friends
         ctx = getattr(exc, "ctx", None)
-        where = ctx.command_path.replace(ctx.find_root().info_name or "duban", "duban", 1) if ctx else "duban"
-        message = exc.format_message().replace("\n", " ") or "缺少子命令"
-        print(f"错误：命令用法不对：{message}（见 {where} --help）", file=sys.stderr)
-        sys.exit(exc.exit_code)
+        where = ctx.command_path if ctx is not None and ctx.command_path else state.where
+        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+            print(ctx.get_help())
+        _usage_error(usage_message(exc), where, exc.exit_code)
     except DubanError as exc:
-        if isinstance(exc, PermissionDenied):
+        if isinstance(exc, (PermissionDenied, UnknownActor)):
             _log_denial(exc)
-        print(f"错误：{exc.message}", file=sys.stderr)
+        print(f"错误：{exc.message}".replace("\n", " "), file=sys.stderr)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        print("已中断，未提交的更改已撤销", file=sys.stderr)
+        print(INTERRUPTED, file=sys.stderr)
         sys.exit(130)
     except Exception as exc:  # the last line of defence: still one line, exit 1
         if os.environ.get("DUBAN_DEBUG"):
@@ -47,7 +76,20 @@ def main() -> None:
         sys.exit(1)
 
 
-def _log_denial(exc: PermissionDenied) -> None:
+def _usage_error(message: str, where: str, code: int) -> None:
+    print(f"错误：命令用法不对：{message}（见 {where} --help）".replace("\n", " "), file=sys.stderr)
+    sys.exit(code)
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """duban's own warnings as one Chinese line; other libraries' only with DUBAN_DEBUG."""
+    ours = category.__module__.split(".")[0] == "duban"
+    if ours or os.environ.get("DUBAN_DEBUG"):
+        text = str(message) if ours else f"{category.__name__}: {message}"
+        print(f"注意：{text}".replace("\n", " "), file=sys.stderr)
+
+
+def _log_denial(exc: DubanError) -> None:
     """Refusals are part of the audit trail, written after the refused change rolled back."""
     if state.settings is None:
         return

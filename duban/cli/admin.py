@@ -7,7 +7,8 @@ from typing import Optional
 
 import typer
 
-from duban.cli.app import actor, app, emit, state, table, uow
+from duban.cli.app import actor, app, emit, output_file, state, table, uow
+from duban.cli.options import CAMPAIGN
 
 campaign_app = typer.Typer(help="专项整治方案：导入、查看。", no_args_is_help=True)
 org_app = typer.Typer(help="组织机构：单位与人员（含角色）。", no_args_is_help=True)
@@ -20,17 +21,21 @@ app.add_typer(ledger_app, name="ledger")
 
 
 @app.command()
-def init() -> None:
-    """创建或升级数据库（Alembic 迁移，SQLite 与 PostgreSQL 相同）。"""
+def init(mkdir: bool = typer.Option(False, "--mkdir", help="SQLite 数据库所在目录不存在时创建它")) -> None:
+    """创建或升级数据库（Alembic 迁移，SQLite 与 PostgreSQL 相同）。
+
+    SQLite 数据库文件只在已有目录中创建；默认位置 ~/.duban 或加 --mkdir 时才创建目录。
+    """
     from duban.services.setup import init_db
 
-    result = init_db(state.settings.db_url)
+    result = init_db(state.settings.db_url, create_dirs=mkdir or state.settings.builtin_db)
     emit(result, lambda r: typer.echo(
         f"数据库已{'创建' if r['created'] else '升级到最新'}：版本 {r['revision']}"))
 
 
 @campaign_app.command("load")
-def campaign_load(file: Path = typer.Argument(..., help="方案文件（YAML），如 campaigns/lanzhou-2015.yaml")) -> None:
+def campaign_load(file: Path = typer.Argument(..., metavar="文件", help="方案文件（YAML），如 campaigns/lanzhou-2015.yaml")
+                  ) -> None:
     """校验并导入专项整治方案；重复导入同一文件不会改变任何数据。"""
     from duban.services.setup import load_campaign
 
@@ -41,7 +46,8 @@ def campaign_load(file: Path = typer.Argument(..., help="方案文件（YAML）�
 
 
 @campaign_app.command("show")
-def campaign_show(code: Optional[str] = typer.Argument(None, help="活动编码（只有一个活动时可省略）")) -> None:
+def campaign_show(code: Optional[str] = typer.Argument(None, metavar="活动编码", help="活动编码（只有一个活动时可省略）")
+                  ) -> None:
     """查看方案：阶段、职责、问题类别。"""
     from duban.services.setup import campaign_view
 
@@ -51,7 +57,7 @@ def campaign_show(code: Optional[str] = typer.Argument(None, help="活动编码�
     def human(r):
         typer.echo(f"{r['name']}（{r['code']}）{r['start']} 至 {r['end']}，发文机关：{r['issuer']}")
         table("阶段", ["编码", "名称", "起", "止", "职责"],
-              [[p["code"], p["name"], p["start"], p["end"], "、".join(p["duties"])] for p in r["phases"]])
+              [[p["code"], p["name"], p["start"], p["end"], "、".join(p["duty_names"])] for p in r["phases"]])
         table("问题类别", ["编码", "类别", "名称", "具体表现"],
               [[c["code"], c["name"], c["title"], "、".join(c["manifestations"][:6]) + "…"] for c in r["categories"]])
 
@@ -69,7 +75,9 @@ def campaign_list() -> None:
 
 
 @org_app.command("import")
-def org_import(file: Path = typer.Argument(..., help="CSV（UTF-8）或 XLSX，表头：类型,编码,名称,所属单位,单位类别,民生,职务,角色")) -> None:
+def org_import(file: Path = typer.Argument(..., metavar="文件",
+                                           help="CSV（UTF-8）或 XLSX，表头：类型,编码,名称,所属单位,单位类别,民生,职务,角色")
+               ) -> None:
     """导入单位与人员；有错误的行全部列出并且不导入任何数据。"""
     from duban.services.org import import_org
 
@@ -122,15 +130,18 @@ def audit_verify() -> None:
 
 @app.command()
 def diagram(
-    machine: str = typer.Argument("item", help="item（整改问题）或 case（问责案件）"),
-    fmt: str = typer.Option("mermaid", "--format", help="mermaid、dot 或 svg（svg 需要 Graphviz）"),
-    out: Optional[Path] = typer.Option(None, "--out", help="写入文件（默认打印）"),
+    machine: str = typer.Argument("整改问题", metavar="对象", help="整改问题 或 问责案件"),
+    fmt: str = typer.Option("mermaid", "--format", metavar="格式", help="Mermaid、DOT 或 SVG（SVG 需要 Graphviz）"),
+    out: Optional[Path] = typer.Option(None, "--out", metavar="文件", help="写入文件（默认打印到标准输出）"),
 ) -> None:
     """输出状态机图（Mermaid；装有 Graphviz 时可输出 SVG）。"""
+    from duban.labels import code_of
     from duban.services.diagrams import render_diagram
 
-    text = render_diagram(machine, fmt)
+    machine = code_of("machine", machine, "状态机")
+    text = render_diagram(machine, fmt.strip().lower())
     if out:
+        output_file(out)
         out.write_bytes(text if isinstance(text, bytes) else text.encode())
         emit({"out": str(out)}, lambda r: typer.echo(f"已写入 {r['out']}"))
     else:
@@ -140,13 +151,14 @@ def diagram(
 
 @ledger_app.command("export")
 def ledger_export(
-    out: Path = typer.Option(..., "--out", help="输出文件"),
-    fmt: str = typer.Option("xlsx", "--format", help="xlsx 或 csv"),
-    campaign: Optional[str] = typer.Option(None, "--campaign", help="活动编码"),
+    out: Path = typer.Option(..., "--out", metavar="文件", help="输出文件，如 台账.xlsx"),
+    fmt: str = typer.Option("xlsx", "--format", metavar="格式", help="XLSX 或 CSV"),
+    campaign: Optional[str] = CAMPAIGN,
 ) -> None:
     """导出整改落实台账：每个问题一行（类别、单位、责任人、来源、期限、状态、日期、验收、反弹）。"""
     from duban.services.ledger import export_ledger
 
     with uow() as u:
-        result = export_ledger(u, actor(), out, fmt, campaign=campaign, today=state.today)
+        result = export_ledger(u, actor(), output_file(out), fmt.strip().lower(), campaign=campaign,
+                               today=state.today)
     emit(result, lambda r: typer.echo(f"台账已导出：{r['out']}（{r['rows']} 条）"))

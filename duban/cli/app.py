@@ -19,6 +19,7 @@ class State:
     as_json: bool = False
     today: dt.date | None = None
     command: str = ""
+    where: str = "duban"  # the command path, for "见 duban item add --help"
     extra: dict = field(default_factory=dict)
 
 
@@ -30,24 +31,31 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,  # help pages are duban's own (duban.cli.usage), Rich loads only for tables
 )
 
 
 @app.callback()
 def main_options(
     ctx: typer.Context,
-    db: Optional[str] = typer.Option(None, "--db", help="数据库地址（默认取 DUBAN_DB，否则 ~/.duban/duban.sqlite）"),
-    as_user: Optional[str] = typer.Option(None, "--as", help="操作人登录名（默认取 DUBAN_USER，否则 system）"),
-    as_json: bool = typer.Option(False, "--json", help="在标准输出打印 JSON 结果"),
-    today: Optional[str] = typer.Option(None, "--today", help="业务日期 YYYY-MM-DD（默认今天，亦可设 DUBAN_TODAY）"),
+    db: Optional[str] = typer.Option(None, "--db", metavar="地址",
+                                     help="数据库地址（默认取 DUBAN_DB，否则 ~/.duban/duban.sqlite）"),
+    as_user: Optional[str] = typer.Option(None, "--as", metavar="登录名",
+                                          help="操作人登录名（默认取 DUBAN_USER，否则为系统自动化账号 system）"),
+    as_json: bool = typer.Option(False, "--json", help="在标准输出打印 JSON 结果（状态等为代码）"),
+    today: Optional[str] = typer.Option(None, "--today", metavar="日期",
+                                        help="业务日期 YYYY-MM-DD（默认取 DUBAN_TODAY，否则今天）"),
 ) -> None:
     from duban.clock import parse_date
+    from duban.errors import UnknownActor
 
-    state.settings = config.load(db, as_user)
-    state.as_json = as_json
-    state.today = parse_date(today, "--today") if today else None
     state.command = " ".join(sys.argv[1:])[:200]
+    state.as_json = as_json
+    if as_user is not None and not as_user.strip():
+        state.settings = config.Settings(config.load(db).db_url, as_user)  # logged as given
+        raise UnknownActor("操作人不能为空：--as 须给出已导入人员的登录名")
+    state.settings = config.load(db, as_user)
+    state.today = parse_date(today, "--today") if today else None
 
 
 def uow():
@@ -90,8 +98,22 @@ def table(title: str, columns: list[str], rows: list[list]) -> None:
 
 def history_table(title: str, events: list[dict]) -> None:
     """The event log of one item or case, as `item history` and `case history` print it."""
+    from duban.labels import label
+
     table(title, ["序号", "日期", "操作人", "操作", "从", "到", "说明"],
-          [[e["seq"], e["date"], e["actor"], e["trigger"], e["from"], e["to"], e["note"]] for e in events])
+          [[e["seq"], e["date"], e["actor"], label("event", e["trigger"]), label("state", e["from"]),
+            label("state", e["to"]), e["note"]] for e in events])
+
+
+def output_file(path, what: str = "--out"):
+    """A file the command will write: not a directory, in a folder that exists."""
+    from duban.errors import BadInput
+
+    if path.is_dir():
+        raise BadInput(f"{what} 指向目录 {path}：请给出文件名")
+    if not path.parent.is_dir():
+        raise BadInput(f"{what} 的目录不存在：{path.parent}（请先创建该目录）")
+    return path
 
 
 def date_opt(value: Optional[str], what: str):

@@ -7,21 +7,19 @@ from typing import List, Optional
 import typer
 
 from duban.cli.app import actor, app, date_opt, emit, history_table, state, table, uow
+from duban.cli.options import CAMPAIGN, CASE_NO, DAYS, DUE, EXPECT, NOTE
+from duban.labels import choices, code_of
 
 case_app = typer.Typer(help="问责案件：立案、调查核实、处理决定、审批、执行、申诉、结案。", no_args_is_help=True)
 app.add_typer(case_app, name="case")
 
-EXPECT = typer.Option(None, "--expect-version", help="仅当案件当前版本为 N 时执行，否则以退出码 4 失败")
-NOTE = typer.Option("", "--note", help="说明")
-CAMPAIGN = typer.Option(None, "--campaign", help="活动编码（只有一个活动时可省略）")
-DUE = typer.Option(None, "--due", help="限期 YYYY-MM-DD（默认按方案规定的工作日数计算）")
-DAYS = typer.Option(None, "--days", help="限期：自今天起 N 个工作日")
+MEASURE = typer.Option(..., "--measure", metavar="措施", help="问责措施（方案中的名称或编码，如 诫勉谈话）")
 
 
 def _show(r: dict) -> None:
     rows = [
         ["编号", r["no"]], ["被问责对象", r["subject"]], ["关联问题", "、".join(r["items"])],
-        ["状态", f"{r['state_label']}（{r['state']}）"], ["问责事由", r["reason"]], ["事实与依据", r["facts"]],
+        ["状态", r["state_label"]], ["问责事由", r["reason"]], ["事实与依据", r["facts"]],
         ["最低情节等级", r["min_grade_label"]], ["问责措施", r["measure_label"]], ["情节等级", r["grade_label"]],
         ["文书", r["document_title"]], ["文书编号", r.get("document_no")], ["限期", r["measure_due"]],
         ["提出", f"{r['proposed_on']} {r['proposed_by']}"],
@@ -46,12 +44,12 @@ def _change(function: str, no: str, **kwargs) -> None:
 
 @case_app.command("propose")
 def propose(
-    items: List[str] = typer.Option(..., "--item", help="关联的整改问题编号（可多次给出）"),
-    person: Optional[str] = typer.Option(None, "--person", help="被问责人（登录名或姓名）"),
-    unit: Optional[str] = typer.Option(None, "--unit", help="被问责单位（编码或名称）"),
-    reason: str = typer.Option(..., "--reason", help="问责事由"),
-    facts: str = typer.Option("", "--facts", help="事实与依据"),
-    origin: Optional[str] = typer.Option(None, "--origin", help="来源标识：同一来源只立案一次"),
+    items: List[str] = typer.Option(..., "--item", metavar="问题编号", help="关联的整改问题编号"),
+    person: Optional[str] = typer.Option(None, "--person", metavar="人员", help="被问责人（登录名或姓名）"),
+    unit: Optional[str] = typer.Option(None, "--unit", metavar="单位", help="被问责单位（编码或名称）"),
+    reason: str = typer.Option(..., "--reason", metavar="文本", help="问责事由"),
+    facts: str = typer.Option("", "--facts", metavar="文本", help="事实与依据"),
+    origin: Optional[str] = typer.Option(None, "--origin", metavar="标识", help="来源标识：同一来源只立案一次"),
     campaign: Optional[str] = CAMPAIGN,
 ) -> None:
     """提出问责（立案）：被问责对象为一人或一个单位；屡犯或问题反弹的从重。"""
@@ -66,7 +64,7 @@ def propose(
 
 @case_app.command("propose-units")
 def propose_units(
-    min_overdue: int = typer.Option(3, "--min-overdue", help="逾期未整改问题达到 N 个即视为开展不力"),
+    min_overdue: int = typer.Option(3, "--min-overdue", metavar="个数", help="逾期未整改问题达到此数即视为开展不力"),
     campaign: Optional[str] = CAMPAIGN,
 ) -> None:
     """对开展专项整治不力的单位（逾期问题多或暗访抽查问题反弹）提出通报批评；每单位每月一次。"""
@@ -79,55 +77,58 @@ def propose_units(
 
 
 @case_app.command("investigate")
-def investigate(no: str, note: str = NOTE, expect: Optional[int] = EXPECT) -> None:
+def investigate(no: str = CASE_NO, note: str = NOTE, expect: Optional[int] = EXPECT) -> None:
     """调查核实。"""
     _change("investigate_case", no, note=note, expect_version=expect)
 
 
 @case_app.command("decide")
-def decide(no: str, measure: str = typer.Option(..., "--measure", help="问责措施（方案中的编码或名称，如 诫勉谈话）"),
-           note: str = NOTE, due: Optional[str] = DUE, days: Optional[int] = DAYS,
-           expect: Optional[int] = EXPECT) -> None:
-    """作出处理决定：措施须适用于被问责对象，且不轻于本案最低情节等级。"""
+def decide(no: str = CASE_NO, measure: str = MEASURE, note: str = NOTE, due: Optional[str] = DUE,
+           days: Optional[int] = DAYS, expect: Optional[int] = EXPECT) -> None:
+    """作出处理决定：措施须适用于被问责对象，且不轻于本案最低情节等级。
+
+    不给 --due 或 --days 时，限期按方案规定的工作日数计算。
+    """
     _change("decide_case", no, measure=measure, note=note, due=date_opt(due, "--due"), due_days=days,
             expect_version=expect)
 
 
 @case_app.command("send-back")
-def send_back(no: str, reason: str = typer.Option(..., "--reason", help="退回理由"),
+def send_back(no: str = CASE_NO, reason: str = typer.Option(..., "--reason", metavar="文本", help="退回理由"),
               expect: Optional[int] = EXPECT) -> None:
     """审批人不同意处理决定，退回重新决定。"""
     _change("send_back_case", no, reason=reason, expect_version=expect)
 
 
 @case_app.command("approve")
-def approve(no: str, note: str = NOTE, expect: Optional[int] = EXPECT) -> None:
+def approve(no: str = CASE_NO, note: str = NOTE, expect: Optional[int] = EXPECT) -> None:
     """领导小组批准处理决定（不能批准本人提出或决定的案件）。"""
     _change("approve_case", no, note=note, expect_version=expect)
 
 
 @case_app.command("execute")
-def execute(no: str, document_no: Optional[str] = typer.Option(None, "--document-no", help="已送达文书的文号"),
+def execute(no: str = CASE_NO,
+            document_no: Optional[str] = typer.Option(None, "--document-no", metavar="文号", help="已送达文书的发文字号"),
             note: str = NOTE, expect: Optional[int] = EXPECT) -> None:
     """执行处理决定：文书已制发送达或谈话已进行。"""
     _change("execute_case", no, document_no=document_no, note=note, expect_version=expect)
 
 
 @case_app.command("close")
-def close(no: str, note: str = NOTE, expect: Optional[int] = EXPECT) -> None:
+def close(no: str = CASE_NO, note: str = NOTE, expect: Optional[int] = EXPECT) -> None:
     """结案。"""
     _change("close_case", no, note=note, expect_version=expect)
 
 
 @case_app.command("dismiss")
-def dismiss(no: str, reason: str = typer.Option(..., "--reason", help="撤销理由"),
+def dismiss(no: str = CASE_NO, reason: str = typer.Option(..., "--reason", metavar="文本", help="撤销理由"),
             expect: Optional[int] = EXPECT) -> None:
     """撤销问责（批准前；最终状态）。"""
     _change("dismiss_case", no, reason=reason, expect_version=expect)
 
 
 @case_app.command("appeal")
-def appeal(no: str, reason: str = typer.Option(..., "--reason", help="申诉理由"),
+def appeal(no: str = CASE_NO, reason: str = typer.Option(..., "--reason", metavar="文本", help="申诉理由"),
            expect: Optional[int] = EXPECT) -> None:
     """被问责人对已执行的处理决定申诉（每个决定一次）。"""
     _change("appeal_case", no, reason=reason, expect_version=expect)
@@ -135,19 +136,19 @@ def appeal(no: str, reason: str = typer.Option(..., "--reason", help="申诉理�
 
 @case_app.command("resolve-appeal")
 def resolve_appeal(
-    no: str,
-    outcome: str = typer.Option(..., "--outcome", help="upheld 维持原决定、overturned 撤销问责、changed 变更处理"),
-    reason: str = typer.Option(..., "--reason", help="处理意见"),
-    measure: Optional[str] = typer.Option(None, "--measure", help="变更后的问责措施（仅 changed）"),
+    no: str = CASE_NO,
+    outcome: str = typer.Option(..., "--outcome", metavar="结果", help=f"处理结果：{choices('appeal_outcome')}"),
+    reason: str = typer.Option(..., "--reason", metavar="文本", help="处理意见"),
+    measure: Optional[str] = typer.Option(None, "--measure", metavar="措施", help="变更后的问责措施（仅限变更处理）"),
     due: Optional[str] = DUE, days: Optional[int] = DAYS, expect: Optional[int] = EXPECT,
 ) -> None:
     """领导小组处理申诉（须由未参与原决定的成员处理）；变更处理后须重新批准。"""
-    _change("resolve_appeal", no, outcome=outcome, reason=reason, measure=measure, due=date_opt(due, "--due"),
-            due_days=days, expect_version=expect)
+    _change("resolve_appeal", no, outcome=code_of("appeal_outcome", outcome, "--outcome"), reason=reason,
+            measure=measure, due=date_opt(due, "--due"), due_days=days, expect_version=expect)
 
 
 @case_app.command("show")
-def show(no: str) -> None:
+def show(no: str = CASE_NO) -> None:
     """查看一个问责案件。"""
     from duban.services.cases import show_case
 
@@ -157,7 +158,7 @@ def show(no: str) -> None:
 
 
 @case_app.command("history")
-def history(no: str) -> None:
+def history(no: str = CASE_NO) -> None:
     """查看一个问责案件的全部事件。"""
     from duban.services.cases import case_history
 
@@ -169,9 +170,9 @@ def history(no: str) -> None:
 @case_app.command("list")
 def list_(
     campaign: Optional[str] = CAMPAIGN,
-    state_: Optional[str] = typer.Option(None, "--state", help="状态（如 decided 或 已作出处理决定）"),
-    person: Optional[str] = typer.Option(None, "--person", help="被问责人"),
-    unit: Optional[str] = typer.Option(None, "--unit", help="被问责单位"),
+    state_: Optional[str] = typer.Option(None, "--state", metavar="状态", help="只看该状态，如 已作出处理决定"),
+    person: Optional[str] = typer.Option(None, "--person", metavar="人员", help="只看该被问责人（登录名或姓名）"),
+    unit: Optional[str] = typer.Option(None, "--unit", metavar="单位", help="只看该被问责单位（编码或名称）"),
 ) -> None:
     """列出问责案件，可按状态、被问责人、单位筛选。"""
     from duban.services.cases import list_cases
@@ -185,9 +186,9 @@ def list_(
 
 @app.command("commend")
 def commend(
-    person: Optional[str] = typer.Option(None, "--person", help="被表彰人（登录名或姓名）"),
-    unit: Optional[str] = typer.Option(None, "--unit", help="被表彰单位（编码或名称）"),
-    reason: str = typer.Option(..., "--reason", help="表彰事由（先进事迹）"),
+    person: Optional[str] = typer.Option(None, "--person", metavar="人员", help="被表彰人（登录名或姓名）"),
+    unit: Optional[str] = typer.Option(None, "--unit", metavar="单位", help="被表彰单位（编码或名称）"),
+    reason: str = typer.Option(..., "--reason", metavar="文本", help="表彰事由（先进事迹）"),
     campaign: Optional[str] = CAMPAIGN,
 ) -> None:
     """表彰机关作风建设先进典型（个人或单位）。"""

@@ -12,12 +12,12 @@ from duban.demo import DEFAULT_SEED
 
 @app.command()
 def demo(
-    out: Path = typer.Option(..., "--out", help="输出目录：须为空或不存在（否则加 --force）"),
-    seed: int = typer.Option(DEFAULT_SEED, "--seed", help="随机种子：相同种子生成完全相同的数据"),
+    out: Path = typer.Option(..., "--out", metavar="目录", help="输出目录：须为空或不存在（否则加 --force）"),
+    seed: int = typer.Option(DEFAULT_SEED, "--seed", metavar="种子", help="随机种子：相同种子生成完全相同的数据"),
     force: bool = typer.Option(False, "--force", help="目录非空时先删除其中由 duban demo 生成的文件（其他文件保留）"),
-    units: int = typer.Option(15, "--units", help="处室和局属单位数（3–15）"),
-    cadres: int = typer.Option(200, "--cadres", help="人员总数，含局领导"),
-    workers: int = typer.Option(2, "--workers", help="并行生成 PDF 文书的进程数"),
+    units: int = typer.Option(15, "--units", metavar="个数", help="处室和局属单位数（3–15）"),
+    cadres: int = typer.Option(200, "--cadres", metavar="人数", help="人员总数，含局领导"),
+    workers: int = typer.Option(2, "--workers", min=1, metavar="进程数", help="生成 PDF 文书的进程数"),
 ) -> None:
     """演示：生成一个局机关，从 2015-09-01 到 2015-11-30 逐日运行“庸懒散软”专项整治。
 

@@ -8,15 +8,15 @@ from typing import List, Optional
 import typer
 
 from duban.cli.app import actor, app, emit, state, table, uow
+from duban.cli.options import CAMPAIGN, OUT_DIR, UNIT_FILTER
 
 doc_app = typer.Typer(help="文书：整改通知书、催办单、督办单、问责文书、台账与公示的制发、核验和查询。",
                       no_args_is_help=True)
 app.add_typer(doc_app, name="doc")
 
-CAMPAIGN = typer.Option(None, "--campaign", help="活动编码（只有一个活动时可省略）")
-KIND = typer.Argument(..., help="文书种类：rectification_notice 整改通知书、reminder_sheet 催办单、supervision_sheet 督办单、"
-                                "efficiency_advice 效能监察建议书、circulated_criticism 通报批评、admonition_notice 诫勉谈话通知书、"
-                                "written_check_notice 责令书面检查通知书、decision 处理决定（代码或中文名均可）")
+KIND_HELP = ("文书种类：整改通知书、催办单、督办单、效能监察建议书、通报批评、诫勉谈话通知书、责令书面检查通知书、"
+             "处理决定（中文名，或 --json 输出中的代码）")
+KIND = typer.Argument(..., metavar="种类", help=KIND_HELP)
 
 
 def _issued(r: dict) -> None:
@@ -27,13 +27,19 @@ def _issued(r: dict) -> None:
 
 @doc_app.command("render")
 def render(
-    kind: str = KIND,
-    item: Optional[str] = typer.Option(None, "--item", help="整改问题编号（整改通知书）"),
-    case: Optional[str] = typer.Option(None, "--case", help="问责案件编号（按其问责措施制发文书）"),
-    escalation: Optional[int] = typer.Option(None, "--escalation", help="督办记录号（催办单、督办单）"),
+    kind: Optional[str] = typer.Argument(None, metavar="种类", help=KIND_HELP + "；省略时按 --item 或 --case 确定"),
+    item: Optional[str] = typer.Option(None, "--item", metavar="问题编号",
+                                       help="整改问题编号：整改通知书，或该问题最近一次催办、督办的催办单、督办单"),
+    case: Optional[str] = typer.Option(None, "--case", metavar="案件编号", help="问责案件编号（按其问责措施制发文书）"),
+    escalation: Optional[int] = typer.Option(None, "--escalation", metavar="记录号",
+                                             help="督办记录号（一般不需要，用 --item 即可）"),
     open_path: bool = typer.Option(False, "--open-path", help="只打印生成的 PDF 路径（便于打开或交给其他程序）"),
 ) -> None:
-    """制发一份文书：编号、生成 PDF、存档并记入审计链（同一事务，失败不占用编号）。"""
+    """制发一份文书：编号、生成 PDF、存档并记入审计链（同一事务，失败不占用编号）。
+
+    例：duban doc render 督办单 --item LZJ2015-0002；duban doc render --case LZJ2015-W001。
+    已制发的文书再次制发以退出码 3 拒绝，更正请用 duban doc reissue。
+    """
     from duban.services.documents import issue_document
 
     with uow() as u:
@@ -45,12 +51,12 @@ def render(
 @doc_app.command("batch")
 def batch(
     kind: str = KIND,
-    states: List[str] = typer.Option([], "--state", help="整改问题状态（可多次给出；默认已交办、整改中）"),
+    states: List[str] = typer.Option([], "--state", metavar="状态", help="整改问题状态（默认已交办、整改中）"),
     all_open: bool = typer.Option(False, "--all-open", help="所有尚未制发该文书的在办事项（默认即是，写明更清楚）"),
-    unit: Optional[str] = typer.Option(None, "--unit", help="只限该单位（编码或名称）"),
-    cases: List[str] = typer.Option([], "--case", help="只限这些问责案件（可多次给出）"),
-    workers: int = typer.Option(2, "--workers", min=1, help="生成文书的进程数"),
-    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="最多制发 N 份"),
+    unit: Optional[str] = UNIT_FILTER,
+    cases: List[str] = typer.Option([], "--case", metavar="案件编号", help="只限这些问责案件"),
+    workers: int = typer.Option(2, "--workers", min=1, metavar="进程数", help="生成 PDF 文书的进程数"),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, metavar="份数", help="最多制发的份数"),
     campaign: Optional[str] = CAMPAIGN,
 ) -> None:
     """批量制发尚未制发的文书（如所有已交办问题的整改通知书），带进度条；单份失败不影响其余。"""
@@ -85,7 +91,7 @@ def batch(
 
 
 @doc_app.command("reissue")
-def reissue(doc_number: str = typer.Argument(..., help="发文字号，如 兰建改〔2015〕7号")) -> None:
+def reissue(doc_number: str = typer.Argument(..., metavar="发文字号", help="发文字号，如 兰建改〔2015〕7号")) -> None:
     """按当前记录重新制发：同一发文字号，版本号加一，原文件保留。"""
     from duban.services.documents import reissue_document
 
@@ -95,7 +101,7 @@ def reissue(doc_number: str = typer.Argument(..., help="发文字号，如 兰�
 
 
 @doc_app.command("verify")
-def verify(file: Path = typer.Argument(..., help="要核验的 PDF 文件")) -> None:
+def verify(file: Path = typer.Argument(..., metavar="文件", help="要核验的 PDF 文件")) -> None:
     """核验文件是否为本系统制发且未被改动（按 SHA-256 比对）；真实返回 0，否则返回 3。"""
     from duban.services.documents import verify_file
 
@@ -117,9 +123,9 @@ def verify(file: Path = typer.Argument(..., help="要核验的 PDF 文件")) -> 
 
 @doc_app.command("list")
 def list_command(
-    kind: Optional[str] = typer.Option(None, "--kind", help="文书种类（代码或中文名）"),
-    item: Optional[str] = typer.Option(None, "--item", help="整改问题编号"),
-    case: Optional[str] = typer.Option(None, "--case", help="问责案件编号"),
+    kind: Optional[str] = typer.Option(None, "--kind", metavar="种类", help="只看该种类的文书，如 督办单"),
+    item: Optional[str] = typer.Option(None, "--item", metavar="问题编号", help="只看该整改问题的文书"),
+    case: Optional[str] = typer.Option(None, "--case", metavar="案件编号", help="只看该问责案件的文书"),
     campaign: Optional[str] = CAMPAIGN,
 ) -> None:
     """列出已制发的文书（含各版本）。"""
@@ -133,7 +139,7 @@ def list_command(
 
 
 @doc_app.command("ledger")
-def ledger(out: Path = typer.Option(..., "--out", help="输出目录"), campaign: Optional[str] = CAMPAIGN) -> None:
+def ledger(out: Path = OUT_DIR, campaign: Optional[str] = CAMPAIGN) -> None:
     """生成整改落实台账：横排 PDF（含统计图）和 XLSX。"""
     from duban.services.documents import render_ledger
 
@@ -143,7 +149,7 @@ def ledger(out: Path = typer.Option(..., "--out", help="输出目录"), campaign
 
 
 @doc_app.command("publicity")
-def publicity(out: Path = typer.Option(..., "--out", help="输出目录"), campaign: Optional[str] = CAMPAIGN) -> None:
+def publicity(out: Path = OUT_DIR, campaign: Optional[str] = CAMPAIGN) -> None:
     """生成整改情况公示（已销号问题按单位列出，附已公开的满意度测评结果）。"""
     from duban.services.documents import render_publicity
 

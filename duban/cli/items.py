@@ -8,23 +8,20 @@ from typing import List, Optional
 import typer
 
 from duban.cli.app import actor, app, date_opt, emit, history_table, state, table, uow
+from duban.cli.options import CAMPAIGN, DAYS, DUE, EXPECT, ITEM_NO, LIGHT, NOTE, UNIT_FILTER
+from duban.labels import code_of, label
 
 item_app = typer.Typer(help="整改问题：登记、交办、整改、验收销号、回头看。", no_args_is_help=True)
 app.add_typer(item_app, name="item")
 
-EXPECT = typer.Option(None, "--expect-version", help="仅当问题当前版本为 N 时执行，否则以退出码 4 失败")
-REASON = typer.Option("", "--reason", help="理由")
-NOTE = typer.Option("", "--note", help="备注")
-DUE = typer.Option(None, "--due", help="整改期限 YYYY-MM-DD")
-DAYS = typer.Option(None, "--days", help="整改期限：自今天起 N 个工作日（按法定节假日与调休计算）")
+PERSON = typer.Option(..., "--person", metavar="人员", help="责任人（登录名或姓名）")
 
 
 def _show(r: dict) -> None:
-    light = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}.get(r.get("light") or "", "")
     rows = [
         ["编号", r["no"]], ["问题", r["title"]], ["类别", r["category"]], ["来源", r["source"]],
-        ["单位", r["unit"]], ["责任人", r["owner"]], ["状态", f"{r['state_label']}（{r['state']}）"],
-        ["红黄绿灯", light], ["原定期限", r["original_due"]], ["现期限", r["due"]],
+        ["单位", r["unit"]], ["责任人", r["owner"]], ["状态", r["state_label"]],
+        ["红黄绿灯", label("light", r.get("light"))], ["原定期限", r["original_due"]], ["现期限", r["due"]],
         ["交办", r["assigned_on"]], ["提交", r["submitted_on"]],
         ["销号", f"{r['verified_on'] or ''} {r['verified_by'] or ''}".strip()],
         ["回头看", f"{r['rechecked_on'] or ''} {r['rechecked_by'] or ''}".strip()],
@@ -36,13 +33,14 @@ def _show(r: dict) -> None:
 
 @item_app.command("add")
 def add(
-    unit: str = typer.Option(..., "--unit", help="责任单位（编码或名称）"),
-    title: str = typer.Option(..., "--title", help="问题标题（不超过 200 字）"),
-    campaign: Optional[str] = typer.Option(None, "--campaign", help="活动编码（只有一个活动时可省略）"),
-    person: Optional[str] = typer.Option(None, "--person", help="责任人（登录名或姓名）"),
-    category: Optional[str] = typer.Option(None, "--category", help="庸、懒、散、软"),
-    source: str = typer.Option("自查", "--source", help="座谈会、走访、问卷、征求意见表、自查、暗访、举报电话…"),
-    description: str = typer.Option("", "--description", help="问题描述"),
+    unit: str = typer.Option(..., "--unit", metavar="单位", help="责任单位（编码或名称）"),
+    title: str = typer.Option(..., "--title", metavar="文本", help="问题标题（不超过 200 字）"),
+    campaign: Optional[str] = CAMPAIGN,
+    person: Optional[str] = typer.Option(None, "--person", metavar="人员", help="责任人（登录名或姓名）"),
+    category: Optional[str] = typer.Option(None, "--category", metavar="类别", help="问题类别，如 庸、懒、散、软（见方案）"),
+    source: str = typer.Option("自查", "--source", metavar="来源",
+                               help="问题来源，如 座谈会、走访、问卷、征求意见表、自查、暗访、举报电话（见方案）"),
+    description: str = typer.Option("", "--description", metavar="文本", help="问题描述"),
     due: Optional[str] = DUE,
     days: Optional[int] = DAYS,
 ) -> None:
@@ -65,67 +63,70 @@ def _transition(no: str, trigger: str, expect: Optional[int], **kwargs) -> None:
 
 
 @item_app.command("assign")
-def assign(no: str, person: str = typer.Option(..., "--person", help="责任人（登录名或姓名）"),
+def assign(no: str = ITEM_NO, person: str = PERSON,
            due: Optional[str] = DUE, days: Optional[int] = DAYS, expect: Optional[int] = EXPECT) -> None:
     """交办：指定责任人与整改期限。"""
     _transition(no, "assign", expect, person=person, due=date_opt(due, "--due"), due_days=days)
 
 
 @item_app.command("start")
-def start(no: str, note: str = NOTE, expect: Optional[int] = EXPECT) -> None:
+def start(no: str = ITEM_NO, note: str = NOTE, expect: Optional[int] = EXPECT) -> None:
     """开始整改。"""
     _transition(no, "start", expect, note=note)
 
 
 @item_app.command("submit")
-def submit(no: str,
-           evidence: List[Path] = typer.Option([], "--evidence", help="佐证材料文件（可多次给出）"),
+def submit(no: str = ITEM_NO,
+           evidence: List[Path] = typer.Option([], "--evidence", metavar="文件", help="佐证材料文件"),
            note: str = NOTE, expect: Optional[int] = EXPECT) -> None:
     """提交验收（须附佐证材料）。"""
     _transition(no, "submit", expect, note=note, evidence_files=evidence)
 
 
 @item_app.command("verify")
-def verify(no: str, note: str = NOTE, expect: Optional[int] = EXPECT) -> None:
+def verify(no: str = ITEM_NO, note: str = NOTE, expect: Optional[int] = EXPECT) -> None:
     """验收销号（不能验收本人负责或登记的问题）。"""
     _transition(no, "verify", expect, note=note)
 
 
 @item_app.command("reject")
-def reject(no: str, reason: str = typer.Option(..., "--reason", help="退回理由"), expect: Optional[int] = EXPECT) -> None:
+def reject(no: str = ITEM_NO, reason: str = typer.Option(..., "--reason", metavar="文本", help="退回理由"),
+           expect: Optional[int] = EXPECT) -> None:
     """退回整改。"""
     _transition(no, "reject", expect, reason=reason)
 
 
 @item_app.command("recheck")
-def recheck(no: str, note: str = NOTE, expect: Optional[int] = EXPECT) -> None:
+def recheck(no: str = ITEM_NO, note: str = NOTE, expect: Optional[int] = EXPECT) -> None:
     """回头看通过（最终状态）。"""
     _transition(no, "recheck", expect, note=note)
 
 
 @item_app.command("relapse")
-def relapse(no: str, reason: str = typer.Option(..., "--reason", help="反弹情况"),
+def relapse(no: str = ITEM_NO, reason: str = typer.Option(..., "--reason", metavar="文本", help="反弹情况"),
             due: Optional[str] = DUE, days: Optional[int] = DAYS, expect: Optional[int] = EXPECT) -> None:
     """问题反弹：回头看或抽查发现问题复发，重新整改并计入反弹次数。"""
     _transition(no, "relapse", expect, reason=reason, due=date_opt(due, "--due"), due_days=days)
 
 
 @item_app.command("reopen")
-def reopen(no: str, reason: str = typer.Option(..., "--reason", help="重新打开的理由"),
+def reopen(no: str = ITEM_NO, reason: str = typer.Option(..., "--reason", metavar="文本", help="重新打开的理由"),
            due: Optional[str] = DUE, days: Optional[int] = DAYS, expect: Optional[int] = EXPECT) -> None:
     """整治办重新打开已销号或已撤销的问题。"""
     _transition(no, "reopen", expect, reason=reason, due=date_opt(due, "--due"), due_days=days)
 
 
 @item_app.command("withdraw")
-def withdraw(no: str, reason: str = typer.Option(..., "--reason", help="撤销理由（重复、误报…）"),
+def withdraw(no: str = ITEM_NO,
+             reason: str = typer.Option(..., "--reason", metavar="文本", help="撤销理由（重复、误报…）"),
              expect: Optional[int] = EXPECT) -> None:
     """撤销重复或误登记的问题（最终状态）。"""
     _transition(no, "withdraw", expect, reason=reason)
 
 
 @item_app.command("attach")
-def attach(no: str, files: List[Path] = typer.Argument(..., help="佐证材料文件"), expect: Optional[int] = EXPECT) -> None:
+def attach(no: str = ITEM_NO, files: List[Path] = typer.Argument(..., metavar="文件", help="佐证材料文件"),
+           expect: Optional[int] = EXPECT) -> None:
     """上传佐证材料（按内容哈希保存，单个文件不超过 20 MB）。"""
     from duban.services.items import attach_evidence
 
@@ -135,7 +136,7 @@ def attach(no: str, files: List[Path] = typer.Argument(..., help="佐证材料�
 
 
 @item_app.command("show")
-def show(no: str) -> None:
+def show(no: str = ITEM_NO) -> None:
     """查看一个问题。"""
     from duban.services.items import show_item
 
@@ -145,7 +146,7 @@ def show(no: str) -> None:
 
 
 @item_app.command("history")
-def history(no: str) -> None:
+def history(no: str = ITEM_NO) -> None:
     """查看一个问题的全部事件。"""
     from duban.services.items import item_history
 
@@ -156,20 +157,19 @@ def history(no: str) -> None:
 
 @item_app.command("list")
 def list_(
-    campaign: Optional[str] = typer.Option(None, "--campaign", help="活动编码"),
-    unit: Optional[str] = typer.Option(None, "--unit", help="单位"),
-    state_: Optional[str] = typer.Option(None, "--state", help="状态（如 rectifying 或 整改中）"),
-    owner: Optional[str] = typer.Option(None, "--owner", help="责任人"),
-    category: Optional[str] = typer.Option(None, "--category", help="庸、懒、散、软"),
-    light: Optional[str] = typer.Option(None, "--light", help="red、yellow、green"),
+    campaign: Optional[str] = CAMPAIGN,
+    unit: Optional[str] = UNIT_FILTER,
+    state_: Optional[str] = typer.Option(None, "--state", metavar="状态", help="只看该状态，如 整改中、待验收"),
+    owner: Optional[str] = typer.Option(None, "--owner", metavar="人员", help="只看该责任人（登录名或姓名）"),
+    category: Optional[str] = typer.Option(None, "--category", metavar="类别", help="只看该问题类别，如 懒"),
+    light: Optional[str] = LIGHT,
 ) -> None:
     """列出问题，可按单位、状态、责任人、类别、红黄绿灯筛选。"""
     from duban.services.items import list_items
 
     with uow() as u:
         result = list_items(u, actor(), campaign=campaign, unit=unit, state=state_, owner=owner,
-                            category=category, light=light, today=state.today)
-    labels = {"green": "绿", "yellow": "黄", "red": "红"}
+                            category=category, light=code_of("light", light, "--light"), today=state.today)
     emit(result, lambda r: table(f"整改问题（{len(r)} 条）", ["编号", "问题", "类别", "单位", "责任人", "状态", "期限", "灯"],
                                  [[i["no"], i["title"][:30], i["category"], i["unit"], i["owner"], i["state_label"],
-                                   i["due"], labels.get(i["light"] or "", "")] for i in r]))
+                                   i["due"], label("light", i["light"])] for i in r]))

@@ -11,8 +11,8 @@ from typing import Optional
 import typer
 
 from duban.cli.app import actor, app, date_opt, emit, state, table, uow
-
-CAMPAIGN = typer.Option(None, "--campaign", help="活动编码（只有一个活动时可省略）")
+from duban.cli.options import CAMPAIGN, DRAW_ID, UNIT_FILTER
+from duban.labels import choices, code_of, label
 
 draw_app = typer.Typer(help="随机抽查：暗访抽查、作风纪律检查、回头看（结果可复核）。", no_args_is_help=True)
 app.add_typer(draw_app, name="draw")
@@ -48,7 +48,7 @@ def _draw(kind: str, campaign: Optional[str], size: Optional[int]) -> None:
     emit(result, _show_draw)
 
 
-SIZE = typer.Option(None, "--size", help="抽取数量（默认取方案规定）")
+SIZE = typer.Option(None, "--size", metavar="数量", help="抽取数量（默认取方案规定）")
 
 
 @draw_app.command("spot-check")
@@ -70,7 +70,7 @@ def draw_recheck(campaign: Optional[str] = CAMPAIGN, size: Optional[int] = SIZE)
 
 
 @draw_app.command("show")
-def draw_show(draw_id: int = typer.Argument(..., metavar="ID", help="抽取编号")) -> None:
+def draw_show(draw_id: int = DRAW_ID) -> None:
     """查看一次抽取的范围、种子与结果。"""
     from duban.services.draws import show_draw
 
@@ -81,18 +81,19 @@ def draw_show(draw_id: int = typer.Argument(..., metavar="ID", help="抽取编�
 
 @draw_app.command("list")
 def draw_list(campaign: Optional[str] = CAMPAIGN,
-              kind: Optional[str] = typer.Option(None, "--kind", help="spot_check、discipline_check、recheck")) -> None:
+              kind: Optional[str] = typer.Option(None, "--kind", metavar="类型", help=f"只看该类型：{choices('draw')}")
+              ) -> None:
     """列出全部抽取。"""
     from duban.services.draws import list_draws
 
     with uow() as u:
-        result = list_draws(u, actor(), campaign=campaign, kind=kind)
+        result = list_draws(u, actor(), campaign=campaign, kind=code_of("draw", kind, "--kind"))
     emit(result, lambda rows: table("随机抽取", ["编号", "日期", "类型", "范围", "抽中"], [
         [r["id"], r["date"], r["kind_label"], r["population_size"], "、".join(r["selection"])] for r in rows]))
 
 
 @draw_app.command("verify")
-def draw_verify(draw_id: int = typer.Argument(..., metavar="ID", help="抽取编号")) -> None:
+def draw_verify(draw_id: int = DRAW_ID) -> None:
     """复核：按存储的范围重算种子与抽中结果，并与事件日志核对；不一致时退出码 3。"""
     from duban import permissions
     from duban.errors import IntegrityFailure
@@ -118,10 +119,10 @@ def _rounds_table(title: str, rows: list[dict]) -> None:
 
 @satisfaction_app.command("record")
 def satisfaction_record(
-    unit: str = typer.Option(..., "--unit", help="民生单位（编码或名称）"),
-    method: str = typer.Option(..., "--method", help="电话抽查、问卷调查、满意度测评"),
-    responses: int = typer.Option(..., "--responses", help="有效样本数"),
-    satisfied: int = typer.Option(..., "--satisfied", help="满意（含基本满意）人数"),
+    unit: str = typer.Option(..., "--unit", metavar="单位", help="民生单位（编码或名称）"),
+    method: str = typer.Option(..., "--method", metavar="方式", help="电话抽查、问卷调查、满意度测评"),
+    responses: int = typer.Option(..., "--responses", metavar="人数", help="有效样本数"),
+    satisfied: int = typer.Option(..., "--satisfied", metavar="人数", help="满意（含基本满意）人数"),
     campaign: Optional[str] = CAMPAIGN,
 ) -> None:
     """登记一轮满意度测评。"""
@@ -151,7 +152,7 @@ def satisfaction_publish(campaign: Optional[str] = CAMPAIGN) -> None:
 
 @satisfaction_app.command("list")
 def satisfaction_list(campaign: Optional[str] = CAMPAIGN,
-                      unit: Optional[str] = typer.Option(None, "--unit", help="只看该单位")) -> None:
+                      unit: Optional[str] = UNIT_FILTER) -> None:
     """列出测评轮次。"""
     from duban.services.satisfaction import list_rounds
 
@@ -165,32 +166,26 @@ def satisfaction_list(campaign: Optional[str] = CAMPAIGN,
 
 @reminder_app.command("list")
 def reminder_list(campaign: Optional[str] = CAMPAIGN,
-                  kind: Optional[str] = typer.Option(None, "--kind", help="problem_list、satisfaction")) -> None:
+                  kind: Optional[str] = typer.Option(None, "--kind", metavar="类型",
+                                                     help=f"只看该类型：{choices('reminder')}")) -> None:
     """列出已发出的提醒。"""
     from duban.services.reminders import list_reminders
 
     with uow() as u:
-        result = list_reminders(u, actor(), campaign=campaign, kind=kind)
+        result = list_reminders(u, actor(), campaign=campaign, kind=code_of("reminder", kind, "--kind"))
     emit(result, lambda rows: table("提醒", ["日期", "类型", "对象", "内容"], [
-        [r["date"], r["kind"], r["person"] or "", r["text"]] for r in rows]))
+        [r["date"], label("reminder", r["kind"]), r["person"] or "", r["text"]] for r in rows]))
 
 
 # --- tick and serve -----------------------------------------------------------------
 
-DUTY_LABELS = {
-    "phase_open": "阶段开始", "phase_close": "阶段结束", "problem_lists": "问题清单提醒", "sweep": "逾期巡查",
-    "spot_check": "暗访抽查", "discipline_check": "作风纪律检查", "recheck": "回头看抽取",
-    "satisfaction": "满意度测评提醒", "accountability": "单位问责建议", "publish": "公开台账",
-}
-STATUS_LABELS = {"done": "完成", "already_done": "此前已完成", "unavailable": "服务未提供", "refused": "不予执行"}
-
-
 @app.command("tick")
 def tick(
-    through: Optional[str] = typer.Option(None, "--through", help="处理到该业务日期（默认今天；停机期间的日期依次补跑）"),
+    through: Optional[str] = typer.Option(None, "--through", metavar="日期",
+                                          help="处理到该日期 YYYY-MM-DD（默认为业务日期；停机期间的日期依次补跑）"),
     campaign: Optional[str] = CAMPAIGN,
     documents: bool = typer.Option(True, "--documents/--no-documents",
-                                   help="制发所有尚未制发的督办单（含新增红灯问题；Prefect 下由 escalate 流程完成）"),
+                                   help="制发所有尚未制发的督办单（含新增红灯问题；在 Prefect 中由 escalate 部署完成）"),
 ) -> None:
     """运行每日任务（不需要 Prefect）：按数据库中的阶段与职责，逐日执行到期事项，每项每天只执行一次。"""
     from duban import clock
@@ -207,8 +202,10 @@ def tick(
         result["supervision_sheets"] = issue_supervision_sheets(start_uow, actor(), campaign=result["campaign"])
 
     def human(r: dict) -> None:
-        rows = [[d["date"], d["phase"] or "", "是" if d["workday"] else "否",
-                 "、".join(f"{DUTY_LABELS.get(k, k)}（{STATUS_LABELS.get(v, v)}）" for k, v in d["duties"].items())]
+        with uow() as u:
+            phases = {p.code: p.name for p in u.campaigns.get(r["campaign"]).phases}
+        rows = [[d["date"], phases.get(d["phase"], d["phase"] or ""), "是" if d["workday"] else "否",
+                 "、".join(f"{label('tick_duty', k)}（{label('tick_status', v)}）" for k, v in d["duties"].items())]
                 for d in r["days"] if d["duties"]]
         if rows:
             table(f"{r['campaign']} 每日任务", ["日期", "阶段", "工作日", "执行事项"], rows)
@@ -225,7 +222,7 @@ def tick(
         for d in r["days"]:
             for duty, result in d["results"].items():
                 if result.get("status") in ("unavailable", "refused"):
-                    typer.echo(f"注意：{d['date']} {DUTY_LABELS.get(duty, duty)}：{result['message']}", err=True)
+                    typer.echo(f"注意：{d['date']} {label('tick_duty', duty)}：{result['message']}", err=True)
 
     emit(result, human)
 
@@ -260,9 +257,9 @@ class _progress_bar:
 @app.command("serve")
 def serve(
     campaign: Optional[str] = CAMPAIGN,
-    list_only: bool = typer.Option(False, "--list", help="只列出将要提供的部署，不连接 Prefect"),
+    list_only: bool = typer.Option(False, "--list", help="只列出将要提供的部署，不连接 Prefect 服务器"),
 ) -> None:
-    """以 Prefect serve() 提供全部部署（计划与 prefect.yaml 相同），需设置 PREFECT_API_URL 指向 Prefect 服务器。"""
+    """在本进程中以 Prefect 提供全部部署（运行时机与 prefect.yaml 相同）；需设置 PREFECT_API_URL 指向 Prefect 服务器。"""
     import os
 
     from flows.deployments import DEPLOYMENTS, to_runner_deployments

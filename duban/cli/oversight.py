@@ -7,14 +7,13 @@ from typing import Optional
 import typer
 
 from duban.cli.app import actor, app, date_opt, emit, state, table, uow
-from duban.cli.items import EXPECT, NOTE, item_app
+from duban.cli.items import item_app
+from duban.cli.options import CAMPAIGN, DAYS, DUE, EXPECT, ITEM_NO, NOTE, REQUEST_ID
 
 deadline_app = typer.Typer(help="整改期限：延期申请与审批、挂起与恢复。", no_args_is_help=True)
 report_app = typer.Typer(help="统计报表。", no_args_is_help=True)
 app.add_typer(deadline_app, name="deadline")
 app.add_typer(report_app, name="report")
-
-CAMPAIGN = typer.Option(None, "--campaign", help="活动编码（只有一个活动时可省略）")
 
 
 def _said(change: dict) -> str:
@@ -24,13 +23,16 @@ def _said(change: dict) -> str:
 
 @deadline_app.command("request")
 def deadline_request(
-    no: str,
-    reason: str = typer.Option(..., "--reason", help="延期理由"),
-    due: Optional[str] = typer.Option(None, "--due", help="申请的新期限 YYYY-MM-DD"),
-    days: Optional[int] = typer.Option(None, "--days", help="在现期限基础上顺延 N 个工作日"),
+    no: str = ITEM_NO,
+    reason: str = typer.Option(..., "--reason", metavar="文本", help="延期理由"),
+    due: Optional[str] = DUE,
+    days: Optional[int] = DAYS,
     expect: Optional[int] = EXPECT,
 ) -> None:
-    """延期申请（责任人或单位负责人）；由整治办或领导小组审批。"""
+    """延期申请（责任人或单位负责人）；由整治办或领导小组审批。
+
+    --due 为申请的新期限；--days 为在现期限基础上顺延的工作日数。
+    """
     from duban.services.deadlines import request_extension
 
     with uow() as u:
@@ -48,21 +50,20 @@ def _decide(request_id: int, approve: bool, note: str) -> None:
 
 
 @deadline_app.command("approve")
-def deadline_approve(request_id: int = typer.Argument(..., help="申请号（见 duban deadline list）"),
-                     note: str = NOTE) -> None:
+def deadline_approve(request_id: int = REQUEST_ID, note: str = NOTE) -> None:
     """批准延期申请（申请人本人不能审批）。"""
     _decide(request_id, True, note)
 
 
 @deadline_app.command("refuse")
-def deadline_refuse(request_id: int = typer.Argument(..., help="申请号（见 duban deadline list）"),
-                    note: str = NOTE) -> None:
+def deadline_refuse(request_id: int = REQUEST_ID, note: str = NOTE) -> None:
     """不批准延期申请。"""
     _decide(request_id, False, note)
 
 
 @deadline_app.command("pause")
-def deadline_pause(no: str, reason: str = typer.Option(..., "--reason", help="挂起理由（如等待其他机关处理）"),
+def deadline_pause(no: str = ITEM_NO,
+                   reason: str = typer.Option(..., "--reason", metavar="文本", help="挂起理由（如等待其他机关处理）"),
                    expect: Optional[int] = EXPECT) -> None:
     """挂起：暂停计算整改期限。"""
     from duban.services.deadlines import pause
@@ -73,7 +74,7 @@ def deadline_pause(no: str, reason: str = typer.Option(..., "--reason", help="�
 
 
 @deadline_app.command("resume")
-def deadline_resume(no: str, expect: Optional[int] = EXPECT) -> None:
+def deadline_resume(no: str = ITEM_NO, expect: Optional[int] = EXPECT) -> None:
     """恢复：期限按挂起期间的工作日数顺延。"""
     from duban.services.deadlines import resume
 
@@ -83,7 +84,7 @@ def deadline_resume(no: str, expect: Optional[int] = EXPECT) -> None:
 
 
 @deadline_app.command("list")
-def deadline_list(no: Optional[str] = typer.Argument(None, help="问题编号（省略则列出整个活动）"),
+def deadline_list(no: Optional[str] = typer.Argument(None, metavar="问题编号", help="整改问题编号（省略则列出整个活动）"),
                   campaign: Optional[str] = CAMPAIGN) -> None:
     """列出期限变更：延期申请、审批结果、挂起与恢复。"""
     from duban.services.deadlines import list_changes
@@ -99,9 +100,9 @@ def deadline_list(no: Optional[str] = typer.Argument(None, help="问题编号（
 
 @app.command("sweep")
 def sweep_command(
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="按该业务日期巡查（默认 --today 或今天）"),
+    as_of: Optional[str] = typer.Option(None, "--as-of", metavar="日期", help="按该日期巡查 YYYY-MM-DD（默认为业务日期）"),
     campaign: Optional[str] = CAMPAIGN,
-    batch_size: int = typer.Option(500, "--batch-size", min=1, help="每批处理并提交的问题数"),
+    batch_size: int = typer.Option(500, "--batch-size", min=1, metavar="个数", help="每批处理并提交的问题数"),
 ) -> None:
     """逾期巡查：黄灯催办、红灯督办、逾期超过宽限期提出问责；重复运行不会重复督办。"""
     from rich.console import Console
@@ -125,8 +126,8 @@ def sweep_command(
 
 
 @item_app.command("escalate")
-def item_escalate(no: str, level: str = typer.Option(..., "--level", help="督办 或 挂牌督办"),
-                  reason: str = typer.Option(..., "--reason", help="督办事由"),
+def item_escalate(no: str = ITEM_NO, level: str = typer.Option(..., "--level", metavar="级别", help="督办 或 挂牌督办"),
+                  reason: str = typer.Option(..., "--reason", metavar="文本", help="督办事由"),
                   expect: Optional[int] = EXPECT) -> None:
     """督办或挂牌督办一个问题（整治办、领导小组）；同一轮次同一级别只能一次。"""
     from duban.services.escalation import escalate_item

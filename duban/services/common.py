@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+import warnings
 from functools import lru_cache
 
 from duban import clock
-from duban.errors import BadInput, NotFound
+from duban.errors import BadInput, NotFound, OutsideCampaignWarning
 from storage.models import Campaign, Person
 from storage.uow import UnitOfWork
 
@@ -34,6 +35,15 @@ def actor(uow: UnitOfWork, login: str) -> Person:
 
 def business_date(campaign: Campaign, today: dt.date | None) -> dt.date:
     return today or clock.today(campaign.timezone)
+
+
+def warn_outside_campaign(campaign: Campaign, today: dt.date) -> None:
+    """Registering or issuing on a date outside the campaign is allowed (a late entry),
+    but is usually a forgotten DUBAN_TODAY: the CLI prints this as one 注意 line."""
+    if not campaign.start_date <= today <= campaign.end_date:
+        warnings.warn(OutsideCampaignWarning(
+            f"业务日期 {today.isoformat()} 不在 {campaign.code} 活动期间（{campaign.start_date.isoformat()} 至 "
+            f"{campaign.end_date.isoformat()}）；如需按活动日期办理，请设置 DUBAN_TODAY 或 --today"), stacklevel=2)
 
 
 @lru_cache(maxsize=1)

@@ -10,7 +10,15 @@ from sqlalchemy import select
 from duban import permissions
 from duban.errors import BadInput, ConcurrentModification, NotFound, RuleViolation
 from duban.services import evidence
-from duban.services.common import actor, business_date, clean_text, light_of, resolve_due, work_calendar
+from duban.services.common import (
+    actor,
+    business_date,
+    clean_text,
+    light_of,
+    resolve_due,
+    warn_outside_campaign,
+    work_calendar,
+)
 from duban.services.views import event_view, item_view
 from statemachines.item import DEADLINE_STATES, ITEM, ItemFacts
 from storage.models import Category, Event, ProblemItem
@@ -48,6 +56,7 @@ def add_item(uow: UnitOfWork, login: str, *, campaign: str | None, unit: str, ti
     camp = uow.campaigns.only_or(campaign)
     uow.lock(campaign_chain(camp))
     today = business_date(camp, today)
+    warn_outside_campaign(camp, today)
     who = actor(uow, login)
     the_unit = uow.org.unit(unit)
     owner = uow.org.person_by_name_or_login(person) if person else None

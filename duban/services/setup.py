@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from duban import clock, permissions
 from duban.errors import BadInput
+from duban.labels import label
 from duban.services.common import actor
 from storage import eventlog, migrate
 from storage.models import Campaign, Category, Person, Phase, ProblemItem
@@ -18,9 +19,11 @@ from storage.uow import ORG_CHAIN, SECURITY_CHAIN, UnitOfWork, campaign_chain
 SYSTEM_LOGIN = "system"
 
 
-def init_db(db_url: str) -> dict:
-    """Create or upgrade the schema, then make sure the built-in records exist."""
-    before, after = migrate.upgrade(db_url)
+def init_db(db_url: str, *, create_dirs: bool = False) -> dict:
+    """Create or upgrade the schema, then make sure the built-in records exist.
+
+    A SQLite file's folder is created only with ``create_dirs``."""
+    before, after = migrate.upgrade(db_url, create_dirs=create_dirs)
     with UnitOfWork(db_url) as uow:
         for chain in (ORG_CHAIN, SECURITY_CHAIN):
             uow.lock(chain)
@@ -98,7 +101,8 @@ def campaign_view(campaign: Campaign) -> dict:
         "timezone": campaign.timezone,
         "phases": [
             {"code": p.code, "name": p.name, "start": p.start_date.isoformat(), "end": p.end_date.isoformat(),
-             "duties": [d["code"] for d in p.duties]}
+             "duties": [d["code"] for d in p.duties],
+             "duty_names": [d.get("name") or label("duty", d["code"]) for d in p.duties]}
             for p in campaign.phases
         ],
         "categories": [

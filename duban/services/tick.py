@@ -401,10 +401,10 @@ def issue_supervision_sheets(start_uow, login: str, *, campaign: str | None = No
     One escalation: one transaction in this process. More (and ``workers`` > 1): the
     document service's batch, rendered in a pool of processes. A sheet is issued at
     most once, whoever races (escalate flow, render-documents, a retry): documents are
-    unique per escalation, and the loser's ConcurrentModification counts as ``raced``. A sheet
+    unique per escalation, and the loser's AlreadyIssued counts as ``raced``. A sheet
     that is refused is reported in ``failed`` and stays owed; the rest are still issued.
     """
-    from duban.errors import ConcurrentModification, DubanError
+    from duban.errors import AlreadyIssued, ConcurrentModification, DubanError
 
     if optional_service("duban.services.documents", "issue_batch") is None:
         return unavailable("文书制发服务（duban.services.documents）")
@@ -429,7 +429,7 @@ def issue_supervision_sheets(start_uow, login: str, *, campaign: str | None = No
             try:
                 with start_uow() as uow:
                     doc = issue_document(uow, login, SUPERVISION_SHEET, escalation_id=escalation_id, today=on_date)
-            except ConcurrentModification:
+            except (AlreadyIssued, ConcurrentModification):
                 raced += 1  # issued by someone else meanwhile
                 continue
             except DubanError as error:  # reported like the batch's failures; the others are still issued

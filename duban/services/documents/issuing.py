@@ -30,12 +30,13 @@ from duban import config, permissions
 from duban.documents import contexts
 from duban.documents.kinds import KINDS, get_kind
 from duban.errors import (
+    AlreadyIssued,
     BadInput,
     ConcurrentModification,
     NotFound,
     RuleViolation,
 )
-from duban.services.common import actor, business_date
+from duban.services.common import actor, business_date, warn_outside_campaign
 from duban.services.documents.numbering import number_issues
 from storage.models import (
     AccountabilityCase,
@@ -112,6 +113,9 @@ def resolve(uow: UnitOfWork, kind: str | None, *, item: str | None, case: str | 
         the_case = uow.cases.get(case)
         campaign = session.get(Campaign, the_case.campaign_id)
         issue = Issue(contexts.case_kind(campaign, the_case), campaign, case=the_case)
+    elif item is not None and kind in contexts.ESCALATION_KINDS.values():  # 催办单/督办单 named by the item
+        the_item = uow.items.get(item)
+        issue = Issue(kind, the_item.campaign, item=the_item, escalation=_latest_escalation(uow, the_item, kind))
     elif item is not None:
         the_item = uow.items.get(item)
         issue = Issue(contexts.ITEM_KINDS[0], the_item.campaign, item=the_item)
@@ -120,6 +124,15 @@ def resolve(uow: UnitOfWork, kind: str | None, *, item: str | None, case: str | 
     if kind is not None and kind != issue.kind:
         raise RuleViolation(f"{subject_label(issue)}应制发{KINDS[issue.kind].name}，不是{KINDS[kind].name}")
     return issue
+
+
+def _latest_escalation(uow: UnitOfWork, item: ProblemItem, kind: str) -> Escalation:
+    levels = [level for level, level_kind in contexts.ESCALATION_KINDS.items() if level_kind == kind]
+    escalation = uow.session.scalar(select(Escalation).where(Escalation.item_id == item.id, Escalation.level.in_(levels))
+                                    .order_by(Escalation.id.desc()).limit(1))
+    if escalation is None:
+        raise NotFound(f"{item.no} 尚无{'或'.join(levels)}记录，没有{KINDS[kind].name}可制发")
+    return escalation
 
 
 def subject_label(issue: Issue) -> str:
@@ -137,8 +150,7 @@ def prepare(uow: UnitOfWork, issue: Issue, clerk: Person, today: dt.date) -> Non
     if earlier is not None:
         message = (f"{subject_label(issue)}已制发{KINDS[issue.kind].name} {earlier.doc_number}（{earlier.issued_on.isoformat()}）；"
                    f"如需更正请重新制发：duban doc reissue {earlier.doc_number}")
-        # One sheet per escalation is the flows' exactly-once key: a second issuer lost a race.
-        raise ConcurrentModification(message) if issue.escalation is not None else RuleViolation(message)
+        raise AlreadyIssued(message)  # for sheets also the flows' exactly-once key: a second issuer lost a race
     if issue.escalation is not None:
         issue.context = contexts.escalation_sheet(issue.campaign, issue.escalation, issue.item, clerk, today)
     elif issue.case is not None:
@@ -256,6 +268,7 @@ def issue_document(uow: UnitOfWork, login: str, kind: str | None, *, item: str |
     clerk = actor(uow, login)
     permissions.require(clerk, "doc.render")
     today = business_date(issue.campaign, today)
+    warn_outside_campaign(issue.campaign, today)
     prepare(uow, issue, clerk, today)
     number_issues(uow, [issue], today)
     pdf = renderer().render(issue.kind, issue.context)
@@ -274,6 +287,7 @@ def reissue_document(uow: UnitOfWork, login: str, doc_number: str, *, today: dt.
     clerk = actor(uow, login)
     permissions.require(clerk, "doc.render")
     today = business_date(campaign, today)
+    warn_outside_campaign(campaign, today)
     latest = uow.session.scalar(select(func.max(Document.revision)).where(
         Document.issuer == first.issuer, Document.kind == first.kind, Document.year == first.year,
         Document.number == first.number))
