@@ -54,6 +54,7 @@ import yaml
 
 from duban.clock import MAX_YEAR, MIN_YEAR
 from duban.errors import BadInput
+from duban.yamltext import unreadable_character
 
 try:  # a declared dependency; without it every year uses the fallback
     import chinese_calendar as _cc
@@ -155,7 +156,8 @@ def load_holiday_file(path: str | PathLike[str]) -> dict[date, tuple[bool, int]]
         line = mark.line + 1 if mark is not None else None
         raise _bad(p, line, f"YAML 格式错误（{e.problem or e.context}）") from None
     except yaml.YAMLError as e:
-        raise _bad(p, None, f"YAML 格式错误（{e}）") from None
+        line, problem = unreadable_character(text, e) or (None, f"YAML 格式错误（{e}）")
+        raise _bad(p, line, problem) from None
 
     result: dict[date, tuple[bool, int]] = {}
     if root is None:  # empty file or only comments

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from duban.closest import did_you_mean
 from duban.errors import ConcurrentModification, NotFound
 from storage import eventlog
 from storage.db import ready_engine
@@ -63,14 +64,20 @@ class OrgRepository:
     def unit(self, key: str) -> OrgUnit:
         unit = self.session.scalar(select(OrgUnit).where((OrgUnit.code == key) | (OrgUnit.name == key)))
         if unit is None:
-            raise NotFound(f"单位不存在：{key}")
+            names = self.session.execute(select(OrgUnit.code, OrgUnit.name)).all()
+            raise NotFound(f"单位不存在：{key}" + did_you_mean(key, [n for row in names for n in row]))
         return unit
 
     def person(self, login: str) -> Person:
         person = self.session.scalar(select(Person).where(Person.login == login))
         if person is None:
-            raise NotFound(f"人员不存在：{login}")
+            raise NotFound(f"人员不存在：{login}" + self.suggest_person(login))
         return person
+
+    def suggest_person(self, key: str) -> str:
+        """"（是否为：…？）" with the logins and names closest to ``key``."""
+        rows = self.session.execute(select(Person.login, Person.name)).all()
+        return did_you_mean(key, [n for row in rows for n in row])
 
     def find_person(self, login: str) -> Person | None:
         return self.session.scalar(select(Person).where(Person.login == login))
@@ -83,7 +90,7 @@ class OrgRepository:
         if len(matches) == 1:
             return matches[0]
         if not matches:
-            raise NotFound(f"人员不存在：{key}")
+            raise NotFound(f"人员不存在：{key}" + self.suggest_person(key))
         raise NotFound(f"姓名「{key}」有 {len(matches)} 人重名，请改用登录名：" + "、".join(p.login for p in matches))
 
     def units(self) -> list[OrgUnit]:

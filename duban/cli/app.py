@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import sys
@@ -94,6 +95,25 @@ def table(title: str, columns: list[str], rows: list[list]) -> None:
     for r in rows:  # Text(), not str: user text must never be read as Rich markup
         t.add_row(*[Text("" if v is None else str(v)) for v in r])
     console().print(t)
+
+
+@contextlib.contextmanager
+def progress_bar(description: str):
+    """A Rich progress bar on stderr for a long command; yields ``update(done, total, label="")``.
+
+    Only on a terminal and without --json: in pipes, logs and tests stderr carries
+    nothing but the command's own lines (an error stays one line).
+    """
+    if state.as_json or not sys.stderr.isatty():
+        yield lambda done, total, label="": None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn(f"{description} {{task.description}}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("", total=None)
+        yield lambda done, total, label="": bar.update(task, completed=done, total=total, description=label)
 
 
 def history_table(title: str, events: list[dict]) -> None:

@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from duban.cli.app import actor, app, emit, state, table, uow
+from duban.cli.app import actor, app, emit, progress_bar, state, table, uow
 from duban.cli.options import CAMPAIGN, OUT_DIR, UNIT_FILTER
 
 doc_app = typer.Typer(help="文书：整改通知书、催办单、督办单、问责文书、台账与公示的制发、核验和查询。",
@@ -60,9 +60,6 @@ def batch(
     campaign: Optional[str] = CAMPAIGN,
 ) -> None:
     """批量制发尚未制发的文书（如所有已交办问题的整改通知书），带进度条；单份失败不影响其余。"""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from duban.services.documents import issue_batch, pending_jobs
 
     if all_open and states:
@@ -73,12 +70,8 @@ def batch(
         jobs = pending_jobs(u, actor(), kind, campaign=campaign, states=states or None, unit=unit,
                             cases=cases or None, today=state.today)
     jobs = jobs[:limit] if limit else jobs
-    # The bar goes to stderr, so stdout carries only the result (JSON with --json).
-    with Progress(TextColumn("制发文书"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("batch", total=len(jobs))
-        result = issue_batch(uow, actor(), jobs, workers=workers, today=state.today,
-                             progress=lambda done, total: bar.update(task, completed=done, total=total))
+    with progress_bar("制发文书") as update:
+        result = issue_batch(uow, actor(), jobs, workers=workers, today=state.today, progress=update)
 
     def human(r: dict) -> None:
         typer.echo(f"已制发 {len(r['issued'])} 份，失败 {len(r['failed'])} 份，用时 {r['seconds']} 秒"

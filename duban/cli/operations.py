@@ -10,7 +10,7 @@ from typing import Optional
 
 import typer
 
-from duban.cli.app import actor, app, date_opt, emit, state, table, uow
+from duban.cli.app import actor, app, date_opt, emit, progress_bar, state, table, uow
 from duban.cli.options import CAMPAIGN, DRAW_ID, UNIT_FILTER
 from duban.labels import choices, code_of, label
 
@@ -195,8 +195,9 @@ def tick(
     day = date_opt(through, "--through") or state.today or clock.today()
     db_url = state.settings.db_url
     start_uow = lambda: UnitOfWork(db_url)  # noqa: E731
-    with _progress_bar() as progress:
-        result = run_tick(start_uow, actor(), campaign=campaign, through=day, progress=progress)
+    with progress_bar("每日任务") as update:
+        result = run_tick(start_uow, actor(), campaign=campaign, through=day,
+                          progress=lambda done, total, on: update(done, total, on.isoformat()))
     if documents:  # what the escalate deployment does for each new red item, plus any sheet still owed
         # (a crash, a manual sweep, a failed render): issuing is idempotent, once per escalation
         result["supervision_sheets"] = issue_supervision_sheets(start_uow, actor(), campaign=result["campaign"])
@@ -225,33 +226,6 @@ def tick(
                     typer.echo(f"注意：{d['date']} {label('tick_duty', duty)}：{result['message']}", err=True)
 
     emit(result, human)
-
-
-class _progress_bar:
-    """A Rich progress bar on stderr, only when stderr is a terminal and output is not JSON."""
-
-    def __enter__(self):
-        from rich.console import Console
-
-        console = Console(stderr=True)
-        self.bar = None
-        if state.as_json or not console.is_terminal:
-            return None
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self.bar = Progress(TextColumn("每日任务 {task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TimeElapsedColumn(), console=console, transient=True)
-        self.bar.start()
-        task = self.bar.add_task("", total=None)
-
-        def advance(done: int, total: int, day) -> None:
-            self.bar.update(task, completed=done, total=total, description=day.isoformat())
-
-        return advance
-
-    def __exit__(self, *exc) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 @app.command("serve")

@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from duban.cli.app import actor, app, date_opt, emit, state, table, uow
+from duban.cli.app import actor, app, date_opt, emit, progress_bar, state, table, uow
 from duban.cli.items import item_app
 from duban.cli.options import CAMPAIGN, DAYS, DUE, EXPECT, ITEM_NO, NOTE, REQUEST_ID
 
@@ -105,17 +105,11 @@ def sweep_command(
     batch_size: int = typer.Option(500, "--batch-size", min=1, metavar="个数", help="每批处理并提交的问题数"),
 ) -> None:
     """逾期巡查：黄灯催办、红灯督办、逾期超过宽限期提出问责；重复运行不会重复督办。"""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from duban.services.escalation import sweep
 
-    # The bar goes to stderr, so stdout carries only the result (JSON with --json).
-    with Progress(TextColumn("逾期巡查"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("sweep", total=None)
-        result = sweep(uow, actor(), campaign=campaign, as_of=date_opt(as_of, "--as-of") or state.today,
-                       batch_size=batch_size, progress=lambda done, total: bar.update(task, completed=done, total=total))
+    day = date_opt(as_of, "--as-of") or state.today
+    with progress_bar("逾期巡查") as update:
+        result = sweep(uow, actor(), campaign=campaign, as_of=day, batch_size=batch_size, progress=update)
 
     def human(r):
         counts = "、".join(f"{level} {n} 件" for level, n in r["counts"].items())

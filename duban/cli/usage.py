@@ -11,7 +11,6 @@ closest names. All three walk the Click tree, so commands added later are covere
 
 from __future__ import annotations
 
-import difflib
 import functools
 import inspect
 import re
@@ -19,6 +18,8 @@ import shutil
 import unicodedata
 from pathlib import Path
 from typing import Any, get_args, get_origin
+
+from duban.closest import closest
 
 HELP_TEXT = "显示本帮助并退出"
 TYPE_METAVARS = {str: "文本", int: "整数", float: "数字", Path: "路径", bool: "是或否"}
@@ -257,7 +258,7 @@ def normalise(root, args: list[str]) -> tuple[list[str], str]:
 
 def _unknown_command(token: str, group) -> str:
     names = [n for n, c in group.commands.items() if not getattr(c, "hidden", False)]
-    close = difflib.get_close_matches(token, names, n=3, cutoff=0.5)
+    close = closest(token, names)
     hint = f"（是否想输入 {'、'.join(close)}？）" if close else f"（可用：{'、'.join(names)}）"
     return f"没有命令 {token}{hint}"
 
@@ -285,7 +286,7 @@ def usage_message(exc: Any) -> str:
     param = getattr(exc, "param", None)
     text = str(getattr(exc, "message", "") or "")
     if kind == "NoSuchOption":
-        close = difflib.get_close_matches(exc.option_name, sorted(getattr(exc, "possibilities", None) or []), n=3)
+        close = closest(exc.option_name, sorted(getattr(exc, "possibilities", None) or []))
         return f"没有选项 {exc.option_name}" + (f"（是否想输入 {'、'.join(close)}？）" if close else "")
     if kind == "MissingParameter":
         what = "选项" if param is not None and param.param_type_name == "option" else "参数"
@@ -300,9 +301,9 @@ def usage_message(exc: Any) -> str:
         return "参数个数不对"
     if kind == "NoArgsIsHelpError":
         return "缺少子命令"
-    extra = re.match(r"Got unexpected extra arguments? \((.*)\)", text)
+    extra = re.match(r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)", text)
     if extra:
-        return f"多余的参数：{extra.group(1)}"
+        return f"多余的参数：{extra.group(1)}（含空格的值请用引号括起）"
     if text.startswith("Missing command"):
         return "缺少子命令"
     unknown = re.match(r"No such command '(.*?)'", text)

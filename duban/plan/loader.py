@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from duban.errors import BadInput
 from duban.plan.campaign import CampaignPlan
 from duban.plan.fields import Loc, PlanIssue
+from duban.yamltext import unreadable_character
 
 
 class _PlanLoader(yaml.SafeLoader):
@@ -58,7 +59,11 @@ def parse_plan(text: str, source_name: str) -> CampaignPlan:
 
 
 def _compose(text: str, source_name: str) -> tuple[yaml.Node | None, Any]:
-    loader = _PlanLoader(text)
+    try:  # the loader reads (and refuses control characters) as soon as it is built
+        loader = _PlanLoader(text)
+    except yaml.YAMLError as exc:
+        line, problem = unreadable_character(text, exc) or (None, f"YAML 解析失败（{exc}）")
+        _fail(source_name, line, "", problem)
     try:
         root = loader.get_single_node()
         if root is None:
@@ -70,7 +75,8 @@ def _compose(text: str, source_name: str) -> tuple[yaml.Node | None, Any]:
         line = mark.line + 1 if mark else None
         _fail(source_name, line, "", f"YAML 语法错误：{_yaml_problem(exc)}")
     except (yaml.YAMLError, ValueError, TypeError) as exc:
-        _fail(source_name, None, "", f"YAML 解析失败（{exc}）")
+        line, problem = unreadable_character(text, exc) or (None, f"YAML 解析失败（{exc}）")
+        _fail(source_name, line, "", problem)
     finally:
         loader.dispose()
 

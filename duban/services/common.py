@@ -8,7 +8,7 @@ import warnings
 from functools import lru_cache
 
 from duban import clock
-from duban.errors import BadInput, NotFound, OutsideCampaignWarning
+from duban.errors import BadInput, OutsideCampaignWarning, UnknownActor
 from storage.models import Campaign, Person
 from storage.uow import UnitOfWork
 
@@ -29,7 +29,8 @@ def clean_text(value: str | None, what: str, *, max_len: int, required: bool = T
 def actor(uow: UnitOfWork, login: str) -> Person:
     person = uow.org.find_person(login)
     if person is None:
-        raise NotFound(f"操作人不存在：{login}（请用 --as 指定已导入的人员登录名）")
+        hint = uow.org.suggest_person(login) or "（请用 --as 指定已导入的人员登录名）"
+        raise UnknownActor(f"操作人不存在：{login}{hint}")
     return person
 
 
