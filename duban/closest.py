@@ -22,7 +22,9 @@ def closest(key: str, candidates: Iterable[str], n: int = 3) -> list[str]:
     by_plain = {}
     for c in names:
         by_plain.setdefault(_plain(c), c)
-    return [by_plain[p] for p in difflib.get_close_matches(plain, list(by_plain), n=n, cutoff=0.5)]
+    matches = difflib.get_close_matches(plain, list(by_plain), n=n, cutoff=0.5)
+    matches.sort(key=lambda p: sorted(p) != sorted(plain))  # swapped letters (zaho → zhao) first
+    return [by_plain[p] for p in matches]
 
 
 def did_you_mean(key: str, candidates: Iterable[str]) -> str:

@@ -223,9 +223,11 @@ def normalise(root, args: list[str]) -> tuple[list[str], str]:
     """Move global options written after the subcommand in front of it, so that
     `duban item list --json` means `duban --json item list`; refuse an unknown command
     or an argument that is not valid UTF-8. Returns the arguments and the command path."""
-    for position, token in enumerate(args, 1):
-        if any(0xD800 <= ord(c) <= 0xDFFF for c in token):
-            raise UsageMistake(f"第 {position} 个参数含有无效的 UTF-8 字节，请以 UTF-8 输入", "duban")
+    for position, token in enumerate(args):
+        if any(0xD800 <= ord(c) <= 0xDFFF for c in token):  # undecodable bytes, kept by Python as surrogates
+            before = args[position - 1] if position else ""
+            what = f"{before} 的值" if before.startswith("-") else f"第 {position + 1} 个参数"
+            raise UsageMistake(f"{what}含有无效的 UTF-8 字节，请以 UTF-8 输入", "duban")
     global_options = _options(root)
     front, rest, path = [], [], ["duban"]
     command, i = root, 0
@@ -239,6 +241,8 @@ def normalise(root, args: list[str]) -> tuple[list[str], str]:
             own = _options(command) if command is not root else {}
             target = rest if name in own or name not in global_options else front
             takes = own.get(name, global_options.get(name, False))
+            if target is front and takes and not has_value and i + 1 == len(args):
+                raise UsageMistake(f"选项 {name} 后面缺少值", " ".join(path))
             target.append(token)
             if takes and not has_value and i + 1 < len(args):
                 target.append(args[i + 1])
