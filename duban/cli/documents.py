@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 
 from duban.cli.app import actor, app, emit, progress_bar, state, table, uow
-from duban.cli.options import CAMPAIGN, OUT_DIR, UNIT_FILTER
+from duban.cli.options import CAMPAIGN, MAX_ID, OUT_DIR, UNIT_FILTER
 
 doc_app = typer.Typer(help="文书：整改通知书、催办单、督办单、问责文书、台账与公示的制发、核验和查询。",
                       no_args_is_help=True)
@@ -31,7 +31,7 @@ def render(
     item: Optional[str] = typer.Option(None, "--item", metavar="问题编号",
                                        help="整改问题编号：整改通知书，或该问题最近一次催办、督办的催办单、督办单"),
     case: Optional[str] = typer.Option(None, "--case", metavar="案件编号", help="问责案件编号（按其问责措施制发文书）"),
-    escalation: Optional[int] = typer.Option(None, "--escalation", metavar="记录号",
+    escalation: Optional[int] = typer.Option(None, "--escalation", metavar="记录号", min=1, max=MAX_ID,
                                              help="督办记录号（一般不需要，用 --item 即可）"),
     open_path: bool = typer.Option(False, "--open-path", help="只打印生成的 PDF 路径（便于打开或交给其他程序）"),
 ) -> None:
