@@ -31,7 +31,7 @@ test: install
 	$(BIN)/python -m pytest -q
 
 bench: install
-	for b in render_bench issue_bench campaign_bench sweep_bench tick_bench; do $(BIN)/python bench/$$b.py || exit 1; done
+	for b in cli_bench render_bench issue_bench campaign_bench sweep_bench tick_bench; do $(BIN)/python bench/$$b.py || exit 1; done
 
 # A new Alembic revision from the models: make migration MSG="add reports" REV=0002_reports
 migration: $(BIN)/python
