@@ -185,3 +185,24 @@ def test_output_paths_are_checked_before_writing(campaign_db, cli, tmp_path):
         r = cli(*args, db=campaign_db, as_user="zhao")
         assert_one_chinese_line(r, 2, *words, user_text=(str(tmp_path),))
     assert dump(campaign_db) == before and sorted(tmp_path.rglob("*")) == files
+
+
+def test_supervision_sheet_by_item_number_and_no_second_copy(campaign_db, cli):
+    r = cli(*"item add --unit JGC --title 审批拖延 --person wu --days 3".split(), db=campaign_db, as_user="zhao")
+    assert r.code == 0, r
+    r = cli("doc", "render", "督办单", "--item", "LZJ2015-0001", db=campaign_db, as_user="zhao")
+    assert_one_chinese_line(r, 2, "LZJ2015-0001 尚无督办或挂牌督办记录", user_text=("LZJ2015-0001",))
+    assert cli("item", "escalate", "LZJ2015-0001", "--level", "督办", "--reason", "拖延",
+               db=campaign_db, as_user="zhao", today="2015-09-11").code == 0
+    before = dump(campaign_db)
+    first = cli("doc", "render", "督办单", "--item", "LZJ2015-0001", db=campaign_db, as_user="zhao",
+                today="2015-09-11", json=True)
+    assert first.code == 0, first
+    sheet = first.json()
+    assert sheet["kind"] == "supervision_sheet" and sheet["item"] == "LZJ2015-0001" and sheet["escalation_id"]
+    again = cli("doc", "render", "supervision_sheet", "--item", "LZJ2015-0001", db=campaign_db, as_user="zhao",
+                today="2015-09-11")
+    assert_one_chinese_line(again, 3, "已制发督办单", sheet["doc_number"], "duban doc reissue",
+                            user_text=(sheet["doc_number"], "LZJ2015-0001"))
+    after = dump(campaign_db)
+    assert len(after["documents"]) == len(before["documents"]) + 1  # the refusal added nothing
