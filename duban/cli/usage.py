@@ -54,17 +54,17 @@ def localise(root) -> None:
     """Give every command of the tree the Chinese help page."""
     for path, command in walk(root):
         command.format_help = functools.partial(_format_help, command, path, root)
-        command.get_short_help_str = functools.partial(short_help, command)
 
 
 # --- help pages --------------------------------------------------------------------------------
 
 
 def _format_help(command, path: tuple[str, ...], root, ctx, formatter) -> None:
-    formatter.write(help_page(command, path, root, ctx))
+    """Click's Command.format_help(ctx, formatter), replaced per command."""
+    formatter.write(help_page(command, path, root))
 
 
-def help_page(command, path: tuple[str, ...], root, ctx) -> str:
+def help_page(command, path: tuple[str, ...], root) -> str:
     width = max(min(shutil.get_terminal_size((100, 24)).columns, 100) - 2, 60)
     lines = [f"用法：{' '.join(path)} {usage_pieces(command, root)}", ""]
     text = inspect.cleandoc(command.help or "").partition("\f")[0]

@@ -61,7 +61,8 @@ def _check_database(db_url: str, check) -> None:
     try:
         current, head = current_revision(db_url), head_revision()
     except Exception as error:  # noqa: BLE001
-        check("数据库结构版本", f"无法连接（{type(error).__name__}）", "检查 --db / DUBAN_DB，或运行 duban init 建库")
+        check("数据库结构版本", getattr(error, "message", f"无法连接（{type(error).__name__}）"),
+              "检查 --db / DUBAN_DB，或运行 duban init 建库")
         return
     if current == head:
         check("数据库结构版本", f"{current}（最新）")
