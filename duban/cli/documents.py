@@ -51,6 +51,7 @@ def batch(
     cases: List[str] = typer.Option([], "--case", help="只限这些问责案件（可多次给出）"),
     workers: int = typer.Option(2, "--workers", min=1, help="生成文书的进程数"),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="最多制发 N 份"),
+    chunk: Optional[int] = typer.Option(None, "--chunk", min=1, help="每个事务编号、生成并提交的份数（默认 40；中断后已提交的批次保留）"),
     campaign: Optional[str] = CAMPAIGN,
 ) -> None:
     """批量制发尚未制发的文书（如所有已交办问题的整改通知书），带进度条；单份失败不影响其余。"""
@@ -58,6 +59,7 @@ def batch(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from duban.services.documents import issue_batch, pending_jobs
+    from duban.services.documents.batch import BATCH_CHUNK
 
     if all_open and states:
         from duban.errors import BadInput
@@ -71,7 +73,7 @@ def batch(
     with Progress(TextColumn("制发文书"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("batch", total=len(jobs))
-        result = issue_batch(uow, actor(), jobs, workers=workers, today=state.today,
+        result = issue_batch(uow, actor(), jobs, workers=workers, today=state.today, chunk_size=chunk or BATCH_CHUNK,
                              progress=lambda done, total: bar.update(task, completed=done, total=total))
 
     def human(r: dict) -> None:
