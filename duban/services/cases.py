@@ -67,7 +67,10 @@ def _subject(uow: UnitOfWork, person: str | None, unit: str | None) -> tuple[Per
     if bool(person) == bool(unit):
         raise BadInput("被问责（被表彰）对象须是一个人（--person）或一个单位（--unit），二者选一")
     if person:
-        return uow.org.person_by_name_or_login(person), None
+        subject = uow.org.person_by_name_or_login(person)
+        if permissions.is_system(subject):
+            raise RuleViolation(f"{subject.name}（{subject.login}）是系统自动化，不能作为问责或表彰对象")
+        return subject, None
     return None, uow.org.unit(unit)
 
 

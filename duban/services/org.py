@@ -168,6 +168,8 @@ def import_org(uow: UnitOfWork, login: str, path: Path, *, today: dt.date | None
             bad(row, f"角色无效：{exc}（可选：{'、'.join(permissions.ROLE_LABELS.values())}）")
         if row.code == "system":
             bad(row, "登录名 system 为系统保留")
+        elif "system" in row.roles.split(","):
+            bad(row, "角色“系统自动化”只属于内置账号 system")
     if errors:
         shown = "；".join(errors[:10]) + (f"；另有 {len(errors) - 10} 处" if len(errors) > 10 else "")
         raise BadInput(f"{path.name} 有 {len(errors)} 处错误，未导入任何数据：{shown}")
