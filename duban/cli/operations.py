@@ -226,6 +226,8 @@ def tick(
             for duty, result in d["results"].items():
                 if result.get("status") in ("unavailable", "refused"):
                     typer.echo(f"注意：{d['date']} {DUTY_LABELS.get(duty, duty)}：{result['message']}", err=True)
+        if r["anchor"]["status"] == "refused":
+            typer.echo(f"注意：{r['anchor']['message']}", err=True)
 
     emit(result, human)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
 
 from sqlalchemy import select
@@ -70,7 +71,9 @@ def add_item(uow: UnitOfWork, login: str, *, campaign: str | None, unit: str, ti
     uow.record(chain=campaign_chain(camp), actor=who.login, today=today, trigger="identify",
                item=item, campaign_id=camp.id, to_state=item.state,
                payload={"title": item.title, "source": item.source, "unit": the_unit.code,
-                        "category": item.category.code if item.category else None})
+                        "category": item.category.code if item.category else None, "origin": item.origin,
+                        # a hash, not the text: a reporter's words stay out of the log
+                        "description_sha256": hashlib.sha256(item.description.encode()).hexdigest()})
     due = resolve_due(today, due, due_days)
     if owner is not None and due is not None:
         _may_assign_on_add(who, owner, the_unit, camp, due)

@@ -225,9 +225,17 @@ def import_org(uow: UnitOfWork, login: str, path: Path, *, today: dt.date | None
         uow.flush()
         uow.record(chain=ORG_CHAIN, actor=who.login, today=today or clock.today(), trigger="org_imported",
                    payload={"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(), **changes,
-                            "persons": person_changes})
+                            "persons": person_changes, "units": _unit_snapshot(units.values(), people_by_id)})
     uow.commit()
     return {"file": path.name, "rows": len(rows), "changed": changed, **changes}
+
+
+def _unit_snapshot(units, people_by_id: dict) -> list[dict]:
+    """Every unit's parent and head after the import: the audit replays who heads what from it."""
+    codes = {unit.id: unit.code for unit in units}
+    return sorted(({"code": unit.code, "parent": codes.get(unit.parent_id),
+                    "head": people_by_id[unit.head_id].login if unit.head_id in people_by_id else None}
+                   for unit in units), key=lambda unit: unit["code"])
 
 
 def _parent_cycles(existing: dict[str, OrgUnit], unit_rows: list[Row]) -> list[tuple[Row, list[str]]]:
