@@ -8,7 +8,9 @@ forkserver they came from and multiprocessing's resource tracker stayed behind. 
   interpreter, no inherited connections or threads) and no forkserver is left to orphan;
 * each worker asks the kernel for SIGKILL when its parent dies (``PR_SET_PDEATHSIG``,
   Linux), and also watches the parent itself (a pidfd, else polling ``getppid``) in a
-  daemon thread, so a parent that died before the worker was watching is seen too;
+  daemon thread, so a parent that died before the worker was watching is seen too.
+  The kernel signal fires when the *thread* that started the worker ends: use the pool in
+  a ``with`` block in one thread (workers start on ``submit``, in the submitting thread);
 * the resource tracker exits by itself once every process holding its pipe is gone,
   i.e. when the caller and its workers are.
 
