@@ -14,7 +14,7 @@ from typing import Callable
 from sqlalchemy import select
 
 from duban.services.audit.problems import AuditProblem
-from duban.services.audit.replay import UNKNOWN, _differences
+from duban.services.audit.replay import UNKNOWN, differences
 from storage.eventlog import canonical_json
 from storage.models import Campaign, Commendation, Draw, Event, OrgUnit, Person, SatisfactionRound
 from storage.uow import ORG_CHAIN, UnitOfWork
@@ -39,7 +39,7 @@ def _table(problems: list, table: str, replayed: dict, actual: dict, label: Call
         elif key not in replayed:
             problems.append(AuditProblem.row(table, row_id, label(key), "没有对应的事件（记录被直接写入数据库）"))
         else:
-            said = _differences(replayed[key], actual[key], replayed[key].keys())
+            said = differences(replayed[key], actual[key], replayed[key].keys())
             if said:
                 problems.append(AuditProblem.row(table, row_id, label(key), "；".join(said)))
 
