@@ -5,6 +5,8 @@ DUBAN_HOME   data folder (default: ~/.duban)
 DUBAN_FILES  evidence and issued-document store (default: beside the SQLite file, else DUBAN_HOME/files)
 DUBAN_USER   acting person when --as is not given (default: system)
 DUBAN_TODAY  business date override, YYYY-MM-DD (default: today in Asia/Shanghai)
+DUBAN_AUDIT_KEY / DUBAN_AUDIT_KEY_FILE  the audit key (hex), or the file holding it (default: none)
+DUBAN_AUDIT_ANCHORS  the audit anchors file (default: FILES/audit/anchors.jsonl)
 
 This module is imported by ``duban --help``: SQLAlchemy loads only when a URL is parsed.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
@@ -79,3 +82,45 @@ def load(db_url: str | None = None, actor: str | None = None) -> Settings:
         db_url=normalise_db_url(db_url or "") or default_db_url(),
         actor=actor or os.environ.get("DUBAN_USER") or "system",
     )
+
+
+AUDIT_KEY_MIN_BYTES = 32
+
+
+def audit_key() -> bytes | None:
+    """The key that signs events and anchors, from outside the database; None if not configured."""
+    if os.environ.get("DUBAN_AUDIT_KEY"):
+        return _parse_audit_key(os.environ["DUBAN_AUDIT_KEY"], "DUBAN_AUDIT_KEY")
+    name = os.environ.get("DUBAN_AUDIT_KEY_FILE")
+    if not name:
+        return None
+    try:
+        info = os.stat(name)
+    except OSError as exc:
+        from duban.errors import BadInput
+
+        raise BadInput(f"无法读取审计密钥文件 {name}：{exc.strerror}") from None
+    return _read_audit_key_file(name, info.st_mtime_ns, info.st_size)
+
+
+@lru_cache(maxsize=4)
+def _read_audit_key_file(name: str, _mtime_ns: int, _size: int) -> bytes:
+    # Cached per file version: a sweep records thousands of events.
+    with open(name, encoding="ascii", errors="replace") as fh:
+        return _parse_audit_key(fh.read(4096), name)
+
+
+def _parse_audit_key(text: str, where: str) -> bytes:
+    from duban.errors import BadInput
+
+    try:
+        key = bytes.fromhex(text.strip())
+    except ValueError:
+        raise BadInput(f"审计密钥无效（{where}）：应为十六进制文本，可用 duban audit keygen 生成") from None
+    if len(key) < AUDIT_KEY_MIN_BYTES:
+        raise BadInput(f"审计密钥过短（{where}）：至少 {AUDIT_KEY_MIN_BYTES} 字节（{AUDIT_KEY_MIN_BYTES * 2} 个十六进制字符）")
+    return key
+
+
+def anchors_path(db_url: str) -> Path:
+    return Path(os.environ.get("DUBAN_AUDIT_ANCHORS") or files_dir(db_url) / "audit" / "anchors.jsonl")

@@ -26,6 +26,17 @@ ROLE_BY_LABEL = {
     "负责人": "unit_head", "处长": "unit_head", "干部": "cadre", "群众": "public",
 }
 
+SYSTEM_LOGIN = "system"
+# Decisions only a person may take, whatever roles the automation's record carries:
+# ``system`` never works on, submits, verifies or rechecks an item, nor decides a case
+# or a deadline (and it never owns an item: see require_human_owner).
+HUMAN_ONLY = {
+    "item.start", "item.attach", "item.submit", "item.verify", "item.reject", "item.recheck",
+    "deadline.request", "deadline.decide", "deadline.pause",
+    "case.investigate", "case.decide", "case.approve", "case.dismiss", "case.close", "case.appeal",
+    "case.resolve_appeal",
+}
+
 LEADERSHIP = {"leader", "deputy_leader"}
 SUPERVISORS = {"office"} | LEADERSHIP
 EVERYONE_INSIDE = SUPERVISORS | {"unit_head", "cadre", "system"}
@@ -110,13 +121,21 @@ def roles_for(person: Person, *, unit: OrgUnit | None = None, owner_id: int | No
     return roles
 
 
+def is_system(person: Person) -> bool:
+    return person.login == SYSTEM_LOGIN or "system" in person.role_set
+
+
 def allowed(person: Person, action: str, **scope) -> bool:
+    if is_system(person) and action in HUMAN_ONLY:
+        return False
     return person.active and bool(roles_for(person, **scope) & POLICY[action])
 
 
 def require(person: Person, action: str, **scope) -> None:
     if not person.active:
         raise PermissionDenied(f"{person.name}（{person.login}）已停用，不能{ACTION_LABELS[action]}")
+    if is_system(person) and action in HUMAN_ONLY:
+        raise PermissionDenied(f"{person.name}（{person.login}）是系统自动化，不能{ACTION_LABELS[action]}：须由人作出（职责分离）")
     if allowed(person, action, **scope):
         return
     who_may = "、".join(ROLE_LABELS.get(r, {"owner": "责任人", "subject": "被问责人"}.get(r, r))
@@ -136,3 +155,9 @@ def parse_roles(text: str) -> list[str]:
             raise ValueError(token)
         roles.append(code)
     return sorted(set(roles))
+
+
+def require_human_owner(owner: Person) -> None:
+    """An item's owner answers for it in person: never the automation."""
+    if is_system(owner):
+        raise PermissionDenied(f"{owner.name}（{owner.login}）是系统自动化，不能作为问题责任人（职责分离）")

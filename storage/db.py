@@ -132,4 +132,5 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A reader that asks for a snapshot (the audit) takes none: WAL keeps its view.
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("duban_snapshot") else "BEGIN IMMEDIATE")

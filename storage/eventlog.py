@@ -3,12 +3,19 @@
 Each event's hash covers its own fields and the previous event's hash, so editing,
 deleting or reordering any row breaks the chain from that row on. Appends lock the
 chain's head row, which makes the chain safe under concurrent writers.
+
+Links alone stop nobody who rewrites a chain and recomputes every later hash. With an
+audit key (kept outside the database) each event also carries ``mac``, an HMAC of its
+hash, so an event forged or rewritten without the key no longer verifies; and the
+chain heads are anchored outside the database (``duban.services.audit.anchors``), so a
+chain cut back or rewritten before its last anchor no longer matches it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 
@@ -31,6 +38,10 @@ def event_hash(ev: Event) -> str:
         ev.trigger, ev.from_state, ev.to_state, ev.note, ev.payload, ev.prev_hash,
     ]
     return hashlib.sha256(canonical_json(content).encode()).hexdigest()
+
+
+def event_mac(key: bytes, event_hash_hex: str) -> str:
+    return hmac.new(key, f"event:{event_hash_hex}".encode(), hashlib.sha256).hexdigest()
 
 
 def lock_chain(session: Session, key: str) -> AuditChain:
@@ -74,6 +85,7 @@ def append(
     to_state: str | None = None,
     note: str = "",
     payload: dict | None = None,
+    key: bytes | None = None,
 ) -> Event:
     head = lock_chain(session, chain)
     ev = Event(
@@ -83,6 +95,7 @@ def append(
         payload=canonical_json(payload or {}), prev_hash=head.last_hash,
     )
     ev.hash = event_hash(ev)
+    ev.mac = event_mac(key, ev.hash) if key else None
     head.last_seq, head.last_hash = ev.seq, ev.hash
     session.add(ev)
     return ev
@@ -96,39 +109,77 @@ class ChainProblem:
     problem: str
 
 
-def verify(session: Session) -> tuple[int, list[ChainProblem]]:
-    """Check every chain; returns (events checked, first problem of each broken chain)."""
+def verify(session: Session, *, key: bytes | None = None,
+           anchored: dict[str, int] | None = None) -> tuple[int, list[ChainProblem]]:
+    """Check every chain from its first event; returns (events checked, first problem of each broken chain).
+
+    With ``key``, every event after its chain's last anchored sequence number
+    (``anchored``, 0 if none) must carry a valid MAC; the anchor vouches for those before.
+    """
+    anchored = anchored or {}
     checked, problems = 0, []
     heads = {h.key: h for h in session.scalars(select(AuditChain))}
     # Chains named by events count too: deleting a head row must not hide its chain.
-    keys = sorted(set(heads) | set(session.scalars(select(Event.chain).distinct())))
-    for key in keys:
-        head = heads.get(key)
-        expected_prev, expected_seq = GENESIS, 1
-        problem = None
+    chains = sorted(set(heads) | set(session.scalars(select(Event.chain).distinct())))
+    for chain in chains:
+        head = heads.get(chain)
         if head is None:
-            problems.append(ChainProblem(key, None, 0, "链头记录缺失（audit_chains 中的行被删除）"))
+            problems.append(ChainProblem(chain, None, 0, "链头记录缺失（audit_chains 中的行被删除）"))
             continue
-        rows = session.scalars(
-            select(Event).where(Event.chain == head.key).order_by(Event.seq, Event.id)
-        )
-        for ev in rows:
-            checked += 1
-            if ev.seq != expected_seq:
-                what = "缺失" if ev.seq > expected_seq else "重复或顺序错乱"
-                problem = ChainProblem(head.key, ev.id, ev.seq, f"序号应为 {expected_seq}，实为 {ev.seq}（记录{what}）")
-            elif ev.prev_hash != expected_prev:
-                problem = ChainProblem(head.key, ev.id, ev.seq, "前序哈希不符（前一条记录被删除、改动或调换）")
-            elif event_hash(ev) != ev.hash:
-                problem = ChainProblem(head.key, ev.id, ev.seq, "内容哈希不符（记录被改动）")
-            if problem:
-                break
-            expected_prev, expected_seq = ev.hash, ev.seq + 1
-        if problem is None and (head.last_seq != expected_seq - 1 or head.last_hash != expected_prev):
-            problem = ChainProblem(head.key, None, expected_seq, f"链尾应为第 {head.last_seq} 条，实际只到第 {expected_seq - 1} 条（末尾记录被删除）")
+        count, problem = verify_chain(session, head, key=key, signed_after=anchored.get(chain, 0))
+        checked += count
         if problem:
             problems.append(problem)
     return checked, problems
+
+
+def verify_chain(session: Session, head: AuditChain, *, start: tuple[int, str] = (0, GENESIS),
+                 key: bytes | None = None, signed_after: int | None = None) -> tuple[int, ChainProblem | None]:
+    """Check one chain from ``start`` (sequence number and hash of an event vouched for, e.g. by
+    an anchor) to its head: links, content hashes and, with ``key``, the MACs of the events
+    after ``signed_after``. Returns (events checked, the first problem or None)."""
+    first_seq, first_hash = start
+    signed_after = first_seq if signed_after is None else signed_after
+    checked, expected_prev, expected_seq = 0, first_hash, first_seq + 1
+    query = select(Event).where(Event.chain == head.key).order_by(Event.seq, Event.id)
+    if first_seq:
+        vouched = session.scalar(select(Event).where(Event.chain == head.key, Event.seq == first_seq))
+        if vouched is None:
+            return 0, ChainProblem(head.key, None, first_seq, "锚点所记的这条记录已不存在（链被截短或删除）")
+        if vouched.hash != first_hash:
+            return 1, ChainProblem(head.key, vouched.id, first_seq, "哈希与锚点所记不符（此前的记录被改写）")
+        query = query.where(Event.seq > first_seq)
+    for ev in session.scalars(query.execution_options(yield_per=2000)):
+        checked += 1
+        problem = _link_problem(ev, expected_seq, expected_prev, key, signed_after)
+        if problem:
+            return checked, problem
+        expected_prev, expected_seq = ev.hash, ev.seq + 1
+    if head.last_seq != expected_seq - 1 or head.last_hash != expected_prev:
+        return checked, ChainProblem(
+            head.key, None, expected_seq,
+            f"链尾应为第 {head.last_seq} 条，实际只到第 {expected_seq - 1} 条（末尾记录被删除）")
+    return checked, None
+
+
+def _link_problem(ev: Event, expected_seq: int, expected_prev: str, key: bytes | None,
+                  signed_after: int) -> ChainProblem | None:
+    def problem(text: str) -> ChainProblem:
+        return ChainProblem(ev.chain, ev.id, ev.seq, text)
+
+    if ev.seq != expected_seq:
+        what = "缺失" if ev.seq > expected_seq else "重复或顺序错乱"
+        return problem(f"序号应为 {expected_seq}，实为 {ev.seq}（记录{what}）")
+    if ev.prev_hash != expected_prev:
+        return problem("前序哈希不符（前一条记录被删除、改动或调换）")
+    if event_hash(ev) != ev.hash:
+        return problem("内容哈希不符（记录被改动）")
+    if key is not None and ev.seq > signed_after:
+        if ev.mac is None:
+            return problem("没有审计签名（写入时未配置审计密钥，或签名被删除）")
+        if not hmac.compare_digest(ev.mac, event_mac(key, ev.hash)):
+            return problem("审计签名不符（记录被伪造或改写，或使用了另一密钥）")
+    return None
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from duban import config
 from duban.closest import did_you_mean
 from duban.errors import ConcurrentModification, NotFound
 from storage import eventlog
@@ -176,7 +177,7 @@ class UnitOfWork:
         return eventlog.append(
             self.session, chain=chain, actor=actor, business_date=today, trigger=trigger,
             item_id=item.id if item is not None else None,
-            case_id=case.id if case is not None else None, **fields,
+            case_id=case.id if case is not None else None, key=config.audit_key(), **fields,
         )
 
     def flush(self) -> None:

@@ -383,7 +383,9 @@ def test_doctor_reports_every_font_role(cli, campaign_db):
     assert result.code == 0, result
     for role in ROLES.values():
         assert role.label in result.stdout, role.label
-    assert "数据库结构版本：0001（最新）" in result.stdout and "WeasyPrint" in result.stdout
+    from storage.migrate import head_revision
+
+    assert f"数据库结构版本：{head_revision()}（最新）" in result.stdout and "WeasyPrint" in result.stdout
     report = cli("doctor", db=campaign_db, json=True).json()
     assert result.stdout.count("建议：") == report["warnings"]
     missing = cli("doctor", db=f"sqlite:///{os.devnull}.missing/none.sqlite")

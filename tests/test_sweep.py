@@ -247,7 +247,13 @@ def test_sweep_killed_midway_then_rerun_escalates_each_item_once(campaign_db):
     assert sql(db, "SELECT count(*), count(DISTINCT item_id) FROM escalations") == [(n, n)]
     assert sql(db, """SELECT count(*), count(DISTINCT item_id) FROM events WHERE "trigger" = 'escalate'""") == [(n, n)]
     assert sql(db, "SELECT min(version), max(version) FROM problem_items") == [(1, 1)]
-    assert run_duban("--db", db, "audit", "verify").returncode == 0
+    # The chains are whole; the bulk-inserted items themselves have no events, so only the
+    # chain check applies here (`audit verify` also reconciles rows with their events).
+    from storage import eventlog
+    from storage.uow import UnitOfWork
+
+    with UnitOfWork(db) as uow:
+        assert eventlog.verify(uow.session)[1] == []
 
 
 def test_unique_violation_from_a_racing_writer_counts_as_done(campaign_db, items, monkeypatch):

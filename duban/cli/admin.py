@@ -12,7 +12,7 @@ from duban.cli.options import CAMPAIGN
 
 campaign_app = typer.Typer(help="专项整治方案：导入、查看。", no_args_is_help=True)
 org_app = typer.Typer(help="组织机构：单位与人员（含角色）。", no_args_is_help=True)
-audit_app = typer.Typer(help="审计：校验事件日志哈希链。", no_args_is_help=True)
+audit_app = typer.Typer(help="审计：校验事件日志与锚点、按事件核对记录、写锚点、生成密钥。", no_args_is_help=True)
 ledger_app = typer.Typer(help="整改落实台账导出。", no_args_is_help=True)
 app.add_typer(campaign_app, name="campaign")
 app.add_typer(org_app, name="org")
@@ -29,8 +29,13 @@ def init(mkdir: bool = typer.Option(False, "--mkdir", help="SQLite 数据库所�
     from duban.services.setup import init_db
 
     result = init_db(state.settings.db_url, create_dirs=mkdir or state.settings.builtin_db)
-    emit(result, lambda r: typer.echo(
-        f"数据库已{'创建' if r['created'] else '升级到最新'}：版本 {r['revision']}"))
+
+    def human(r: dict) -> None:
+        typer.echo(f"数据库已{'创建' if r['created'] else '升级到最新'}：版本 {r['revision']}")
+        if r["anchor"]["status"] == "refused":
+            typer.echo(f"注意：{r['anchor']['message']}", err=True)
+
+    emit(result, human)
 
 
 @campaign_app.command("load")
@@ -111,21 +116,50 @@ def org_list(people: bool = typer.Option(False, "--people", help="列出人员�
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """逐条校验事件日志哈希链；发现被改动、删除或调换的记录时以退出码 3 报告第一处。"""
+    """校验审计日志：哈希链、审计签名与锚点（配置密钥时），并按事件重放核对问题、案件等记录；有问题时以退出码 3 报告第一处。"""
     from duban.errors import IntegrityFailure
-    from storage import eventlog
+    from duban.services.audit import verify
 
     with uow() as u:
-        checked, problems = eventlog.verify(u.session)
-    result = {"checked": checked, "ok": not problems,
-              "problems": [p.__dict__ for p in problems]}
-    if problems:
+        result = verify(u)
+    if result["problems"]:
         if state.as_json:
             emit(result)
-        first = problems[0]
-        row = f"事件 id={first.event_id}" if first.event_id else "链尾"
-        raise IntegrityFailure(f"审计链 {first.chain} 第 {first.seq} 条（{row}）校验失败：{first.problem}")
-    emit(result, lambda r: typer.echo(f"审计链完好：已校验 {r['checked']} 条事件"))
+        first = result["problems"][0]
+        more = f"（另有 {len(result['problems']) - 1} 处，用 --json 查看全部）" if len(result["problems"]) > 1 else ""
+        raise IntegrityFailure(f"审计校验失败：{first['message']}{more}")
+
+    def human(r: dict) -> None:
+        anchors = r["anchors"]
+        if not anchors["key"]:
+            said = "未配置审计密钥，未核对签名与锚点"
+        else:
+            said = f"签名有效，与 {anchors['count']} 个锚点相符（最新 #{anchors['latest']}，{anchors['latest_at']}）"
+        typer.echo(f"审计链完好：{r['chains']} 条链 {r['checked']} 条事件；{said}；"
+                   f"问题 {r['reconciled']['items']} 个、案件 {r['reconciled']['cases']} 个与事件日志一致")
+
+    emit(result, human)
+
+
+@audit_app.command("anchor")
+def audit_anchor(adopt_unsigned: bool = typer.Option(
+        False, "--adopt-unsigned", help="承认上一锚点之后未签名的事件（仅在核实某次写入确实未配置密钥之后使用）")) -> None:
+    """把各审计链的链头用审计密钥签名后追加到锚点文件（库外）；每日任务也会自动执行。"""
+    from duban.services.audit import write_anchor
+
+    with uow() as u:
+        result = write_anchor(u, adopt_unsigned=adopt_unsigned)
+    emit(result, lambda r: typer.echo(f"已写入锚点 #{r['n']}（{r['chains']} 条链）：{r['path']}"))
+
+
+@audit_app.command("keygen")
+def audit_keygen(out: Path = typer.Option(..., "--out", help="密钥文件（不能已存在；请放在数据库所在机器和备份之外）")) -> None:
+    """生成审计密钥文件（权限 0600）。把 DUBAN_AUDIT_KEY_FILE 设为该文件后，事件带签名、锚点可写。"""
+    from duban.services.audit import keygen
+
+    result = keygen(out)
+    emit(result, lambda r: typer.echo(f"已生成审计密钥（标识 {r['key_id']}）：{r['path']}\n"
+                                      f"请设置 DUBAN_AUDIT_KEY_FILE={r['path']}，再运行 duban audit anchor"))
 
 
 @app.command()

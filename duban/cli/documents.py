@@ -57,10 +57,13 @@ def batch(
     cases: List[str] = typer.Option([], "--case", metavar="案件编号", help="只限这些问责案件"),
     workers: int = typer.Option(2, "--workers", min=1, metavar="进程数", help="生成 PDF 文书的进程数"),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, metavar="份数", help="最多制发的份数"),
+    chunk: Optional[int] = typer.Option(None, "--chunk", min=1, metavar="份数",
+                                        help="每个事务编号、生成并提交的份数（默认 40；中断后已提交的批次保留）"),
     campaign: Optional[str] = CAMPAIGN,
 ) -> None:
     """批量制发尚未制发的文书（如所有已交办问题的整改通知书），带进度条；单份失败不影响其余。"""
     from duban.services.documents import issue_batch, pending_jobs
+    from duban.services.documents.batch import BATCH_CHUNK
 
     if all_open and states:
         from duban.errors import BadInput
@@ -71,7 +74,8 @@ def batch(
                             cases=cases or None, today=state.today)
     jobs = jobs[:limit] if limit else jobs
     with progress_bar("制发文书") as update:
-        result = issue_batch(uow, actor(), jobs, workers=workers, today=state.today, progress=update)
+        result = issue_batch(uow, actor(), jobs, workers=workers, today=state.today,
+                             chunk_size=chunk or BATCH_CHUNK, progress=update)
 
     def human(r: dict) -> None:
         typer.echo(f"已制发 {len(r['issued'])} 份，失败 {len(r['failed'])} 份，用时 {r['seconds']} 秒"

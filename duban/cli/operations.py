@@ -224,6 +224,8 @@ def tick(
             for duty, result in d["results"].items():
                 if result.get("status") in ("unavailable", "refused"):
                     typer.echo(f"注意：{d['date']} {label('tick_duty', duty)}：{result['message']}", err=True)
+        if r["anchor"]["status"] == "refused":
+            typer.echo(f"注意：{r['anchor']['message']}", err=True)
 
     emit(result, human)
 

@@ -322,10 +322,11 @@ class Simulation:
         self.later(self.rng.choice((1, 1, 2, 3)), self._verify, no)
 
     def _checker(self, item: ProblemItem) -> str:
-        """An office member who neither owns nor reported the item (职责分离)."""
+        """An office member who neither owns, reported nor verified the item (职责分离)."""
         allowed = [login for login in self.cast.office
                    if login not in (item.owner.login if item.owner else None,
-                                    item.reporter.login if item.reporter else None)]
+                                    item.reporter.login if item.reporter else None,
+                                    item.verified_by.login if item.verified_by else None)]
         return self.rng.choice(allowed or self.cast.deputies)
 
     def _verify(self, uow: UnitOfWork, no: str) -> None:

@@ -16,11 +16,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import mimetypes
-import multiprocessing
 import os
 import tempfile
 import zlib
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from pathlib import Path
 from typing import Callable, Iterable
 from urllib.parse import urlsplit
@@ -261,16 +260,16 @@ def render_many(
     `progress(done, total)` is called after each document. Failures do not stop the
     batch: they are collected and raised together as BatchRenderError at the end.
     `renderer_options` go to each worker's DocumentRenderer (e.g. pdf_variant=None).
-    Workers come from a forkserver, so a calling script needs the usual
+    Workers are spawned (see `duban.procpool`), so a calling script needs the usual
     ``if __name__ == "__main__":`` guard.
     """
     jobs = [(kind, context, str(out)) for kind, context, out in jobs]
     total = len(jobs)
     failures: list[tuple[str, str]] = []
-    # forkserver: workers start from a clean process, not a fork of a threaded caller.
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                             initializer=_init_worker, initargs=(renderer_options,)) as pool:
+    from duban.procpool import worker_pool
+
+    # Spawned workers start from a clean process, not a fork of a threaded caller, and die with it.
+    with worker_pool(workers, _init_worker, (renderer_options,)) as pool:
         futures = {pool.submit(_render_job, job): job[2] for job in jobs}
         for done, future in enumerate(as_completed(futures), 1):
             try:

@@ -17,6 +17,7 @@ The measures and their severity grades come from the campaign plan (seed §五(�
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 
 from sqlalchemy import select
@@ -67,7 +68,10 @@ def _subject(uow: UnitOfWork, person: str | None, unit: str | None) -> tuple[Per
     if bool(person) == bool(unit):
         raise BadInput("被问责（被表彰）对象须是一个人（--person）或一个单位（--unit），二者选一")
     if person:
-        return uow.org.person_by_name_or_login(person), None
+        subject = uow.org.person_by_name_or_login(person)
+        if permissions.is_system(subject):
+            raise RuleViolation(f"{subject.name}（{subject.login}）是系统自动化，不能作为问责或表彰对象")
+        return subject, None
     return None, uow.org.unit(unit)
 
 
@@ -196,8 +200,9 @@ def _propose(uow: UnitOfWork, who: Person, campaign: Campaign, ladder, today: dt
     uow.flush()
     uow.record(chain=campaign_chain(campaign), actor=who.login, today=today, trigger="propose", case=case,
                campaign_id=campaign.id, to_state=case.state, note=reason,
-               payload={"subject": person.login if person else unit.code, "items": [i.no for i in linked],
-                        "min_grade": min_grade, "min_grade_reasons": why, "origin": origin})
+               payload={"subject": person.login if person else unit.code, "subject_kind": "person" if person else "unit",
+                        "items": [i.no for i in linked], "min_grade": min_grade, "min_grade_reasons": why,
+                        "origin": origin, "facts_sha256": hashlib.sha256(facts.encode()).hexdigest()})
     return {**case_view(uow, case, ladder), "created": True}
 
 

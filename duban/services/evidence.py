@@ -1,10 +1,18 @@
-"""Evidence files: stored once by SHA-256 outside the database row."""
+"""Evidence files: stored once by SHA-256 outside the database row.
+
+Only regular files are taken. A path naming a directory, a device, a FIFO or a socket
+is bad input before anything is opened (a device such as /dev/zero is never read, a
+FIFO never waited on); the file is then opened without blocking and checked again on
+the open descriptor, so a path swapped meanwhile cannot slip through. At most the size
+limit plus one byte is ever read.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -13,34 +21,79 @@ from duban.errors import BadInput
 from storage.models import Attachment, ProblemItem
 from storage.uow import UnitOfWork, campaign_chain
 
+CHUNK = 1024 * 1024
+KINDS = ((stat.S_ISDIR, "目录"), (stat.S_ISCHR, "字符设备文件"), (stat.S_ISBLK, "块设备文件"),
+         (stat.S_ISFIFO, "命名管道"), (stat.S_ISSOCK, "套接字"))
+
 
 def store_path(root: Path, sha256: str) -> Path:
     return root / sha256[:2] / sha256
 
 
-def attach(uow: UnitOfWork, who, item: ProblemItem, path: Path, today: dt.date) -> Attachment:
-    path = Path(path)
-    if not path.is_file():
-        raise BadInput(f"佐证材料文件不存在：{path}")
-    size = path.stat().st_size
-    if size > config.MAX_ATTACHMENT_BYTES:
-        raise BadInput(f"佐证材料过大：{path.name} {size // 1024 // 1024} MB，上限 {config.MAX_ATTACHMENT_BYTES // 1024 // 1024} MB")
-    data = path.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    root = config.files_dir(str(uow.engine.url.render_as_string(hide_password=False))) / "evidence"
-    target = store_path(root, digest)
-    if not target.exists():
+def _refuse_unless_regular(path: Path, mode: int) -> None:
+    if stat.S_ISREG(mode):
+        return
+    kind = next((name for test, name in KINDS if test(mode)), "特殊文件")
+    raise BadInput(f"佐证材料须是普通文件，{path} 是{kind}")
+
+
+def _too_large(path: Path, size: int) -> BadInput:
+    limit = config.MAX_ATTACHMENT_BYTES
+    return BadInput(f"佐证材料过大：{path.name} {size / 1024 / 1024:.1f} MB，上限 {limit // 1024 // 1024} MB")
+
+
+def _copy_into_store(path: Path, root: Path) -> tuple[str, int]:
+    """Hash and copy a regular file into the store; returns (sha256, size)."""
+    try:
+        _refuse_unless_regular(path, path.stat().st_mode)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except FileNotFoundError:
+        raise BadInput(f"佐证材料文件不存在：{path}") from None
+    except PermissionError:
+        raise BadInput(f"无权读取佐证材料文件：{path}") from None
+    except OSError as exc:
+        raise BadInput(f"无法读取佐证材料文件：{path}（{exc.strerror}）") from None
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = None
+    try:
+        info = os.fstat(fd)
+        _refuse_unless_regular(path, info.st_mode)
+        if info.st_size > config.MAX_ATTACHMENT_BYTES:
+            raise _too_large(path, info.st_size)
+        digest, size = hashlib.sha256(), 0
         # Content-addressed and written atomically: a failed transaction leaves at
         # most an unreferenced file, never a half-written one.
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
+        out_fd, tmp = tempfile.mkstemp(dir=root, prefix=".tmp-")
+        with os.fdopen(out_fd, "wb") as out:
+            while chunk := os.read(fd, CHUNK):
+                size += len(chunk)
+                if size > config.MAX_ATTACHMENT_BYTES:  # grew after fstat
+                    raise _too_large(path, size)
+                digest.update(chunk)
+                out.write(chunk)
+        sha = digest.hexdigest()
+        target = store_path(root, sha)
+        if target.exists():
+            os.unlink(tmp)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, target)
+        tmp = None
+        return sha, size
+    finally:
+        os.close(fd)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def attach(uow: UnitOfWork, who, item: ProblemItem, path: Path, today: dt.date) -> Attachment:
+    path = Path(path)
+    root = config.files_dir(str(uow.engine.url.render_as_string(hide_password=False))) / "evidence"
+    digest, size = _copy_into_store(path, root)
     att = Attachment(item=item, sha256=digest, size=size, filename=path.name[:255], uploaded_by_id=who.id)
     uow.session.add(att)
     uow.flush()
     uow.record(chain=campaign_chain(item.campaign), actor=who.login, today=today, trigger="attach",
                item=item, campaign_id=item.campaign_id, note=path.name,
-               payload={"sha256": digest, "size": size, "filename": path.name})
+               payload={"attachment": att.id, "sha256": digest, "size": size, "filename": att.filename})
     return att

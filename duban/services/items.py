@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
 
 from sqlalchemy import select
@@ -21,7 +22,7 @@ from duban.services.common import (
 )
 from duban.services.views import event_view, item_view
 from statemachines.item import DEADLINE_STATES, ITEM, ItemFacts
-from storage.models import Category, Event, ProblemItem
+from storage.models import Attachment, Category, Event, ProblemItem
 from storage.uow import UnitOfWork, campaign_chain
 
 TITLE_MAX = 200
@@ -61,6 +62,8 @@ def add_item(uow: UnitOfWork, login: str, *, campaign: str | None, unit: str, ti
     the_unit = uow.org.unit(unit)
     owner = uow.org.person_by_name_or_login(person) if person else None
     permissions.require(who, action, unit=the_unit)
+    if owner is not None:
+        permissions.require_human_owner(owner)
     if who.role_set <= {"cadre"} and action == "item.add" and (owner is None or owner.id != who.id):
         raise permissions.PermissionDenied(f"{who.name}（{who.login}）作为党员干部只能登记本人的问题清单")
     item = ProblemItem(
@@ -77,7 +80,9 @@ def add_item(uow: UnitOfWork, login: str, *, campaign: str | None, unit: str, ti
     uow.record(chain=campaign_chain(camp), actor=who.login, today=today, trigger="identify",
                item=item, campaign_id=camp.id, to_state=item.state,
                payload={"title": item.title, "source": item.source, "unit": the_unit.code,
-                        "category": item.category.code if item.category else None})
+                        "category": item.category.code if item.category else None, "origin": item.origin,
+                        # a hash, not the text: a reporter's words stay out of the log
+                        "description_sha256": hashlib.sha256(item.description.encode()).hexdigest()})
     due = resolve_due(today, due, due_days)
     if owner is not None and due is not None:
         _may_assign_on_add(who, owner, the_unit, camp, due)
@@ -125,6 +130,7 @@ def _apply(uow: UnitOfWork, who, item: ProblemItem, trigger: str, today: dt.date
     item.state = ITEM.fire(before, trigger, facts)
     payload: dict = {}
     if trigger == "assign":
+        permissions.require_human_owner(owner or item.owner)
         item.owner = owner or item.owner
         item.due = due
         item.original_due = item.original_due or due
@@ -156,16 +162,20 @@ def _apply(uow: UnitOfWork, who, item: ProblemItem, trigger: str, today: dt.date
                note=reason or note, payload=payload)
 
 
-def _separate_duties(uow: UnitOfWork, who, item: ProblemItem, what: str) -> None:
-    """Nobody verifies, rejects or rechecks an item they own, reported or submitted."""
+def _separate_duties(uow: UnitOfWork, who, item: ProblemItem, trigger: str) -> None:
+    """Nobody verifies, rejects or rechecks an item they own, reported, submitted or gave evidence
+    for; nobody does the 回头看 of an item they verified."""
     submitter = uow.session.scalar(
         select(Event.actor).where(Event.item_id == item.id, Event.trigger == "submit")
         .order_by(Event.id.desc()).limit(1))
-    relation = ("责任人" if who.id == item.owner_id else "登记人" if who.id == item.reporter_id
-                else "验收材料提交人" if who.login == submitter else None)
+    uploaders = set(uow.session.scalars(select(Attachment.uploaded_by_id).where(Attachment.item_id == item.id)))
+    relations = (("责任人", who.id == item.owner_id), ("登记人", who.id == item.reporter_id),
+                 ("验收材料提交人", who.login == submitter), ("佐证材料上传人", who.id in uploaders),
+                 ("验收销号人", trigger == "recheck" and who.id == item.verified_by_id))
+    relation = next((name for name, holds in relations if holds), None)
     if relation:
         raise permissions.PermissionDenied(
-            f"{who.name}（{who.login}）是 {item.no} 的{relation}，不能{what}本人负责、登记或提交的问题（职责分离）"
+            f"{who.name}（{who.login}）是 {item.no} 的{relation}，不能对该问题{ITEM.triggers[trigger]}（职责分离）"
         )
 
 
@@ -181,7 +191,7 @@ def transition(uow: UnitOfWork, login: str, no: str, trigger: str, *, today: dt.
     who = actor(uow, login)
     permissions.require(who, f"item.{trigger}", unit=item.unit, owner_id=item.owner_id)
     if trigger in ("verify", "reject", "recheck"):
-        _separate_duties(uow, who, item, ITEM.triggers[trigger])
+        _separate_duties(uow, who, item, trigger)
     if item.paused_since is not None and trigger in ("submit", "withdraw"):
         # A paused clock must be resumed first, or the item would leave oversight still paused.
         raise RuleViolation(f"{item.no} 已于 {item.paused_since.isoformat()} 挂起，请先恢复计时（duban deadline resume）")

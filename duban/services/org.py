@@ -168,6 +168,8 @@ def import_org(uow: UnitOfWork, login: str, path: Path, *, today: dt.date | None
             bad(row, f"角色无效：{exc}（可选：{'、'.join(permissions.ROLE_LABELS.values())}）")
         if row.code == "system":
             bad(row, "登录名 system 为系统保留")
+        elif "system" in row.roles.split(","):
+            bad(row, "角色“系统自动化”只属于内置账号 system")
     if errors:
         shown = "；".join(errors[:10]) + (f"；另有 {len(errors) - 10} 处" if len(errors) > 10 else "")
         raise BadInput(f"{path.name} 有 {len(errors)} 处错误，未导入任何数据：{shown}")
@@ -223,9 +225,17 @@ def import_org(uow: UnitOfWork, login: str, path: Path, *, today: dt.date | None
         uow.flush()
         uow.record(chain=ORG_CHAIN, actor=who.login, today=today or clock.today(), trigger="org_imported",
                    payload={"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(), **changes,
-                            "persons": person_changes})
+                            "persons": person_changes, "units": _unit_snapshot(units.values(), people_by_id)})
     uow.commit()
     return {"file": path.name, "rows": len(rows), "changed": changed, **changes}
+
+
+def _unit_snapshot(units, people_by_id: dict) -> list[dict]:
+    """Every unit's parent and head after the import: the audit replays who heads what from it."""
+    codes = {unit.id: unit.code for unit in units}
+    return sorted(({"code": unit.code, "parent": codes.get(unit.parent_id),
+                    "head": people_by_id[unit.head_id].login if unit.head_id in people_by_id else None}
+                   for unit in units), key=lambda unit: unit["code"])
 
 
 def _parent_cycles(existing: dict[str, OrgUnit], unit_rows: list[Row]) -> list[tuple[Row, list[str]]]:

@@ -33,7 +33,10 @@ def init_db(db_url: str, *, create_dirs: bool = False) -> dict:
             uow.record(chain=ORG_CHAIN, actor=SYSTEM_LOGIN, today=clock.today(), trigger="person_created",
                        payload={"login": SYSTEM_LOGIN, "roles": ["system"]})
         uow.commit()
-    return {"revision_before": before, "revision": after, "created": before is None}
+    from duban.services.audit import anchor_if_keyed
+
+    anchor = anchor_if_keyed(lambda: UnitOfWork(db_url))
+    return {"revision_before": before, "revision": after, "created": before is None, "anchor": anchor}
 
 
 def load_campaign(uow: UnitOfWork, login: str, path: Path, *, today: dt.date | None = None) -> dict:

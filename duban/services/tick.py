@@ -317,8 +317,11 @@ def run_tick(start_uow: Callable[[], UnitOfWork], login: str, *, campaign: str |
             progress(index, len(days), day)
     new_red = [no for day in processed for no in day["results"].get("sweep", {}).get("new_red", [])]
     counts = Counter(duty for day in processed for duty, status in day["duties"].items() if status == "done")
+    from duban.services.audit import anchor_if_keyed  # the chains' heads, MACed, outside the database
+
     return {"campaign": code, "through": through.isoformat(), "last_processed_before": last.isoformat() if last else None,
-            "days_processed": len(processed), "duties_done": dict(counts), "new_red": new_red, "days": processed}
+            "days_processed": len(processed), "duties_done": dict(counts), "new_red": new_red, "days": processed,
+            "anchor": anchor_if_keyed(start_uow)}
 
 
 # --- publication: the weekly 整改落实台账 ---------------------------------------------

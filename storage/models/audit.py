@@ -55,3 +55,6 @@ class Event(Base):
     payload: Mapped[str] = mapped_column(Text, default="{}")  # canonical JSON, hashed verbatim
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # HMAC of ``hash`` under the audit key (kept outside the database); None when the
+    # writer had no key. Not part of the hash, so the chain verifies without the key.
+    mac: Mapped[str | None] = mapped_column(String(64))

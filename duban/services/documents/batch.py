@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import multiprocessing
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from typing import Callable
 
@@ -65,10 +64,10 @@ def _render_in_worker(kind: str, context: dict) -> bytes:
 def _render_pool(workers: int):
     """Worker processes, each with one renderer (fonts and CSS parsed once) for the whole batch."""
     from duban.documents.render import templates_dir
+    from duban.procpool import worker_pool
 
-    # forkserver: workers start clean, not as forks of a caller holding DB connections and threads.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"),
-                             initializer=_start_worker, initargs=(str(templates_dir()),)) as pool:
+    # Spawned workers start clean (no inherited DB connections or threads) and die with us.
+    with worker_pool(workers, _start_worker, (str(templates_dir()),)) as pool:
         yield pool
 
 

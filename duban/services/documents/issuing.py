@@ -234,7 +234,8 @@ def record_issue(uow: UnitOfWork, clerk: Person, issue: Issue, pdf: bytes, today
                item=issue.item if issue.case is None else None, case=issue.case, campaign_id=issue.campaign.id,
                note=f"{KINDS[issue.kind].name} {issue.doc_number}{revision}",
                payload={"document": doc.id, "kind": issue.kind, "doc_number": issue.doc_number,
-                        "revision": issue.revision, "sha256": doc.sha256, "path": doc.path})
+                        "revision": issue.revision, "sha256": doc.sha256, "path": doc.path,
+                        "escalation": doc.escalation_id})
     return doc
 
 

@@ -1,0 +1,136 @@
+"""Reconciliation of the records that are not items or cases: who may do what (people's roles
+and units, unit heads), the campaign plans, draws, satisfaction rounds and commendations.
+
+Each ``CHECKS`` entry replays the events of one kind of record and compares them with its
+table; add one for a new kind of record that its events describe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Callable
+
+from sqlalchemy import select
+
+from duban.services.audit.problems import AuditProblem
+from duban.services.audit.replay import UNKNOWN, differences
+from storage.eventlog import canonical_json
+from storage.models import Campaign, Commendation, Draw, Event, OrgUnit, Person, SatisfactionRound
+from storage.uow import ORG_CHAIN, UnitOfWork
+
+
+def _events(uow: UnitOfWork, *triggers: str, chain: str | None = None):
+    query = select(Event).where(Event.trigger.in_(triggers)).order_by(Event.id)
+    if chain is not None:
+        query = query.where(Event.chain == chain)
+    for ev in uow.session.scalars(query):
+        yield ev, json.loads(ev.payload or "{}")
+
+
+def _table(problems: list, table: str, replayed: dict, actual: dict, label: Callable[[object], str],
+           ids: dict | None = None) -> None:
+    """Rows keyed alike (login, code, id…) compared; ``ids`` maps a key to its row id for the message."""
+    ids = ids or {}
+    for key in sorted(set(replayed) | set(actual), key=str):
+        row_id = ids.get(key, key)
+        if key not in actual:
+            problems.append(AuditProblem.row(table, row_id, label(key), "已被删除（事件日志记有这条记录）"))
+        elif key not in replayed:
+            problems.append(AuditProblem.row(table, row_id, label(key), "没有对应的事件（记录被直接写入数据库）"))
+        else:
+            said = differences(replayed[key], actual[key], replayed[key].keys())
+            if said:
+                problems.append(AuditProblem.row(table, row_id, label(key), "；".join(said)))
+
+
+def check_org(uow: UnitOfWork) -> list[AuditProblem]:
+    """People's roles and units, and each unit's parent and head: these decide who may do what."""
+    persons: dict[str, dict] = {}
+    units: dict[str, dict] | None = None
+    for ev, payload in _events(uow, "person_created", "org_imported", chain=ORG_CHAIN):
+        if ev.trigger == "person_created":
+            persons[payload["login"]] = {"roles": sorted(payload.get("roles", [])), "unit": None}
+            continue
+        for change in payload.get("persons", []):
+            persons[change["login"]] = {"roles": sorted(change["new_roles"]), "unit": change["new_unit"]}
+        if "units" in payload:
+            units = {unit["code"]: {"parent": unit["parent"], "head": unit["head"]} for unit in payload["units"]}
+    codes = dict(uow.session.execute(select(OrgUnit.id, OrgUnit.code)).all())
+    people = uow.session.scalars(select(Person)).all()
+    logins = {person.id: person.login for person in people}
+    problems: list[AuditProblem] = []
+    _table(problems, "persons", persons,
+           {p.login: {"roles": sorted(p.role_set), "unit": codes.get(p.unit_id)} for p in people},
+           lambda login: login, {p.login: p.id for p in people})
+    if units is not None:
+        rows = uow.session.scalars(select(OrgUnit)).all()
+        _table(problems, "org_units", units,
+               {u.code: {"parent": codes.get(u.parent_id), "head": logins.get(u.head_id)} for u in rows},
+               lambda code: code, {u.code: u.id for u in rows})
+    return problems
+
+
+def check_campaigns(uow: UnitOfWork) -> list[AuditProblem]:
+    """A campaign's stored plan is the plan its load event names (rules, phases, ladder…)."""
+    loaded = {ev.campaign_id: payload.get("plan_sha256")
+              for ev, payload in _events(uow, "campaign_created", "campaign_updated")}
+    problems = []
+    for campaign in uow.session.scalars(select(Campaign).order_by(Campaign.id)):
+        stored = hashlib.sha256(canonical_json(campaign.plan).encode()).hexdigest()
+        if campaign.id not in loaded:
+            problems.append(AuditProblem.row("campaigns", campaign.id, campaign.code, "没有导入事件（记录被直接写入数据库）"))
+        elif loaded[campaign.id] not in (campaign.plan_sha256, UNKNOWN) or stored != loaded[campaign.id]:
+            problems.append(AuditProblem.row("campaigns", campaign.id, campaign.code,
+                                             "方案内容与导入事件所记的哈希不符（方案在数据库中被改动）"))
+    return problems
+
+
+def check_draws(uow: UnitOfWork) -> list[AuditProblem]:
+    from duban.services.draws import DRAW_TRIGGER, audit_draw
+
+    recorded = {payload.get("draw_id") for _, payload in _events(uow, DRAW_TRIGGER)}
+    problems = []
+    rows = uow.session.scalars(select(Draw).order_by(Draw.id)).all()
+    for row in rows:
+        found = audit_draw(uow, row.id)
+        if not found["ok"]:
+            problems.append(AuditProblem.row("draws", row.id, f"{row.kind} {row.on_date.isoformat()}",
+                                             "；".join(found["problems"])))
+    for draw_id in sorted(recorded - {row.id for row in rows} - {None}):
+        problems.append(AuditProblem.row("draws", draw_id, "抽查", "已被删除（事件日志记有这次抽取）"))
+    return problems
+
+
+def check_satisfaction(uow: UnitOfWork) -> list[AuditProblem]:
+    rounds: dict[int, dict] = {}
+    for ev, payload in _events(uow, "satisfaction_recorded", "satisfaction_published"):
+        if ev.trigger == "satisfaction_recorded":
+            rounds[payload["round_id"]] = {"unit": payload["unit"], "method": payload["method"],
+                                           "responses": payload["responses"], "satisfied": payload["satisfied"],
+                                           "published": False}
+        else:
+            for round_id in payload.get("round_ids", []):
+                rounds.setdefault(round_id, {})["published"] = True
+    codes = dict(uow.session.execute(select(OrgUnit.id, OrgUnit.code)).all())
+    actual = {row.id: {"unit": codes.get(row.unit_id), "method": row.method, "responses": row.responses,
+                       "satisfied": row.satisfied, "published": row.published}
+              for row in uow.session.scalars(select(SatisfactionRound))}
+    problems: list[AuditProblem] = []
+    _table(problems, "satisfaction_rounds", rounds, actual, lambda id_: "满意度测评")
+    return problems
+
+
+def check_commendations(uow: UnitOfWork) -> list[AuditProblem]:
+    recorded = {payload["commendation"]: {"subject": payload.get("subject")}
+                for _, payload in _events(uow, "commend") if "commendation" in payload}
+    logins = dict(uow.session.execute(select(Person.id, Person.login)).all())
+    codes = dict(uow.session.execute(select(OrgUnit.id, OrgUnit.code)).all())
+    actual = {row.id: {"subject": logins.get(row.person_id) or codes.get(row.unit_id)}
+              for row in uow.session.scalars(select(Commendation))}
+    problems: list[AuditProblem] = []
+    _table(problems, "commendations", recorded, actual, lambda id_: "表彰")
+    return problems
+
+
+CHECKS = (check_org, check_campaigns, check_draws, check_satisfaction, check_commendations)
