@@ -32,6 +32,26 @@ def current_revision(db_url: str) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def schema_lag(db_url: str) -> str | None:
+    """Why a database's schema does not fit this program, or None when it does.
+
+    Asked only after a statement failed, so that ordinary commands never pay for
+    reading the migration scripts.
+    """
+    try:
+        current = current_revision(db_url)
+    except Exception:  # unreachable or unreadable: the original error stands
+        return None
+    script = ScriptDirectory.from_config(alembic_config())
+    head = script.get_current_head()
+    if current is None or current == head:
+        return None
+    known = {rev.revision for rev in script.walk_revisions()}
+    if current not in known:
+        return f"数据库结构版本 {current} 比本程序新（本程序为 {head}）：请升级 duban 后再使用此数据库"
+    return f"数据库结构版本 {current} 低于本程序所需的 {head}：请先执行 duban init 升级（已有数据保留）"
+
+
 def upgrade(db_url: str, *, create_dirs: bool = False) -> tuple[str | None, str]:
     """Upgrade to head; returns (revision before, revision after).
 

@@ -53,6 +53,8 @@ ROWS = [
     ("org GBK", ["org", "import", "{gbk.csv}"], {}, 2, ["UTF-8"]),
     ("org fake xlsx", ["org", "import", "{not-excel.xlsx}"], {}, 2, ["Excel"]),
     ("org binary", ["org", "import", "{binary.dat}"], {}, 2, ["文件类型"]),
+    ("org file is a folder", ["org", "import", "{dir}"], {}, 2, ["是目录"]),
+    ("doc verify of a folder", ["doc", "verify", "{dir}"], {}, 2, ["目录"]),
     ("holidays NUL", ASSIGNED, {"DUBAN_HOLIDAYS_DIR": "{holidays-nul}"}, 2, ["节假日文件", "第1行", "U+0000"]),
     ("holidays bad date", ASSIGNED, {"DUBAN_HOLIDAYS_DIR": "{holidays-bad}"}, 2, ["节假日文件", "2015-02-30"]),
     ("holidays not a list", ASSIGNED, {"DUBAN_HOLIDAYS_DIR": "{holidays-text}"}, 2, ["节假日文件"]),

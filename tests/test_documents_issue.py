@@ -360,7 +360,8 @@ def test_verify_tells_genuine_from_altered_and_foreign_files(cli, campaign_db, t
         result = cli("doc", "verify", path, db=db, json=True)
         assert result.code == 3 and result.json()["genuine"] is False, result
     human = cli("doc", "verify", altered, db=db)
-    assert human.code == 3 and "不是本系统制发的原件" in human.stdout
+    assert human.code == 3 and human.stdout == ""
+    assert human.stderr.count("\n") == 1 and human.stderr.startswith("错误：不是本系统制发的原件")
     assert cli("doc", "verify", tmp_path / "missing.pdf", db=db).code == 2
 
 

@@ -14,7 +14,7 @@ import warnings
 from functools import lru_cache
 
 from duban.cli.app import app, state  # noqa: F401  (re-exported for tests)
-from duban.errors import DubanError, PermissionDenied, UnknownActor
+from duban.errors import DubanError, NotInitialised, PermissionDenied, UnknownActor
 
 INTERRUPTED = "已中断，未提交的更改已撤销"
 
@@ -71,9 +71,23 @@ def main() -> None:
     except Exception as exc:  # the last line of defence: still one line, exit 1
         if os.environ.get("DUBAN_DEBUG"):
             raise
+        _explain_schema_lag(exc)
         print(f"内部错误：{type(exc).__name__}: {exc}（设置 DUBAN_DEBUG=1 查看详情）".replace("\n", " "),
               file=sys.stderr)
         sys.exit(1)
+
+
+def _explain_schema_lag(exc: Exception) -> None:
+    """A database statement that failed on an older (or newer) schema: say so, exit 2."""
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    if sa_exc is None or not isinstance(exc, sa_exc.DBAPIError) or state.settings is None:
+        return
+    from storage.migrate import schema_lag
+
+    lag = schema_lag(state.settings.db_url)
+    if lag:
+        print(f"错误：{lag}", file=sys.stderr)
+        sys.exit(NotInitialised.exit_code)
 
 
 def _usage_error(message: str, where: str, code: int) -> None:

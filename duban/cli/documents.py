@@ -100,22 +100,23 @@ def reissue(doc_number: str = typer.Argument(..., metavar="发文字号", help="
 @doc_app.command("verify")
 def verify(file: Path = typer.Argument(..., metavar="文件", help="要核验的 PDF 文件")) -> None:
     """核验文件是否为本系统制发且未被改动（按 SHA-256 比对）；真实返回 0，否则返回 3。"""
+    from duban.errors import IntegrityFailure
     from duban.services.documents import verify_file
 
     with uow() as u:
         result = verify_file(u, file)
 
     def human(r: dict) -> None:
-        if not r["genuine"]:
-            typer.echo(f"不是本系统制发的原件：{r['reason']}（SHA-256 {r['sha256']}）")
-            return
         current = (f"已被第{r['latest_revision']}版取代" if r["superseded"] else "现行有效")
         typer.echo(f"真实：{r['kind_name']} {r['doc_number']} 第{r['revision']}版，{r['issued_on']} 由 {r['actor']} 制发，"
                    f"{current}")
 
-    emit(result, human)
     if not result["genuine"]:
-        raise typer.Exit(3)
+        if state.as_json:
+            emit(result)
+        # A forged or altered copy is a refusal like any other: one line on stderr, exit 3.
+        raise IntegrityFailure(f"不是本系统制发的原件：{result['reason']}（SHA-256 {result['sha256']}）")
+    emit(result, human)
 
 
 @doc_app.command("list")

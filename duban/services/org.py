@@ -53,6 +53,8 @@ class Row:
 
 
 def read_rows(path: Path) -> list[Row]:
+    if path.is_dir():
+        raise BadInput(f"这是目录，不是文件：{path}（请给出 .csv 或 .xlsx 文件）")
     if not path.is_file():
         raise BadInput(f"文件不存在：{path}")
     suffix = path.suffix.lower()

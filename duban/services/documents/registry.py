@@ -42,6 +42,8 @@ def verify_file(uow: UnitOfWork, path: str | Path) -> dict:
         data = path.read_bytes()
     except FileNotFoundError:
         raise BadInput(f"文件不存在：{path}") from None
+    except IsADirectoryError:
+        raise BadInput(f"这是目录，不是文件：{path}") from None
     except OSError as error:
         raise BadInput(f"无法读取文件：{path}（{error.strerror or error}）") from None
     digest = hashlib.sha256(data).hexdigest()
