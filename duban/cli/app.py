@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -50,13 +51,20 @@ def main_options(
     from duban.clock import parse_date
     from duban.errors import UnknownActor
 
-    state.command = " ".join(sys.argv[1:])[:200]
+    state.command = logged_command(sys.argv[1:])
     state.as_json = as_json
     if as_user is not None and not as_user.strip():
         state.settings = config.Settings(config.load(db).db_url, as_user)  # logged as given
         raise UnknownActor("操作人不能为空：--as 须给出已导入人员的登录名")
     state.settings = config.load(db, as_user)
     state.today = parse_date(today, "--today") if today else None
+
+
+def logged_command(argv: list[str]) -> str:
+    """The command line as the refusal log keeps it: the command and its option names, never
+    values — a value may be a reporter's name, phone or words (a reporter is never exposed)."""
+    options = [token.split("=", 1)[0] for token in argv if re.fullmatch(r"--?[A-Za-z][A-Za-z-]*(=.*)?", token)]
+    return " ".join([state.where, *options])[:200]
 
 
 def uow():

@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from duban.documents.kinds import KINDS, prefixes_by_kind, shared_prefixes
 from duban.errors import RuleViolation
+from duban.services.reporter_protection import reporter_supplied
 from storage.models import (
     AccountabilityCase,
     Campaign,
@@ -204,7 +205,8 @@ def rectification_notice(campaign: Campaign, item: ProblemItem, today: dt.date) 
     if working_days < 1:
         raise RuleViolation(f"{item.no} 整改期限 {item.due.isoformat()} 已到或已过，不能再制发整改通知书（逾期事项以督办单督办）")
     category = item.category
-    details = [_sentence(item.description)] if item.description else []
+    # A reported item's description may quote the reporter: never printed (reporter protection).
+    details = [_sentence(item.description)] if item.description and not reporter_supplied(item) else []
     details.append(f"（问题编号：{item.no}；问题类别：{category.name if category else '未分类'}；"
                    f"责任人：{item.owner.name if item.owner else '未指定'}）")
     requirements = [

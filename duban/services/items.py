@@ -20,6 +20,7 @@ from duban.services.common import (
     warn_outside_campaign,
     work_calendar,
 )
+from duban.services.reporter_protection import may_read_reports
 from duban.services.views import event_view, item_view
 from statemachines.item import DEADLINE_STATES, ITEM, ItemFacts
 from storage.models import Attachment, Category, Event, ProblemItem
@@ -88,7 +89,7 @@ def add_item(uow: UnitOfWork, login: str, *, campaign: str | None, unit: str, ti
         _may_assign_on_add(who, owner, the_unit, camp, due)
         _apply(uow, who, item, "assign", today, owner=owner, due=due)
     uow.commit()
-    return item_view(item)
+    return item_view(item, reveal=may_read_reports(who))
 
 
 def _may_assign_on_add(who, owner, unit, campaign, due: dt.date) -> None:
@@ -203,7 +204,7 @@ def transition(uow: UnitOfWork, login: str, no: str, trigger: str, *, today: dt.
         evidence.attach(uow, who, item, path, today)
     _apply(uow, who, item, trigger, today, owner=owner, due=due, reason=reason, note=note)
     uow.commit()
-    return item_view(item)
+    return item_view(item, reveal=may_read_reports(who))
 
 
 def attach_evidence(uow: UnitOfWork, login: str, no: str, files: list[Path], *,
@@ -217,13 +218,15 @@ def attach_evidence(uow: UnitOfWork, login: str, no: str, files: list[Path], *,
     for path in files:
         evidence.attach(uow, who, item, path, today)
     uow.commit()
-    return item_view(item)
+    return item_view(item, reveal=may_read_reports(who))
 
 
 def show_item(uow: UnitOfWork, login: str, no: str, *, today: dt.date | None = None) -> dict:
     item = uow.items.get(no)
-    permissions.require(actor(uow, login), "read")
-    return item_view(item, light_of(item.campaign, item, business_date(item.campaign, today)))
+    who = actor(uow, login)
+    permissions.require(who, "read")
+    return item_view(item, light_of(item.campaign, item, business_date(item.campaign, today)),
+                     reveal=may_read_reports(who))
 
 
 def item_history(uow: UnitOfWork, login: str, no: str) -> list[dict]:
@@ -255,7 +258,9 @@ def list_items(uow: UnitOfWork, login: str, *, campaign: str | None = None, unit
                state: str | None = None, owner: str | None = None, category: str | None = None,
                light: str | None = None, today: dt.date | None = None) -> list[dict]:
     camp = uow.campaigns.only_or(campaign)
-    permissions.require(actor(uow, login), "read")
+    who = actor(uow, login)
+    permissions.require(who, "read")
+    reveal = may_read_reports(who)
     today = business_date(camp, today)
     query = select(ProblemItem).where(ProblemItem.campaign_id == camp.id).order_by(ProblemItem.seq)
     if light:
@@ -274,7 +279,7 @@ def list_items(uow: UnitOfWork, login: str, *, campaign: str | None = None, unit
     if category:
         cat = _category(camp, category)
         query = query.where(ProblemItem.category_id == cat.id)
-    return [item_view(i, light_of(camp, i, today)) for i in uow.session.scalars(query)]
+    return [item_view(i, light_of(camp, i, today), reveal=reveal) for i in uow.session.scalars(query)]
 
 
 __all__ = ["add_item", "transition", "attach_evidence", "show_item", "item_history", "list_items",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from duban.services.reporter_protection import description_for
 from storage.models import Event, ProblemItem
 from statemachines.item import ITEM
 
@@ -10,11 +11,15 @@ def _iso(d):
     return d.isoformat() if d else None
 
 
-def item_view(item: ProblemItem, light: str | None = None) -> dict:
+def item_view(item: ProblemItem, light: str | None = None, *, reveal: bool = False) -> dict:
+    """``reveal``: the viewer may read what a reporter supplied (the office); otherwise a
+    reported item's description is withheld (see reporter_protection)."""
+    description = description_for(item, reveal=reveal)
     return {
         "no": item.no,
         "title": item.title,
-        "description": item.description,
+        "description": description,
+        "description_withheld": description is None,
         "category": item.category.name if item.category else None,
         "source": item.source,
         "origin": item.origin,
