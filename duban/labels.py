@@ -37,6 +37,7 @@ _EVENTS = {
     "reminders_sent": "发出提醒", "satisfaction_recorded": "登记满意度测评",
     "satisfaction_published": "公开满意度测评结果", "ledger_published": "公开整改台账",
     "phase_opened": "阶段开始", "phase_closed": "阶段结束", "commend": "表彰先进典型",
+    "study_recorded": "登记集中学习",
 }
 
 # What the daily tick does (its own duty keys) and how each day's duty ended.
@@ -44,6 +45,7 @@ _TICK_DUTIES = {
     "phase_open": "阶段开始", "phase_close": "阶段结束", "problem_lists": "问题清单提醒", "sweep": "逾期巡查",
     "spot_check": "暗访抽查", "discipline_check": "作风纪律检查", "recheck": "回头看抽取",
     "satisfaction": "满意度测评提醒", "accountability": "单位问责建议", "publish": "公开台账",
+    "study": "集中学习提醒",
 }
 _TICK_STATUSES = {"done": "完成", "already_done": "此前已完成", "unavailable": "服务未提供", "refused": "不予执行"}
 
@@ -60,7 +62,8 @@ _STATIC = {
     "tick_status": _TICK_STATUSES,
     "duty": _PLAN_DUTIES,
     "light": {"red": "红灯", "yellow": "黄灯", "green": "绿灯"},
-    "reminder": {"problem_list": "问题清单提醒", "satisfaction": "满意度测评提醒"},
+    "reminder": {"problem_list": "问题清单提醒", "satisfaction": "满意度测评提醒", "study": "集中学习提醒",
+                 "study_absence": "缺席补学提醒"},
     "draw": {"spot_check": "随机暗访抽查", "discipline_check": "作风纪律检查", "recheck": "回头看"},
     "appeal_outcome": {"upheld": "维持原决定", "overturned": "撤销问责", "changed": "变更处理"},
     "machine": {"item": "整改问题", "case": "问责案件"},

@@ -79,6 +79,7 @@ POLICY: dict[str, set[str]] = {
     "satisfaction": {"office", "system"},
     "doc.render": {"office", "system"},
     "tick": {"system", "office"},
+    "study.record": {"office", "unit_head"},
 }
 
 ACTION_LABELS = {
@@ -93,7 +94,7 @@ ACTION_LABELS = {
     "case.approve": "审批处理决定", "case.execute": "执行处理决定", "case.close": "结案",
     "case.dismiss": "撤销问责", "case.appeal": "申诉", "case.resolve_appeal": "处理申诉",
     "commend": "表彰", "satisfaction": "满意度测评", "doc.render": "制发文书",
-    "tick": "运行每日任务",
+    "tick": "运行每日任务", "study.record": "登记集中学习",
 }
 
 

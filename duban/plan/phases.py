@@ -39,6 +39,7 @@ class DutyCode(StrEnum):
 # allowed on every duty: the problem sources recorded while it runs.
 _DUTY_PARAMETERS: dict[str, set[DutyCode]] = {
     "topics": {DutyCode.STUDY},
+    "forms": {DutyCode.STUDY},
     "channels": {DutyCode.PUBLISH, DutyCode.SATISFACTION},
     "sample_size": {DutyCode.SPOT_CHECK, DutyCode.DISCIPLINE_CHECK},
     "frequency_working_days": {DutyCode.SPOT_CHECK, DutyCode.DISCIPLINE_CHECK},
@@ -51,6 +52,7 @@ class Duty(PlanModel):
     description: Prose = ""
     sources: list[Code] = []
     topics: list[Text] = []  # study: 学习专题
+    forms: list[Text] = []  # study: 学习形式 (党组会、中心组会议、自学 …); empty: any form
     channels: list[Text] = []  # publish/satisfaction: 公开载体
     sample_size: Count | None = None  # overrides rules.spot_check.sample_size
     frequency_working_days: Count | None = None  # overrides rules.spot_check
@@ -76,6 +78,12 @@ class Phase(PlanModel):
         if self.end < self.start:
             raise PlanIssue(("end",), f"结束日期（{self.end}）早于开始日期（{self.start}）")
         check_unique(self.duties, ("duties",))
+        for d, duty in enumerate(self.duties):
+            for field in ("topics", "forms"):
+                values = getattr(duty, field)
+                twice = next((v for i, v in enumerate(values) if v in values[:i]), None)
+                if twice is not None:
+                    raise PlanIssue(("duties", d, field), f"重复：{twice}")
         return self
 
     def has_duty(self, code: str) -> bool:

@@ -16,6 +16,8 @@ Which duty runs on which date (``duties_due``):
 * any day: ``phase_open`` on a phase's first day, ``phase_close`` on its last;
 * working days only (nobody is in the office on days off, and deadlines count
   working days), when the day's phase has the duty:
+  - ``study``: reminders to units without a study session in the phase (once per ISO week)
+    and to each person who missed a session (once per absence);
   - ``problem_lists``: reminders to people without a problem list (once per ISO week each);
   - ``sweep``: the overdue sweep (red items, 催办/督办, cases) as of that day;
   - ``spot_check`` / ``discipline_check`` / ``recheck``: one unannounced working day
@@ -122,7 +124,7 @@ def duties_due(campaign: Campaign, day: dt.date) -> tuple[Phase | None, list[str
         return None, []
     due = ["phase_open"] if day == phase.start_date else []
     if work_calendar().is_workday(day):
-        for code in ("problem_lists", "sweep", *DRAW_DUTIES, "satisfaction"):
+        for code in ("study", "problem_lists", "sweep", *DRAW_DUTIES, "satisfaction"):
             duty = _duty(phase, code)
             if duty is None:
                 continue
@@ -183,6 +185,12 @@ def _satisfaction_reminders(uow, campaign, who, phase, day):
     from duban.services.reminders import remind_satisfaction_rounds
 
     return remind_satisfaction_rounds(uow, campaign, who, day, phase)
+
+
+def _study_reminders(uow, campaign, who, phase, day):
+    from duban.services.study import remind_study
+
+    return remind_study(uow, campaign, who, day, phase)
 
 
 def _draw(kind: str):
@@ -268,6 +276,7 @@ def _run_duty(start_uow, login: str, code: str, day: dt.date, duty: str, ledger_
         return _publish(start_uow, login, code, day, ledger_pdf)
     effects = {"phase_open": _phase_event("phase_opened"), "phase_close": _phase_event("phase_closed"),
                "problem_lists": _problem_list_reminders, "satisfaction": _satisfaction_reminders,
+               "study": _study_reminders,
                **{kind: _draw(kind) for kind in DRAW_DUTIES}}
     return _once(start_uow, login, code, day, duty, _with_day(effects[duty], day))
 

@@ -14,6 +14,7 @@ from storage.models.documents import DocCounter, Document
 from storage.models.items import Attachment, DeadlineChange, Escalation, ProblemItem
 from storage.models.operations import Draw, DutyRun, Reminder, SatisfactionRound
 from storage.models.org import OrgUnit, Person
+from storage.models.programme import StudyAttendance, StudySession
 
 __all__ = [
     "NAMING",
@@ -39,4 +40,6 @@ __all__ = [
     "Draw",
     "SatisfactionRound",
     "DutyRun",
+    "StudySession",
+    "StudyAttendance",
 ]

@@ -133,4 +133,22 @@ def check_commendations(uow: UnitOfWork) -> list[AuditProblem]:
     return problems
 
 
-CHECKS = (check_org, check_campaigns, check_draws, check_satisfaction, check_commendations)
+def check_study(uow: UnitOfWork) -> list[AuditProblem]:
+    """Study sessions and their attendance are what their ``study_recorded`` events say."""
+    from duban.services.study import session_payload
+    from storage.models import StudySession
+
+    recorded = {payload["session"]: {k: v for k, v in payload.items() if k != "session"}
+                for _, payload in _events(uow, "study_recorded")}
+    units = {u.id: u for u in uow.session.scalars(select(OrgUnit))}
+    people = {p.id: p for p in uow.session.scalars(select(Person))}
+    actual = {}
+    for row in uow.session.scalars(select(StudySession)):
+        stated = session_payload(row, units[row.unit_id], people)
+        actual[row.id] = {k: v for k, v in stated.items() if k != "session"}
+    problems: list[AuditProblem] = []
+    _table(problems, "study_sessions", recorded, actual, lambda id_: "集中学习")
+    return problems
+
+
+CHECKS = (check_org, check_campaigns, check_draws, check_satisfaction, check_commendations, check_study)

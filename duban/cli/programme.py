@@ -1,0 +1,78 @@
+"""Programme commands beyond problem items: duban study …"""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+from duban.cli.app import actor, app, date_opt, emit, state, table, uow
+from duban.cli.options import CAMPAIGN, UNIT_FILTER
+
+study_app = typer.Typer(help="集中学习：按方案所列形式和专题登记学习，统计个人和单位的参学情况。", no_args_is_help=True)
+app.add_typer(study_app, name="study")
+
+
+def _rate(value) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+@study_app.command("add")
+def study_add(
+    unit: str = typer.Option(..., "--unit", metavar="单位", help="组织学习的单位（编码或名称）"),
+    form: str = typer.Option(..., "--form", metavar="形式", help="学习形式，取方案所列（如党组会、中心组会议、自学）"),
+    topic: str = typer.Option(..., "--topic", metavar="专题", help="学习专题，取方案所列（可写专题名称或序号）"),
+    on: Optional[str] = typer.Option(None, "--date", metavar="日期", help="学习日期 YYYY-MM-DD（默认为业务日期）"),
+    attendee: Optional[List[str]] = typer.Option(
+        None, "--attendee", metavar="人员", help="参加人员（登录名或姓名，可重复；省略则为该单位及下属单位全体人员）"),
+    absent: Optional[List[str]] = typer.Option(
+        None, "--absent", metavar="人员", help="缺席人员，可写“登录名:原因”（可重复）"),
+    note: str = typer.Option("", "--note", metavar="文本", help="备注（记入事件日志）"),
+    campaign: Optional[str] = CAMPAIGN,
+) -> None:
+    """登记一次集中学习（整治办或单位负责人）：日期、形式、专题、参加和缺席人员。"""
+    from duban.services.study import add_session
+
+    with uow() as u:
+        result = add_session(u, actor(), unit=unit, form=form, topic=topic, on=date_opt(on, "--date"),
+                             attendees=attendee or [], absent=absent or [], note=note, campaign=campaign,
+                             today=state.today)
+    emit(result, lambda r: typer.echo(
+        f"已登记第 {r['no']} 次学习：{r['date']} {r['unit']} {r['form']}，专题“{r['topic']}”；"
+        f"应到 {r['expected']} 人，实到 {r['attended']} 人"))
+
+
+@study_app.command("list")
+def study_list(campaign: Optional[str] = CAMPAIGN, unit: Optional[str] = UNIT_FILTER,
+               topic: Optional[str] = typer.Option(None, "--topic", metavar="专题", help="只看该学习专题")) -> None:
+    """列出已登记的集中学习。"""
+    from duban.services.study import list_sessions
+
+    with uow() as u:
+        result = list_sessions(u, actor(), campaign=campaign, unit=unit, topic=topic)
+    emit(result, lambda rows: table(f"集中学习（{len(rows)} 次）", ["序号", "日期", "单位", "形式", "专题", "应到", "实到", "缺席"], [
+        [r["no"], r["date"], r["unit"], r["form"], r["topic"], r["expected"], r["attended"],
+         "、".join(a["name"] for a in r["absent"])] for r in rows]))
+
+
+@study_app.command("attendance")
+def study_attendance(campaign: Optional[str] = CAMPAIGN, unit: Optional[str] = UNIT_FILTER,
+                     person: Optional[str] = typer.Option(None, "--person", metavar="人员",
+                                                          help="只看该人员（登录名或姓名）")) -> None:
+    """参学情况：每人应参加、实参加、缺席次数；每个单位组织次数、参学率和未学专题。"""
+    from duban.services.study import attendance
+
+    with uow() as u:
+        result = attendance(u, actor(), campaign=campaign, unit=unit, person=person)
+
+    def human(r: dict) -> None:
+        table("个人参学情况", ["登录名", "姓名", "单位", "应参加", "实参加", "参学率", "缺席"], [
+            [p["login"], p["name"], p["unit"], p["expected"], p["attended"], _rate(p["rate"]),
+             "、".join(m["date"] for m in p["missed"])] for p in r["persons"]])
+        if person is None:
+            table("单位参学情况", ["单位", "组织学习", "应参加人次", "实参加人次", "参学率", "已学专题"], [
+                [u_["unit"], u_["sessions"], u_["expected"], u_["attended"], _rate(u_["rate"]),
+                 f"{len(u_['topics_covered'])}/{u_['topics_total']}" if u_["topics_total"] else len(u_["topics_covered"])]
+                for u_ in r["units"]])
+
+    emit(result, human)
