@@ -88,7 +88,7 @@ def test_problem_list_reminders_once_per_week_until_an_item_is_owned(campaign_db
 
     _tick(campaign_db, D(2015, 9, 10))
     with _factory(campaign_db)() as uow:
-        keys = set(uow.session.scalars(select(Reminder.key)))
+        keys = set(uow.session.scalars(select(Reminder.key).where(Reminder.kind == "problem_list")))
     # leaders, unit heads and cadres; not zhao (office only), not system
     people = {"chen", "feng", "li", "qian", "sun", "wang", "wu", "zheng", "zhou"}
     assert keys == {f"problem-list:LZJ2015:{p}:{week}" for p in people for week in ("2015-W36", "2015-W37")}
@@ -96,15 +96,15 @@ def test_problem_list_reminders_once_per_week_until_an_item_is_owned(campaign_db
     _assigned_item(campaign_db, "本人问题", D(2015, 10, 20))  # wu now owns an item
     _tick(campaign_db, D(2015, 9, 14))
     with _factory(campaign_db)() as uow:
-        week38 = set(uow.session.scalars(select(Reminder.key).where(Reminder.key.like("%2015-W38"))))
+        week38 = set(uow.session.scalars(select(Reminder.key).where(Reminder.key.like("problem-list:%2015-W38"))))
     assert week38 == {f"problem-list:LZJ2015:{p}:2015-W38" for p in people - {"wu"}}
 
 
 def test_duties_follow_the_calendar_and_the_phases(campaign_db):
     result = _tick(campaign_db, D(2015, 11, 30))
     by_date = {d["date"]: set(d["duties"]) for d in result["days"]}
-    assert by_date["2015-09-01"] == {"phase_open", "problem_lists"}
-    assert by_date["2015-09-30"] == {"problem_lists", "phase_close"}
+    assert by_date["2015-09-01"] == {"phase_open", "study", "problem_lists"}
+    assert by_date["2015-09-30"] == {"study", "problem_lists", "phase_close"}
     assert by_date["2015-10-01"] == {"phase_open"}  # National Day: no office work
     assert all(not by_date[f"2015-10-0{day}"] for day in range(2, 8))
     assert "sweep" in by_date["2015-10-10"]  # a Saturday, but a 调休 working day
@@ -136,7 +136,7 @@ def test_tick_follows_a_changed_plan_in_the_database(campaign_db, tmp_path):
     result = _tick(campaign_db, D(2015, 9, 30))
     with _factory(campaign_db)() as uow:
         draws = uow.session.execute(select(Draw.kind, Draw.sample_size).order_by(Draw.on_date)).all()
-        reminders = uow.session.scalars(select(Reminder.key)).all()
+        reminders = uow.session.scalars(select(Reminder.key).where(Reminder.kind == "problem_list")).all()
     assert reminders == []  # problem_lists was removed from the phase
     assert len(draws) == 7 and set(draws) == {("spot_check", 2)}  # 21 working days in blocks of 3
     assert sum("spot_check" in d["duties"] for d in result["days"]) == len(draws)

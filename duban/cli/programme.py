@@ -13,6 +13,9 @@ study_app = typer.Typer(help="集中学习：按方案所列形式和专题登�
 app.add_typer(study_app, name="study")
 
 
+TOPIC_HELP = "学习专题：方案所列专题的名称或序号"
+
+
 def _rate(value) -> str:
     return "—" if value is None else f"{value:.0%}"
 
@@ -21,7 +24,7 @@ def _rate(value) -> str:
 def study_add(
     unit: str = typer.Option(..., "--unit", metavar="单位", help="组织学习的单位（编码或名称）"),
     form: str = typer.Option(..., "--form", metavar="形式", help="学习形式，取方案所列（如党组会、中心组会议、自学）"),
-    topic: str = typer.Option(..., "--topic", metavar="专题", help="学习专题，取方案所列（可写专题名称或序号）"),
+    topic: str = typer.Option(..., "--topic", metavar="专题", help=TOPIC_HELP),
     on: Optional[str] = typer.Option(None, "--date", metavar="日期", help="学习日期 YYYY-MM-DD（默认为业务日期）"),
     attendee: Optional[List[str]] = typer.Option(
         None, "--attendee", metavar="人员", help="参加人员（登录名或姓名，可重复；省略则为该单位及下属单位全体人员）"),
@@ -44,8 +47,8 @@ def study_add(
 
 @study_app.command("list")
 def study_list(campaign: Optional[str] = CAMPAIGN, unit: Optional[str] = UNIT_FILTER,
-               topic: Optional[str] = typer.Option(None, "--topic", metavar="专题", help="只看该学习专题")) -> None:
-    """列出已登记的集中学习。"""
+               topic: Optional[str] = typer.Option(None, "--topic", metavar="专题", help=TOPIC_HELP)) -> None:
+    """列出已登记的集中学习（可按单位、专题筛选）。"""
     from duban.services.study import list_sessions
 
     with uow() as u:
