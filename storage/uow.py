@@ -105,8 +105,9 @@ class ItemRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def get(self, no: str) -> ProblemItem:
-        item = self.session.scalar(select(ProblemItem).where(ProblemItem.no == no))
+    def get(self, no: str, loads=()) -> ProblemItem:
+        """The item numbered ``no``; ``loads`` are loader options (relations read with it)."""
+        item = self.session.scalar(select(ProblemItem).where(ProblemItem.no == no).options(*loads))
         if item is None:
             raise NotFound(f"整改问题不存在：{no}")
         return item
@@ -163,6 +164,12 @@ class UnitOfWork:
     def __exit__(self, exc_type, exc, tb) -> None:
         self.session.rollback()
         self.session.close()
+
+    def read_only(self) -> None:
+        """Read without taking SQLite's write lock (WAL keeps a snapshot), so a long list, report or
+        export never holds writers up. Call before the first query; a no-op once a transaction began."""
+        if not self.session.in_transaction() and self.engine.dialect.name == "sqlite":
+            self.session.connection(execution_options={"duban_snapshot": True})
 
     def lock(self, chain: str) -> None:
         """Serialise writers of one campaign (or chain). Call first in every write."""

@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 
 from duban.cli.app import actor, app, date_opt, emit, history_table, state, table, uow
-from duban.cli.options import CAMPAIGN, DAYS, DUE, EXPECT, ITEM_NO, LIGHT, NOTE, UNIT_FILTER
+from duban.cli.options import CAMPAIGN, DAYS, DUE, EXPECT, ITEM_NO, LIGHT, MAX_ID, NOTE, UNIT_FILTER
 from duban.labels import code_of, label
 
 item_app = typer.Typer(help="整改问题：登记、交办、整改、验收销号、回头看。", no_args_is_help=True)
@@ -163,13 +163,45 @@ def list_(
     owner: Optional[str] = typer.Option(None, "--owner", metavar="人员", help="只看该责任人（登录名或姓名）"),
     category: Optional[str] = typer.Option(None, "--category", metavar="类别", help="只看该问题类别，如 懒"),
     light: Optional[str] = LIGHT,
+    page: int = typer.Option(1, "--page", metavar="页码", min=1, max=MAX_ID, help="第几页（从 1 开始）"),
+    per_page: int = typer.Option(50, "--per-page", metavar="条数", min=1, max=200, help="每页条数（1–200）"),
+    all_: bool = typer.Option(False, "--all", help="不分页，依次输出全部符合条件的问题"),
 ) -> None:
-    """列出问题，可按单位、状态、责任人、类别、红黄绿灯筛选。"""
-    from duban.services.items import list_items
+    """列出问题（分页），可按单位、状态、责任人、类别、红黄绿灯筛选。"""
+    from duban.services.listing import ItemFilters, item_page, iter_items
 
+    filters = ItemFilters(unit=unit or "", state=state_ or "", owner=owner or "", category=category or "",
+                          light=code_of("light", light, "--light") or "")
     with uow() as u:
-        result = list_items(u, actor(), campaign=campaign, unit=unit, state=state_, owner=owner,
-                            category=category, light=code_of("light", light, "--light"), today=state.today)
-    emit(result, lambda r: table(f"整改问题（{len(r)} 条）", ["编号", "问题", "类别", "单位", "责任人", "状态", "期限", "灯"],
-                                 [[i["no"], i["title"][:30], i["category"], i["unit"], i["owner"], i["state_label"],
-                                   i["due"], label("light", i["light"])] for i in r]))
+        if all_:
+            return _emit_all(iter_items(u, actor(), filters, campaign=campaign, today=state.today))
+        result = item_page(u, actor(), filters, page=page, per_page=per_page, campaign=campaign, today=state.today)
+    rows, total = result["rows"], result["total"]
+    if total > len(rows):
+        first = (page - 1) * per_page
+        shown = f"第 {first + 1}–{first + len(rows)} 条" if rows else "本页没有记录"
+        typer.echo(f"共 {total} 条，{shown}（第 {page}/{result['pages']} 页）；用 --page 翻页，或 --all 输出全部",
+                   err=True)
+    emit(rows, lambda r: _list_table(f"整改问题（共 {total} 条）", r))
+
+
+def _list_table(title: str, rows: list[dict]) -> None:
+    table(title, ["编号", "问题", "类别", "单位", "责任人", "状态", "期限", "灯"],
+          [[i["no"], i["title"][:30], i["category"], i["unit"], i["owner"], i["state_label"],
+            i["due"], label("light", i["light"])] for i in rows])
+
+
+def _emit_all(rows) -> None:
+    """Every row, streamed: --json writes a JSON array one row at a time, never the whole list in memory."""
+    import itertools
+    import json
+
+    rows = iter(rows)
+    first = next(rows, None)  # runs the query: a bad filter fails before anything is printed
+    rows = itertools.chain([first], rows) if first is not None else iter(())
+    if not state.as_json:
+        return _list_table("整改问题（全部）", list(rows))
+    typer.echo("[", nl=False)
+    for n, row in enumerate(rows):
+        typer.echo(("," if n else "") + "\n  " + json.dumps(row, ensure_ascii=False), nl=False)
+    typer.echo("\n]" if first is not None else "]")

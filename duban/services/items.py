@@ -21,7 +21,7 @@ from duban.services.common import (
     work_calendar,
 )
 from duban.services.reporter_protection import may_read_reports
-from duban.services.views import event_view, item_view
+from duban.services.views import ITEM_VIEW_LOADS, event_view, item_view
 from statemachines.item import DEADLINE_STATES, ITEM, ItemFacts
 from storage.models import Attachment, Category, Event, ProblemItem
 from storage.uow import UnitOfWork, campaign_chain
@@ -222,7 +222,7 @@ def attach_evidence(uow: UnitOfWork, login: str, no: str, files: list[Path], *,
 
 
 def show_item(uow: UnitOfWork, login: str, no: str, *, today: dt.date | None = None) -> dict:
-    item = uow.items.get(no)
+    item = uow.items.get(no, ITEM_VIEW_LOADS)
     who = actor(uow, login)
     permissions.require(who, "read")
     return item_view(item, light_of(item.campaign, item, business_date(item.campaign, today)),
@@ -254,33 +254,4 @@ def light_condition(campaign, light: str, today: dt.date):
     }[light]
 
 
-def list_items(uow: UnitOfWork, login: str, *, campaign: str | None = None, unit: str | None = None,
-               state: str | None = None, owner: str | None = None, category: str | None = None,
-               light: str | None = None, today: dt.date | None = None) -> list[dict]:
-    camp = uow.campaigns.only_or(campaign)
-    who = actor(uow, login)
-    permissions.require(who, "read")
-    reveal = may_read_reports(who)
-    today = business_date(camp, today)
-    query = select(ProblemItem).where(ProblemItem.campaign_id == camp.id).order_by(ProblemItem.seq)
-    if light:
-        query = query.where(light_condition(camp, light, today))
-    if unit:
-        query = query.where(ProblemItem.unit_id == uow.org.unit(unit).id)
-    if state:
-        if state not in ITEM.states:
-            codes = {label: code for code, label in ITEM.states.items()}
-            if state not in codes:
-                raise BadInput(f"状态无效：{state}（可选：{'、'.join(ITEM.states)}）")
-            state = codes[state]
-        query = query.where(ProblemItem.state == state)
-    if owner:
-        query = query.where(ProblemItem.owner_id == uow.org.person_by_name_or_login(owner).id)
-    if category:
-        cat = _category(camp, category)
-        query = query.where(ProblemItem.category_id == cat.id)
-    return [item_view(i, light_of(camp, i, today), reveal=reveal) for i in uow.session.scalars(query)]
-
-
-__all__ = ["add_item", "transition", "attach_evidence", "show_item", "item_history", "list_items",
-           "NotFound"]
+__all__ = ["add_item", "transition", "attach_evidence", "show_item", "item_history", "NotFound"]

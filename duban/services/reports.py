@@ -10,7 +10,7 @@ from duban import permissions
 from duban.services.common import actor, business_date
 from duban.services.items import light_condition
 from statemachines.item import ITEM
-from storage.models import Escalation, ProblemItem
+from storage.models import Escalation, OrgUnit, ProblemItem
 from storage.uow import UnitOfWork
 
 LIGHTS = ("red", "yellow", "green")
@@ -24,47 +24,50 @@ def unit_report(uow: UnitOfWork, login: str, *, campaign: str | None = None,
     """One row per unit: items per state and per light, overdue, escalations, relapses, on-time rate.
 
     The on-time rate is the share of verified items verified on or before their (possibly
-    extended) deadline; None while a unit has no verified item.
+    extended) deadline; None while a unit has no verified item. One aggregate query: the
+    items and the escalations are each counted in one pass, per unit.
     """
+    uow.read_only()
     camp = uow.campaigns.only_or(campaign)
     permissions.require(actor(uow, login), "read")
     today = business_date(camp, today)
     in_campaign = ProblemItem.campaign_id == camp.id
 
-    def per_unit(*columns, where=None, group=()):
-        query = select(ProblemItem.unit_id, *group, *columns).where(in_campaign).group_by(ProblemItem.unit_id, *group)
-        return uow.session.execute(query if where is None else query.where(where)).all()
+    def count_if(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-    rows = {unit.id: _empty_row(unit) for unit in uow.org.units()}
-    for unit_id, state, count in per_unit(func.count(), group=(ProblemItem.state,)):
-        rows[unit_id]["states"][state] = count
-        rows[unit_id]["items"] += count
-    for light in LIGHTS:
-        for unit_id, count in per_unit(func.count(), where=light_condition(camp, light, today)):
-            rows[unit_id]["lights"][light] = count
     overdue = ProblemItem.state.in_(OVERDUE_STATES) & (ProblemItem.due < today)
-    for unit_id, count in per_unit(func.count(), where=overdue):
-        rows[unit_id]["overdue"] = count
-    on_time = func.sum(case((ProblemItem.verified_on <= ProblemItem.due, 1), else_=0))
-    for unit_id, relapses, verified, verified_on_time in per_unit(
-            func.coalesce(func.sum(ProblemItem.relapse_count), 0), func.count(ProblemItem.verified_on), on_time):
-        row = rows[unit_id]
-        row["relapses"], row["verified"] = int(relapses), verified
-        row["on_time_rate"] = round(int(verified_on_time) / verified, 4) if verified else None
-    escalations = (select(ProblemItem.unit_id, Escalation.level, func.count())
-                   .join(ProblemItem, Escalation.item_id == ProblemItem.id).where(in_campaign)
-                   .group_by(ProblemItem.unit_id, Escalation.level))
-    for unit_id, level, count in uow.session.execute(escalations):
-        rows[unit_id]["escalations"][level] = count
-    return list(rows.values())
+    items = (
+        select(ProblemItem.unit_id.label("unit_id"), func.count().label("items"),
+               *[count_if(ProblemItem.state == s).label(f"state_{s}") for s in ITEM.states],
+               *[count_if(light_condition(camp, light, today)).label(f"light_{light}") for light in LIGHTS],
+               count_if(overdue).label("overdue"),
+               func.coalesce(func.sum(ProblemItem.relapse_count), 0).label("relapses"),
+               func.count(ProblemItem.verified_on).label("verified"),
+               count_if(ProblemItem.verified_on <= ProblemItem.due).label("verified_on_time"))
+        .where(in_campaign).group_by(ProblemItem.unit_id).subquery()
+    )
+    escalations = (
+        select(ProblemItem.unit_id.label("unit_id"),
+               *[count_if(Escalation.level == level).label(f"level_{n}") for n, level in enumerate(ESCALATION_LEVELS)])
+        .join(ProblemItem, Escalation.item_id == ProblemItem.id).where(in_campaign)
+        .group_by(ProblemItem.unit_id).subquery()
+    )
+    query = (select(OrgUnit.code, OrgUnit.name, items, escalations)
+             .outerjoin(items, items.c.unit_id == OrgUnit.id)
+             .outerjoin(escalations, escalations.c.unit_id == OrgUnit.id)
+             .order_by(OrgUnit.code))
+    return [_row(r._mapping) for r in uow.session.execute(query)]
 
 
-def _empty_row(unit) -> dict:
+def _row(r) -> dict:
+    verified = r["verified"] or 0
     return {
-        "unit_code": unit.code, "unit": unit.name, "items": 0,
-        "states": dict.fromkeys(ITEM.states, 0),
-        "lights": dict.fromkeys(LIGHTS, 0),
-        "overdue": 0,
-        "escalations": dict.fromkeys(ESCALATION_LEVELS, 0),
-        "relapses": 0, "verified": 0, "on_time_rate": None,
+        "unit_code": r["code"], "unit": r["name"], "items": r["items"] or 0,
+        "states": {s: int(r[f"state_{s}"] or 0) for s in ITEM.states},
+        "lights": {light: int(r[f"light_{light}"] or 0) for light in LIGHTS},
+        "overdue": int(r["overdue"] or 0),
+        "escalations": {level: int(r[f"level_{n}"] or 0) for n, level in enumerate(ESCALATION_LEVELS)},
+        "relapses": int(r["relapses"] or 0), "verified": verified,
+        "on_time_rate": round(int(r["verified_on_time"]) / verified, 4) if verified else None,
     }

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import joinedload, selectinload
+
 from duban.services.reporter_protection import description_for
-from storage.models import Event, ProblemItem
 from statemachines.item import ITEM
+from storage.models import Event, ProblemItem
+
+# Everything item_view reads, loaded with the item: one joined SELECT plus one for the
+# evidence, instead of a lazy SELECT per relation.
+ITEM_VIEW_LOADS = (
+    joinedload(ProblemItem.campaign), joinedload(ProblemItem.category), joinedload(ProblemItem.unit),
+    joinedload(ProblemItem.owner), joinedload(ProblemItem.reporter), joinedload(ProblemItem.verified_by),
+    joinedload(ProblemItem.rechecked_by), selectinload(ProblemItem.attachments),
+)
 
 
 def _iso(d):

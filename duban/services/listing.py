@@ -1,0 +1,163 @@
+"""Read side of the item lists: one SQL query per screen, never the write model per row.
+
+``item_page`` answers the console's item list (and any other list of items: exports,
+reports, benchmarks) with one query: the page's rows plus the total count as a window,
+the traffic light computed in SQL from the campaign's calendar. Filters are values, so
+callers validate nothing themselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields
+
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import aliased
+
+from duban import permissions
+from duban.errors import BadInput
+from duban.services.common import actor, business_date, work_calendar
+from statemachines.item import DEADLINE_STATES, ITEM
+from storage.models import Category, OrgUnit, Person, ProblemItem
+from storage.uow import UnitOfWork
+
+LIGHTS = {"red": "红灯", "yellow": "黄灯", "green": "绿灯"}
+PER_PAGE_MAX = 200
+SEARCH_MAX = 100
+
+
+@dataclass(frozen=True)
+class ItemFilters:
+    light: str = ""
+    unit: str = ""       # unit code or name
+    state: str = ""      # state code or label
+    category: str = ""   # category code or name
+    source: str = ""     # source name or code
+    owner: str = ""      # login or name
+    q: str = ""          # number or words of the title
+
+    @classmethod
+    def from_mapping(cls, values) -> ItemFilters:
+        return cls(**{f.name: (values.get(f.name) or "").strip() for f in fields(cls)})
+
+    def as_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+
+def light_column(campaign, today: dt.date):
+    """红黄绿灯 as a SQL expression (NULL when no deadline is running), as ``light_of`` computes it."""
+    yellow_days = campaign.plan.get("rules", {}).get("yellow_working_days", 3)
+    green_from = work_calendar().add_workdays(today, yellow_days + 1)
+    running = (ProblemItem.state.in_(DEADLINE_STATES) & ProblemItem.due.is_not(None)
+               & ProblemItem.paused_since.is_(None))
+    return case((running & (ProblemItem.due < today), "red"),
+                (running & (ProblemItem.due < green_from), "yellow"),
+                (running, "green"), else_=None)
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _conditions(uow: UnitOfWork, camp, filters: ItemFilters, light) -> list:
+    """SQL conditions for the filters; an unknown value is bad input naming the choices."""
+    where = [ProblemItem.campaign_id == camp.id]
+    if filters.light:
+        if filters.light not in LIGHTS:
+            raise BadInput(f"红黄绿灯无效：{filters.light}（可选：{'、'.join(LIGHTS)}）")
+        where.append(light == filters.light)
+    if filters.unit:
+        where.append(ProblemItem.unit_id == uow.org.unit(filters.unit).id)
+    if filters.state:
+        codes = {label: code for code, label in ITEM.states.items()}
+        state = filters.state if filters.state in ITEM.states else codes.get(filters.state)
+        if state is None:
+            raise BadInput(f"状态无效：{filters.state}（可选：{'、'.join(ITEM.states.values())}）")
+        where.append(ProblemItem.state == state)
+    if filters.category:
+        cat = next((c for c in camp.categories if filters.category in (c.code, c.name)), None)
+        if cat is None:
+            raise BadInput(f"问题类别无效：{filters.category}（可选：{'、'.join(c.name for c in camp.categories)}）")
+        where.append(ProblemItem.category_id == cat.id)
+    if filters.source:
+        sources = {s["code"]: s["name"] for s in camp.plan.get("sources", [])}
+        name = sources.get(filters.source, filters.source)
+        if name not in sources.values():
+            raise BadInput(f"问题来源无效：{filters.source}（可选：{'、'.join(sources.values())}）")
+        where.append(ProblemItem.source == name)
+    if filters.owner:
+        where.append(ProblemItem.owner_id == uow.org.person_by_name_or_login(filters.owner).id)
+    if filters.q:
+        if len(filters.q) > SEARCH_MAX:
+            raise BadInput(f"搜索词过长：最多 {SEARCH_MAX} 字")
+        where.append(or_(ProblemItem.no == filters.q, ProblemItem.title.like(_like(filters.q), escape="\\")))
+    return where
+
+
+def item_rows_query(uow: UnitOfWork, camp, filters: ItemFilters, today: dt.date):
+    """The list's SELECT (rows in campaign order, total as a window) before paging."""
+    owner = aliased(Person)
+    light = light_column(camp, today)
+    return (
+        select(ProblemItem.no, ProblemItem.title, ProblemItem.state, ProblemItem.source,
+               ProblemItem.due, ProblemItem.paused_since, ProblemItem.version,
+               OrgUnit.name.label("unit"), OrgUnit.code.label("unit_code"), owner.name.label("owner"), owner.login.label("owner_login"),
+               Category.name.label("category"), light.label("light"), func.count().over().label("total"))
+        .join(OrgUnit, OrgUnit.id == ProblemItem.unit_id)
+        .outerjoin(owner, owner.id == ProblemItem.owner_id)
+        .outerjoin(Category, Category.id == ProblemItem.category_id)
+        .where(*_conditions(uow, camp, filters, light))
+        .order_by(ProblemItem.seq)
+    )
+
+
+def _row(r) -> dict:
+    return {"no": r.no, "title": r.title, "state": r.state, "state_label": ITEM.label(r.state),
+            "source": r.source, "due": r.due.isoformat() if r.due else None,
+            "paused": r.paused_since is not None, "version": r.version, "unit": r.unit, "unit_code": r.unit_code,
+            "owner": r.owner, "owner_login": r.owner_login, "category": r.category, "light": r.light}
+
+
+def item_page(uow: UnitOfWork, login: str, filters: ItemFilters = ItemFilters(), *, page: int = 1,
+              per_page: int = 50, campaign: str | None = None, today: dt.date | None = None) -> dict:
+    """One page of items matching the filters, with the total: one SQL query."""
+    uow.read_only()
+    camp = uow.campaigns.only_or(campaign)
+    permissions.require(actor(uow, login), "read")
+    today = business_date(camp, today)
+    if not 1 <= per_page <= PER_PAGE_MAX:
+        raise BadInput(f"每页条数应在 1–{PER_PAGE_MAX} 之间，实为 {per_page}")
+    if page < 1:
+        raise BadInput(f"页码应从 1 开始，实为 {page}")
+    query = item_rows_query(uow, camp, filters, today).limit(per_page).offset((page - 1) * per_page)
+    rows = uow.session.execute(query).all()
+    total = rows[0].total if rows else (
+        0 if page == 1 else uow.session.scalar(
+            select(func.count()).select_from(item_rows_query(uow, camp, filters, today).subquery())))
+    return {"campaign": camp.code, "today": today.isoformat(), "filters": filters.as_dict(),
+            "page": page, "per_page": per_page, "total": total,
+            "pages": max(1, -(-total // per_page)), "rows": [_row(r) for r in rows]}
+
+
+def iter_items(uow: UnitOfWork, login: str, filters: ItemFilters = ItemFilters(), *,
+               campaign: str | None = None, today: dt.date | None = None, chunk: int = 1000):
+    """Every item matching the filters, streamed in campaign order (for exports)."""
+    uow.read_only()
+    camp = uow.campaigns.only_or(campaign)
+    permissions.require(actor(uow, login), "read")
+    today = business_date(camp, today)
+    result = uow.session.execute(item_rows_query(uow, camp, filters, today).execution_options(yield_per=chunk))
+    for r in result:
+        yield _row(r)
+
+
+def filter_choices(uow: UnitOfWork, campaign: str | None = None) -> dict:
+    """What the list's filters may take: lights, units, states, categories, sources."""
+    camp = uow.campaigns.only_or(campaign)
+    return {
+        "lights": LIGHTS,
+        "units": [(u.code, u.name) for u in uow.org.units()],
+        "states": dict(ITEM.states),
+        "categories": [(c.code, c.name) for c in camp.categories],
+        "sources": [s["name"] for s in camp.plan.get("sources", [])],
+    }

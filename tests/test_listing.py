@@ -1,0 +1,119 @@
+"""Item list as a read model: pages from one query, the same rows whatever the page size, no N+1."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import event, insert
+
+AS_OF = "2015-09-28"
+
+
+def bulk_items(db: str, n: int) -> None:
+    """n items of 建设管理处 owned by wu: every third red on AS_OF, the rest green; one with evidence."""
+    from storage.models import Attachment, ProblemItem
+    from storage.uow import UnitOfWork
+
+    with UnitOfWork(db) as uow:
+        campaign, unit, owner = uow.campaigns.get("LZJ2015"), uow.org.unit("JGC"), uow.org.person("wu")
+        uow.session.execute(insert(ProblemItem), [
+            {"campaign_id": campaign.id, "seq": seq, "no": f"LZJ2015-{seq:04d}", "title": f"批量问题 {seq}",
+             "source": "自查", "unit_id": unit.id, "owner_id": owner.id, "state": "rectifying", "version": 0,
+             "identified_on": dt.date(2015, 9, 10),
+             "due": dt.date(2015, 9, 25) if seq % 3 == 0 else dt.date(2015, 11, 30)}
+            for seq in range(1, n + 1)])
+        first = uow.items.get("LZJ2015-0001")
+        uow.session.add(Attachment(item_id=first.id, sha256="0" * 64, size=3, filename="报告.txt"))
+        uow.commit()
+
+
+@pytest.fixture
+def listed_db(campaign_db):
+    bulk_items(campaign_db, 70)
+    return campaign_db
+
+
+def test_pages_cover_every_item_once_in_order(cli, listed_db):
+    seen = []
+    for page in (1, 2, 3):
+        r = cli("item", "list", "--per-page", "30", "--page", str(page), db=listed_db, as_user="zhao", json=True,
+                today=AS_OF)
+        assert r.code == 0, r
+        seen += [i["no"] for i in r.json()]
+        assert "共 70 条" in r.stderr and f"第 {page}/3 页" in r.stderr  # the rest is not silently dropped
+    assert seen == [f"LZJ2015-{n:04d}" for n in range(1, 71)]
+    beyond = cli("item", "list", "--per-page", "30", "--page", "4", db=listed_db, as_user="zhao", json=True)
+    assert beyond.code == 0 and beyond.json() == [] and "本页没有记录" in beyond.stderr
+
+
+def test_all_streams_every_matching_item_as_one_json_array(cli, listed_db):
+    r = cli("item", "list", "--light", "红灯", "--all", db=listed_db, as_user="zhao", json=True, today=AS_OF)
+    assert r.code == 0, r
+    red = r.json()
+    assert [i["no"] for i in red] == [f"LZJ2015-{n:04d}" for n in range(3, 71, 3)]
+    assert {(i["light"], i["unit_code"], i["owner_login"], i["due"]) for i in red} == {("red", "JGC", "wu", "2015-09-25")}
+    assert r.stderr == ""
+    none = cli("item", "list", "--state", "已销号", "--all", db=listed_db, as_user="zhao", json=True)
+    assert none.code == 0 and none.json() == []
+    bad = cli("item", "list", "--unit", "不存在的单位", "--all", db=listed_db, as_user="zhao", json=True)
+    assert bad.code == 2 and bad.stdout == ""
+
+
+def test_default_page_is_fifty_and_the_table_says_how_many(cli, listed_db):
+    r = cli("item", "list", db=listed_db, as_user="zhao", json=True)
+    assert len(r.json()) == 50
+    human = cli("item", "list", "--light", "red", "--per-page", "5", db=listed_db, as_user="zhao", today=AS_OF)
+    assert "共 23 条" in human.stdout
+
+
+def test_page_and_item_view_cost_a_fixed_number_of_queries(listed_db):
+    """A page of 200 items, or one item with evidence, costs the same few statements as a page of 2."""
+    from duban.services.items import show_item
+    from duban.services.listing import ItemFilters, item_page
+    from storage.uow import UnitOfWork
+
+    def statements(action) -> int:
+        with UnitOfWork(listed_db) as uow:
+            count = []
+
+            def counted(_conn, _cursor, statement, *_args):
+                if statement.lstrip().upper().startswith("SELECT"):  # not SQLite's BEGIN
+                    count.append(statement)
+
+            event.listen(uow.engine, "before_cursor_execute", counted)
+            try:
+                action(uow)
+            finally:
+                event.remove(uow.engine, "before_cursor_execute", counted)
+            return len(count)
+
+    small = statements(lambda uow: item_page(uow, "zhao", ItemFilters(), per_page=2))
+    large = statements(lambda uow: item_page(uow, "zhao", ItemFilters(), per_page=200))
+    assert large == small == 3  # the campaign, the reader, the page with its total
+    shown = statements(lambda uow: show_item(uow, "zhao", "LZJ2015-0001"))
+    assert shown == 3  # the item with its relations, its evidence, the reader
+
+
+
+def test_a_writer_is_not_held_up_by_a_list_being_streamed(listed_db):
+    """SQLite: a list mid-stream holds no write lock, so a writer that will not wait at all gets in."""
+    if not listed_db.startswith("sqlite"):
+        pytest.skip("PostgreSQL readers never block writers")
+    import sqlite3
+
+    from duban.services.listing import ItemFilters, iter_items
+    from duban.services.reports import unit_report
+    from storage.uow import UnitOfWork
+
+    path = listed_db.removeprefix("sqlite:///")
+    for read in (lambda uow: next(iter_items(uow, "zhao", ItemFilters(), chunk=5)),
+                 lambda uow: unit_report(uow, "zhao")):
+        with UnitOfWork(listed_db) as uow:
+            read(uow)
+            assert uow.session.in_transaction()  # the read's transaction is still open
+            writer = sqlite3.connect(path, timeout=0, isolation_level=None)
+            writer.execute("BEGIN IMMEDIATE")  # "database is locked" at once if the reader held the lock
+            writer.execute("UPDATE problem_items SET title = title WHERE seq = 1")
+            writer.execute("COMMIT")
+            writer.close()
