@@ -38,6 +38,8 @@ _EVENTS = {
     "satisfaction_published": "公开满意度测评结果", "ledger_published": "公开整改台账",
     "phase_opened": "阶段开始", "phase_closed": "阶段结束", "commend": "表彰先进典型",
     "study_recorded": "登记集中学习",
+    "report_received": "受理举报", "report_triaged": "办理举报", "report_overdue": "举报逾期未办",
+    "report_revealed": "查看举报人信息",
 }
 
 # What the daily tick does (its own duty keys) and how each day's duty ended.
@@ -67,6 +69,7 @@ _STATIC = {
     "draw": {"spot_check": "随机暗访抽查", "discipline_check": "作风纪律检查", "recheck": "回头看"},
     "appeal_outcome": {"upheld": "维持原决定", "overturned": "撤销问责", "changed": "变更处理"},
     "machine": {"item": "整改问题", "case": "问责案件"},
+    "identity": {"sealed": "（已加密）", "anonymous": "（匿名）"},
 }
 
 # Short forms people type for a few tables, besides the labels themselves.

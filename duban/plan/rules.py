@@ -39,6 +39,12 @@ class SatisfactionRules(PlanModel):
         return self
 
 
+class ReportRules(PlanModel):
+    handling_working_days: Count = 10  # 举报受理后的办理时限（工作日）
+    reveal_roles: list[Literal["leader", "deputy_leader", "office"]] = ["office"]  # 可查看举报人身份的角色
+    lookups_per_hour: Count = 10  # 查询码查询失败次数上限（每小时）
+
+
 class Rules(PlanModel):
     workday_calendar: Literal["chinese_statutory", "weekdays"] = "chinese_statutory"
     yellow_working_days: Count = 3  # ≤ this many working days left → yellow
@@ -47,6 +53,7 @@ class Rules(PlanModel):
     recheck: RecheckRules = RecheckRules()
     spot_check: SpotCheckRules = SpotCheckRules()
     satisfaction: SatisfactionRules = SatisfactionRules()
+    reports: ReportRules = ReportRules()
 
     @model_validator(mode="after")
     def _check(self) -> Rules:

@@ -60,6 +60,17 @@ def add_item(uow: UnitOfWork, login: str, *, campaign: str | None, unit: str, ti
     today = business_date(camp, today)
     warn_outside_campaign(camp, today)
     who = actor(uow, login)
+    item = register_item(uow, who, camp, today, unit=unit, title=title, person=person, category=category,
+                         source=source, description=description, due=due, due_days=due_days, origin=origin,
+                         action=action)
+    uow.commit()
+    return item_view(item, reveal=may_read_reports(who))
+
+
+def register_item(uow: UnitOfWork, who, camp, today: dt.date, *, unit: str, title: str, person: str | None,
+                  category: str | None, source: str, description: str, due: dt.date | None,
+                  due_days: int | None, origin: str | None, action: str) -> ProblemItem:
+    """Register (and, with owner and deadline, assign) an item in the caller's transaction."""
     the_unit = uow.org.unit(unit)
     owner = uow.org.person_by_name_or_login(person) if person else None
     permissions.require(who, action, unit=the_unit)
@@ -88,8 +99,7 @@ def add_item(uow: UnitOfWork, login: str, *, campaign: str | None, unit: str, ti
     if owner is not None and due is not None:
         _may_assign_on_add(who, owner, the_unit, camp, due)
         _apply(uow, who, item, "assign", today, owner=owner, due=due)
-    uow.commit()
-    return item_view(item, reveal=may_read_reports(who))
+    return item
 
 
 def _may_assign_on_add(who, owner, unit, campaign, due: dt.date) -> None:

@@ -151,4 +151,11 @@ def check_study(uow: UnitOfWork) -> list[AuditProblem]:
     return problems
 
 
-CHECKS = (check_org, check_campaigns, check_draws, check_satisfaction, check_commendations, check_study)
+def check_reports(uow: UnitOfWork) -> list[AuditProblem]:
+    from duban.services.audit.report_records import check_reports as check
+
+    return check(uow)
+
+
+CHECKS = (check_org, check_campaigns, check_draws, check_satisfaction, check_commendations, check_study,
+          check_reports)
