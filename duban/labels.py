@@ -37,7 +37,7 @@ _EVENTS = {
     "reminders_sent": "发出提醒", "satisfaction_recorded": "登记满意度测评",
     "satisfaction_published": "公开满意度测评结果", "ledger_published": "公开整改台账",
     "phase_opened": "阶段开始", "phase_closed": "阶段结束", "commend": "表彰先进典型",
-    "study_recorded": "登记集中学习",
+    "study_recorded": "登记集中学习", "mechanism_adopted": "上传制度文件",
     "report_received": "受理举报", "report_triaged": "办理举报", "report_overdue": "举报逾期未办",
     "report_revealed": "查看举报人信息",
 }

@@ -82,6 +82,7 @@ POLICY: dict[str, set[str]] = {
     "doc.render": {"office", "system"},
     "tick": {"system", "office"},
     "study.record": {"office", "unit_head"},
+    "mechanism.register": SUPERVISORS,
 }
 
 ACTION_LABELS = {
@@ -98,6 +99,7 @@ ACTION_LABELS = {
     "case.dismiss": "撤销问责", "case.appeal": "申诉", "case.resolve_appeal": "处理申诉",
     "commend": "表彰", "satisfaction": "满意度测评", "doc.render": "制发文书",
     "tick": "运行每日任务", "study.record": "登记集中学习",
+    "mechanism.register": "登记长效机制",
 }
 
 

@@ -22,6 +22,8 @@ class ItemFacts:
     due: dt.date | None = None
     evidence_count: int = 0
     reason: str = ""
+    document_required: bool = False  # a long-term mechanism is judged on its adopted document
+    document_given: bool = False
 
 
 def owner_and_deadline_given(f: ItemFacts) -> None:
@@ -45,6 +47,11 @@ def new_deadline_given(f: ItemFacts) -> None:
 def evidence_attached(f: ItemFacts) -> None:
     if f.evidence_count < 1:
         raise RuleViolation("没有整改佐证材料，不能提交或验收销号")
+
+
+def adopted_document_given(f: ItemFacts) -> None:
+    if f.document_required and not f.document_given:
+        raise RuleViolation("长效机制须先上传制度文件（duban mechanism adopt），才能提交或验收销号")
 
 
 def reason_given(f: ItemFacts) -> None:
@@ -79,8 +86,8 @@ ITEM = Lifecycle(
     transitions=[
         Transition("assign", ("identified",), "assigned", (owner_and_deadline_given, deadline_not_past)),
         Transition("start", ("assigned",), "rectifying"),
-        Transition("submit", ("rectifying",), "submitted", (evidence_attached,)),
-        Transition("verify", ("submitted",), "verified", (evidence_attached,)),
+        Transition("submit", ("rectifying",), "submitted", (evidence_attached, adopted_document_given)),
+        Transition("verify", ("submitted",), "verified", (evidence_attached, adopted_document_given)),
         Transition("reject", ("submitted",), "rectifying", (reason_given,)),
         Transition("recheck", ("verified",), "rechecked"),
         Transition("relapse", ("verified", "rechecked"), "rectifying", (reason_given, new_deadline_given)),

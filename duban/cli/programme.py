@@ -1,13 +1,14 @@
-"""Programme commands beyond problem items: duban study …"""
+"""Programme commands beyond problem items: duban study …, duban mechanism …"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import List, Optional
 
 import typer
 
 from duban.cli.app import actor, app, date_opt, emit, state, table, uow
-from duban.cli.options import CAMPAIGN, UNIT_FILTER
+from duban.cli.options import CAMPAIGN, DAYS, DUE, EXPECT, ITEM_NO, UNIT_FILTER
 
 study_app = typer.Typer(help="集中学习：按方案所列形式和专题登记学习，统计个人和单位的参学情况。", no_args_is_help=True)
 app.add_typer(study_app, name="study")
@@ -79,3 +80,57 @@ def study_attendance(campaign: Optional[str] = CAMPAIGN, unit: Optional[str] = U
                 for u_ in r["units"]])
 
     emit(result, human)
+
+
+# --- long-term mechanisms -------------------------------------------------------------------------
+
+mechanism_app = typer.Typer(help="长效机制：方案所列制度机制的牵头单位、期限、制度文件，与整改问题同样亮灯、催办督办。",
+                            no_args_is_help=True)
+app.add_typer(mechanism_app, name="mechanism")
+
+
+@mechanism_app.command("add")
+def mechanism_add(
+    deliverable: str = typer.Argument(..., metavar="机制", help="方案所列长效机制的编码或名称（见 duban mechanism list）"),
+    unit: str = typer.Option(..., "--unit", metavar="单位", help="牵头单位（编码或名称）"),
+    person: str = typer.Option(..., "--person", metavar="人员", help="责任人（登录名或姓名）"),
+    due: Optional[str] = DUE,
+    days: Optional[int] = DAYS,
+    campaign: Optional[str] = CAMPAIGN,
+) -> None:
+    """登记并交办一项长效机制（整治办、领导小组）；期限省略时取方案所定期限或所在阶段结束日。"""
+    from duban.services.mechanisms import register
+
+    with uow() as u:
+        result = register(u, actor(), deliverable=deliverable, unit=unit, person=person, due=date_opt(due, "--due"),
+                          due_days=days, campaign=campaign, today=state.today)
+    emit(result, lambda r: typer.echo(f"已登记长效机制 {r['no']}“{r['title']}”：{r['unit']} {r['owner']}，期限 {r['due']}"))
+
+
+@mechanism_app.command("adopt")
+def mechanism_adopt(
+    no: str = ITEM_NO,
+    title: str = typer.Option(..., "--document", metavar="文本", help="制度文件名称及文号"),
+    files: List[Path] = typer.Option(..., "--file", metavar="文件", help="制度文件（可重复）"),
+    expect: Optional[int] = EXPECT,
+) -> None:
+    """上传长效机制已印发的制度文件；之后按整改问题同样提交验收（duban item submit）。"""
+    from duban.services.mechanisms import adopt
+
+    with uow() as u:
+        result = adopt(u, actor(), no, title=title, files=files, today=state.today, expect_version=expect)
+    emit(result, lambda r: typer.echo(f"{r['no']} 已上传制度文件“{r['adopted_doc']}”"))
+
+
+@mechanism_app.command("list")
+def mechanism_list(campaign: Optional[str] = CAMPAIGN) -> None:
+    """列出方案所列长效机制及其登记、期限、灯色和办理状态。"""
+    from duban.labels import label
+    from duban.services.mechanisms import list_mechanisms
+
+    with uow() as u:
+        result = list_mechanisms(u, actor(), campaign=campaign, today=state.today)
+    emit(result, lambda rows: table("长效机制", ["机制", "编号", "牵头单位", "责任人", "期限", "灯色", "状态", "制度文件"], [
+        [r["name"], *((r["item"]["no"], r["item"]["unit"], r["item"]["owner"], r["item"]["due"],
+                       label("light", r["item"]["light"]), r["item"]["state_label"], r["item"]["adopted_doc"] or "")
+                      if r["item"] else ("", "", "", r["plan_due"], "", "未登记", ""))] for r in rows]))

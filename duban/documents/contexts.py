@@ -433,9 +433,14 @@ def ledger(campaign: Campaign, rows: list[dict], today: dt.date) -> dict:
         "state": row["state"], "light": row["light"].removesuffix("灯"), "assigned_on": row["assigned_on"],
         "submitted_on": row["submitted_on"], "closed_on": row["verified_on"], "verifier": row["verified_by"],
         "recurrences": row["relapse_count"],
+        "adopted_doc": row.get("adopted_doc", ""),
     } for row in rows]
+    # 长效机制 share the lifecycle but are listed (and counted) in a section of their own
+    kinds = [row.get("kind", "problem") for row in rows]
     return {"issuer": office_name(campaign), "title": f"{campaign.name}整改落实台账", "date": today,
-            "as_of": today, "items": items, "states": [ITEM.label(state) for state in ITEM.states]}
+            "as_of": today, "items": [i for i, kind in zip(items, kinds) if kind == "problem"],
+            "mechanisms": [i for i, kind in zip(items, kinds) if kind != "problem"],
+            "states": [ITEM.label(state) for state in ITEM.states]}
 
 
 def publicity(uow, campaign: Campaign, today: dt.date) -> dict:

@@ -171,7 +171,7 @@ KINDS: dict[str, Kind] = {
                 "as_of": "统计截止日期 (date)",
                 "items": "整改事项列表，每项：" + ITEM_FIELDS + "（owner 以后各项可省略）",
             },
-            optional={"states": None, "charts": True},
+            optional={"states": None, "charts": True, "mechanisms": ()},
         ),
         Kind(
             "publicity", "公示", "kinds/publicity.html.j2",

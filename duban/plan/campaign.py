@@ -154,6 +154,17 @@ class CampaignPlan(PlanModel):
                             ("phases", p, "duties", d, "sources", s),
                             f"未知问题来源（{source}），请先在 sources 中定义",
                         )
+        codes: dict[str, str] = {}
+        for p, phase in enumerate(self.phases):
+            for d, duty in enumerate(phase.duties):
+                for i, deliverable in enumerate(duty.deliverables):
+                    if deliverable.code in codes:
+                        raise PlanIssue(("phases", p, "duties", d, "deliverables", i, "code"),
+                                        f"长效机制编码重复（{deliverable.code}，已见于阶段 {codes[deliverable.code]}）")
+                    codes[deliverable.code] = phase.code
+                    if deliverable.due is not None and not phase.start <= deliverable.due <= self.end:
+                        raise PlanIssue(("phases", p, "duties", d, "deliverables", i, "due"),
+                                        f"完成期限（{deliverable.due}）应在阶段开始（{phase.start}）至整治结束（{self.end}）之间")
         case_measure = self.rules.escalation.case_measure
         if case_measure and case_measure not in {m.code for m in self.accountability.measures}:
             raise PlanIssue(

@@ -40,10 +40,20 @@ class DutyCode(StrEnum):
 _DUTY_PARAMETERS: dict[str, set[DutyCode]] = {
     "topics": {DutyCode.STUDY},
     "forms": {DutyCode.STUDY},
+    "deliverables": {DutyCode.MECHANISMS},
     "channels": {DutyCode.PUBLISH, DutyCode.SATISFACTION},
     "sample_size": {DutyCode.SPOT_CHECK, DutyCode.DISCIPLINE_CHECK},
     "frequency_working_days": {DutyCode.SPOT_CHECK, DutyCode.DISCIPLINE_CHECK},
 }
+
+
+class Deliverable(PlanModel):
+    """A long-term mechanism (长效机制) the plan asks for, e.g. 严肃组织纪律制度."""
+
+    code: Code
+    name: Text
+    description: Prose = ""
+    due: IsoDate | None = None  # 完成期限; default: the end of the phase that asks for it
 
 
 class Duty(PlanModel):
@@ -53,6 +63,7 @@ class Duty(PlanModel):
     sources: list[Code] = []
     topics: list[Text] = []  # study: 学习专题
     forms: list[Text] = []  # study: 学习形式 (党组会、中心组会议、自学 …); empty: any form
+    deliverables: list[Deliverable] = []  # mechanisms: 建立的长效机制
     channels: list[Text] = []  # publish/satisfaction: 公开载体
     sample_size: Count | None = None  # overrides rules.spot_check.sample_size
     frequency_working_days: Count | None = None  # overrides rules.spot_check
@@ -79,6 +90,7 @@ class Phase(PlanModel):
             raise PlanIssue(("end",), f"结束日期（{self.end}）早于开始日期（{self.start}）")
         check_unique(self.duties, ("duties",))
         for d, duty in enumerate(self.duties):
+            check_unique(duty.deliverables, ("duties", d, "deliverables"))
             for field in ("topics", "forms"):
                 values = getattr(duty, field)
                 twice = next((v for i, v in enumerate(values) if v in values[:i]), None)

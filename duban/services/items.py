@@ -53,8 +53,13 @@ def _source(campaign, source: str) -> str:
 def add_item(uow: UnitOfWork, login: str, *, campaign: str | None, unit: str, title: str,
              person: str | None = None, category: str | None = None, source: str = "自查",
              description: str = "", due: dt.date | None = None, due_days: int | None = None, origin: str | None = None,
-             today: dt.date | None = None, action: str = "item.add") -> dict:
-    """Register a problem (查摆/征求意见/暗访/举报…). With --person and --due it is also assigned."""
+             today: dt.date | None = None, action: str = "item.add", kind: str = "problem",
+             deliverable: str | None = None) -> dict:
+    """Register a problem (查摆/征求意见/暗访/举报…). With --person and --due it is also assigned.
+
+    ``kind="mechanism"`` registers a long-term mechanism of the plan (``deliverable`` is its
+    code, ``source`` the name of the duty asking for it): the same record and lifecycle.
+    """
     camp = uow.campaigns.only_or(campaign)
     uow.lock(campaign_chain(camp))
     today = business_date(camp, today)
@@ -82,7 +87,8 @@ def register_item(uow: UnitOfWork, who, camp, today: dt.date, *, unit: str, titl
         campaign_id=camp.id, seq=uow.items.next_seq(camp.id),
         title=clean_text(title, "问题标题", max_len=TITLE_MAX),
         description=clean_text(description, "问题描述", max_len=TEXT_MAX, required=False),
-        category=_category(camp, category), source=_source(camp, source), origin=origin,
+        category=_category(camp, category), source=_source(camp, source) if kind == "problem" else source,
+        origin=origin, kind=kind, deliverable=deliverable,
         unit=the_unit, owner=owner, reporter_id=who.id, state=ITEM.initial, version=0,
         identified_on=today,
     )
@@ -93,6 +99,7 @@ def register_item(uow: UnitOfWork, who, camp, today: dt.date, *, unit: str, titl
                item=item, campaign_id=camp.id, to_state=item.state,
                payload={"title": item.title, "source": item.source, "unit": the_unit.code,
                         "category": item.category.code if item.category else None, "origin": item.origin,
+                        "kind": kind, "deliverable": deliverable,
                         # a hash, not the text: a reporter's words stay out of the log
                         "description_sha256": hashlib.sha256(item.description.encode()).hexdigest()})
     due = resolve_due(today, due, due_days)
@@ -136,6 +143,8 @@ def _apply(uow: UnitOfWork, who, item: ProblemItem, trigger: str, today: dt.date
         due=due if due is not None else (item.due if trigger == "assign" else None),
         evidence_count=len(item.attachments),
         reason=reason,
+        document_required=item.kind == "mechanism",
+        document_given=bool(item.adopted_doc),
     )
     before = item.state
     item.state = ITEM.fire(before, trigger, facts)

@@ -26,6 +26,12 @@ COLUMNS = [
     ("verified_by", "验收人"), ("rechecked_on", "回头看日期"), ("reject_count", "退回次数"),
     ("relapse_count", "反弹次数"),
 ]
+# The 长效机制 section (its own sheet): the same lifecycle, judged on the adopted document.
+MECHANISM_COLUMNS = [
+    ("no", "编号"), ("title", "长效机制"), ("unit", "牵头单位"), ("owner", "责任人"), ("assigned_on", "交办日期"),
+    ("original_due", "原定期限"), ("due", "现期限"), ("state", "状态"), ("light", "红黄绿灯"),
+    ("adopted_doc", "制度文件"), ("submitted_on", "提交日期"), ("verified_on", "销号日期"), ("verified_by", "验收人"),
+]
 
 
 def ledger_rows(uow: UnitOfWork, campaign, today: dt.date) -> list[dict]:
@@ -50,7 +56,7 @@ def ledger_rows(uow: UnitOfWork, campaign, today: dt.date) -> list[dict]:
             "submitted_on": item.submitted_on, "verified_on": item.verified_on,
             "verified_by": item.verified_by.name if item.verified_by else "",
             "rechecked_on": item.rechecked_on, "reject_count": item.reject_count,
-            "relapse_count": item.relapse_count,
+            "relapse_count": item.relapse_count, "kind": item.kind, "adopted_doc": item.adopted_doc or "",
         })
     return rows
 
@@ -110,29 +116,37 @@ def _cell(value):
 
 def _write_xlsx(path: str, title: str, rows: list[dict]) -> None:
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
 
     book = Workbook()
-    sheet = book.active
-    sheet.title = "整改落实台账"
+    problems = [row for row in rows if row.get("kind", "problem") == "problem"]
+    mechanisms = [row for row in rows if row.get("kind", "problem") != "problem"]
+    _fill_sheet(book.active, "整改落实台账", title, COLUMNS, problems)
+    if mechanisms:
+        _fill_sheet(book.create_sheet(), "长效机制", title, MECHANISM_COLUMNS, mechanisms)
+    book.save(path)
+
+
+def _fill_sheet(sheet, name: str, title: str, columns: list[tuple[str, str]], rows: list[dict]) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    sheet.title = name
     sheet.append([title])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([label for _, label in COLUMNS])
+    sheet.append([label for _, label in columns])
     for cell in sheet[2]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center")
     fills = {"红灯": "FFC7CE", "黄灯": "FFEB9C", "绿灯": "C6EFCE"}
-    light_col = [key for key, _ in COLUMNS].index("light") + 1
+    light_col = [key for key, _ in columns].index("light") + 1
     for number, row in enumerate(rows, start=3):
-        sheet.append([_cell(row[key]) for key, _ in COLUMNS])
-        for column, (key, _) in enumerate(COLUMNS, start=1):
+        sheet.append([_cell(row[key]) for key, _ in columns])
+        for column, (key, _) in enumerate(columns, start=1):
             if isinstance(row[key], str) and row[key].startswith("="):
                 sheet.cell(row=number, column=column).data_type = "s"  # user text like "=cmd()" stays text
         fill = fills.get(row["light"])
         if fill:
             sheet.cell(row=number, column=light_col).fill = PatternFill("solid", fgColor=fill)
     widths = {"title": 40, "deadline_changes": 30, "unit": 18}
-    for index, (key, _) in enumerate(COLUMNS, start=1):
+    for index, (key, _) in enumerate(columns, start=1):
         sheet.column_dimensions[sheet.cell(row=2, column=index).column_letter].width = widths.get(key, 12)
     sheet.freeze_panes = "A3"
-    book.save(path)

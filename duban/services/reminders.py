@@ -44,7 +44,8 @@ def _insert_missing(uow: UnitOfWork, campaign: Campaign, kind: str, day: dt.date
 
 
 def persons_without_problem_list(uow: UnitOfWork, campaign: Campaign) -> list[Person]:
-    owns_item = exists().where(ProblemItem.campaign_id == campaign.id, ProblemItem.owner_id == Person.id)
+    owns_item = exists().where(ProblemItem.campaign_id == campaign.id, ProblemItem.owner_id == Person.id,
+                               ProblemItem.kind == "problem")  # owning a mechanism is no problem list
     people = uow.session.scalars(select(Person).where(Person.active.is_(True), ~owns_item).order_by(Person.login))
     return [p for p in people if p.role_set & set(LIST_KEEPING_ROLES)]
 

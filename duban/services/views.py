@@ -27,6 +27,9 @@ def item_view(item: ProblemItem, light: str | None = None, *, reveal: bool = Fal
     description = description_for(item, reveal=reveal)
     return {
         "no": item.no,
+        "kind": item.kind,
+        "deliverable": item.deliverable,
+        "adopted_doc": item.adopted_doc,
         "title": item.title,
         "description": description,
         "description_withheld": description is None,

@@ -38,6 +38,11 @@ class ProblemItem(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
     seq: Mapped[int] = mapped_column(Integer)
+    # problem: a 整改问题; mechanism: a 长效机制 the plan asks for (deliverable = its plan code),
+    # on the same lifecycle, lights, sweep and escalation; adopted_doc names the adopted document.
+    kind: Mapped[str] = mapped_column(String(16), default="problem", server_default="problem")
+    deliverable: Mapped[str | None] = mapped_column(String(32))
+    adopted_doc: Mapped[str | None] = mapped_column(String(200))
     no: Mapped[str] = mapped_column(String(48), unique=True)
     title: Mapped[str] = mapped_column(String(500))
     description: Mapped[str] = mapped_column(Text, default="")

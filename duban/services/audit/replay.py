@@ -68,7 +68,7 @@ ITEM_COLUMNS = (
     "state", "version", "owner", "due", "original_due", "paused_since", "identified_on", "assigned_on",
     "submitted_on", "verified_on", "verified_by", "rechecked_on", "rechecked_by", "relapse_count",
     "reject_count", "escalation_cycle", "closed_reason", "reporter", "title", "unit", "category", "source",
-    "origin", "description_sha256",
+    "origin", "description_sha256", "kind", "deliverable", "adopted_doc",
 )
 ITEM_CHILDREN = {  # state key -> (table, label)
     "escalations": ("escalations", "督办记录"),
@@ -88,7 +88,8 @@ def new_item() -> dict:
 def _identify(s: dict, ev: ReplayedEvent) -> None:
     s.update(reporter=ev.actor, identified_on=ev.day, title=ev.get("title"), unit=ev.get("unit"),
              category=ev.get("category"), source=ev.get("source"), origin=ev.get("origin"),
-             description_sha256=ev.get("description_sha256"))
+             description_sha256=ev.get("description_sha256"), kind=ev.get("kind"),
+             deliverable=ev.get("deliverable"))
 
 
 def _assign(s: dict, ev: ReplayedEvent) -> None:
@@ -186,6 +187,7 @@ ITEM_RULES = {
     "escalate": _escalate,
     "document_issued": _document,
     "document_reissued": _document,
+    "mechanism_adopted": lambda s, ev: s.update(adopted_doc=ev.get("adopted_doc")),
 }
 
 
