@@ -1,7 +1,7 @@
 """programme: long-term mechanisms as items
 
 Revision ID: 0501_programme
-Revises: 0500_programme
+Revises: 0400_intake
 Create Date: 2026-12-01 03:23:45.124699
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0501_programme'
-down_revision = '0500_programme'
+down_revision = '0400_intake'
 branch_labels = None
 depends_on = None
 
