@@ -67,14 +67,15 @@ def add_item(uow: UnitOfWork, login: str, *, campaign: str | None, unit: str, ti
     who = actor(uow, login)
     item = register_item(uow, who, camp, today, unit=unit, title=title, person=person, category=category,
                          source=source, description=description, due=due, due_days=due_days, origin=origin,
-                         action=action)
+                         action=action, kind=kind, deliverable=deliverable)
     uow.commit()
     return item_view(item, reveal=may_read_reports(who))
 
 
 def register_item(uow: UnitOfWork, who, camp, today: dt.date, *, unit: str, title: str, person: str | None,
                   category: str | None, source: str, description: str, due: dt.date | None,
-                  due_days: int | None, origin: str | None, action: str) -> ProblemItem:
+                  due_days: int | None, origin: str | None, action: str, kind: str = "problem",
+                  deliverable: str | None = None) -> ProblemItem:
     """Register (and, with owner and deadline, assign) an item in the caller's transaction."""
     the_unit = uow.org.unit(unit)
     owner = uow.org.person_by_name_or_login(person) if person else None
