@@ -59,7 +59,10 @@ def test_reference_plan_accountability_ladder(plan):
 
 def test_reference_plan_misc(plan):
     assert plan.code == "LZJ2015"
-    assert plan.basis.number == "兰组通字〔2015〕57号"
+    assert [ref.number for ref in plan.basis] == ["兰组通字〔2015〕57号"]
+    assert (plan.title, plan.kind) == ("兰州市建设局“庸懒散软”专项整治工作实施方案", "专项整治")
+    assert plan.issuing.file_masthead == "兰州市建设局文件"
+    assert [c.addressed_as for c in plan.unit_categories] == ["机关各处（室）", "局属各单位", ""]
     assert plan.hotlines == ["8105008", "8105020"]
     assert {r.code for r in plan.organization.roles} == set(RoleCode)
     assert plan.organization.office.implementing_unit == "人教处"
@@ -77,6 +80,10 @@ def test_second_bureau_plan_loads():
     assert other.code == "TSJT2016"
     assert [p.code for p in other.phases] == ["find", "fix"]
     assert other.rules.yellow_working_days == 3  # defaults apply
+    # Names documents print default to the plan's own names, as written, never joined twice.
+    assert (other.title, other.kind) == ("天水市交通运输局“庸懒散软”专项整治实施方案", "专项工作")
+    assert (other.issuing.masthead, other.issuing.file_masthead) == ("天水市交通运输局", "天水市交通运输局文件")
+    assert (other.issuing.office, other.issuing.leading_group) == ("专项整治办公室", "专项整治工作领导小组")
     assert CampaignPlan.model_validate(other.model_dump(mode="json")) == other
 
 

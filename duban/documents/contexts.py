@@ -10,8 +10,8 @@ Which document a record gets:
 
 * an item → 整改通知书 (rectification_notice);
 * an escalation → 催办单 (催办) or 督办单 (督办, 挂牌督办);
-* a case → the document of its measure in the plan (``accountability.measures[].document``,
-  aliases in `PLAN_DOCUMENT_KINDS`); measures without one get a 处理决定 (decision);
+* a case → the document of its measure in the plan (``accountability.measures[].document``, checked
+  when the plan is loaded); measures without one get a 处理决定 (decision);
 * the campaign → 整改落实台账 (ledger) and 公示 (publicity).
 """
 
@@ -22,7 +22,8 @@ import json
 
 from sqlalchemy import select
 
-from duban.documents.kinds import KINDS, prefixes_by_kind, shared_prefixes
+from duban.documents import planfacts
+from duban.documents.kinds import CASE_KINDS, KINDS, prefixes_by_kind, shared_prefixes
 from duban.errors import RuleViolation
 from duban.services.reporter_protection import reporter_supplied
 from storage.models import (
@@ -38,12 +39,6 @@ from storage.models import (
 
 ITEM_KINDS = ("rectification_notice",)
 ESCALATION_KINDS = {"催办": "reminder_sheet", "督办": "supervision_sheet", "挂牌督办": "supervision_sheet"}
-CASE_KINDS = ("efficiency_advice", "circulated_criticism", "admonition_notice", "written_check_notice", "decision")
-# The reference plan names two measure documents in its own words.
-PLAN_DOCUMENT_KINDS = {
-    "written_self_criticism_order": "written_check_notice",
-    "efficiency_supervision_advice": "efficiency_advice",
-}
 CASE_STATES = ("approved", "executed", "appealed", "closed")  # a measure has been decided and approved
 ADMONITION_WORKING_DAYS = 5  # 诫勉谈话 within this many working days when the plan sets none
 PUBLICITY_WORKING_DAYS = 5  # 公示期
@@ -55,7 +50,7 @@ def cn_date(value: dt.date | None) -> str:
 
 
 def format_doc_number(prefix: str, year: int, number: int) -> str:
-    """兰建改〔2015〕7号: year in 〔〕, no zero padding, no 第 (GB/T 9704 7.2.4)."""
+    """X改〔2015〕7号: year in 〔〕, no zero padding, no 第 (GB/T 9704 7.2.4)."""
     return f"{prefix}〔{year}〕{number}号"
 
 
@@ -81,10 +76,9 @@ def case_kind(campaign: Campaign, case: AccountabilityCase) -> str:
     document = measure.get("document")
     if not document:
         return "decision"
-    kind = PLAN_DOCUMENT_KINDS.get(document, document)
-    if kind not in CASE_KINDS:
-        raise RuleViolation(f"问责措施「{measure['name']}」的文书种类 {document} 没有对应的文书模板")
-    return kind
+    if document not in CASE_KINDS:
+        raise RuleViolation(f"问责措施“{measure['name']}”的文书种类 {document} 没有对应的文书模板，请修正方案后重新导入")
+    return document
 
 
 def escalation_kind(escalation: Escalation) -> str:
@@ -98,38 +92,39 @@ def escalation_kind(escalation: Escalation) -> str:
 
 
 def _plan_title(campaign: Campaign) -> str:
-    return f"《{campaign.plan['name']}实施方案》"
+    return f"《{planfacts.plan_title(campaign)}》"
 
 
 def _basis(campaign: Campaign) -> str:
-    ref = campaign.plan.get("basis")
-    if ref:
-        return f"根据{ref['issuer']}《{ref['title']}》（{ref['number']}）和{_plan_title(campaign)}要求"
-    return f"根据{_plan_title(campaign)}要求"
+    refs = "、".join(f"{ref['issuer']}《{ref['title']}》（{ref['number']}）"
+                     for ref in planfacts.basis_documents(campaign))
+    return f"根据{refs}和{_plan_title(campaign)}要求" if refs else f"根据{_plan_title(campaign)}要求"
 
 
 def office_name(campaign: Campaign) -> str:
-    """The campaign office in full: 兰州市建设局“庸懒散软”专项整治工作办公室."""
-    return campaign.issuer + campaign.plan["organization"]["office"]["name"]
+    """The campaign office as the plan names it on documents (``issuing.office``)."""
+    return planfacts.names(campaign)["office"]
 
 
-def _office_short(campaign: Campaign) -> str:
-    return campaign.plan["organization"]["office"]["name"]
+_office_short = office_name
 
 
 def _leading_group(campaign: Campaign) -> str:
-    return campaign.issuer + campaign.plan["organization"]["leading_group"]["name"]
+    return planfacts.names(campaign)["leading_group"]
+
+
+# Circulated to all units: a 文件-style 版头 (发文机关标志 with 文件).
+FILE_KINDS = ("circulated_criticism", "decision", "commendation_notice")
 
 
 def _head(campaign: Campaign, kind: str, **fields) -> dict:
-    """Common fields: issuer and 版头 from the plan; forms are the office's own.
-
-    印发机关 is the issuer: the office's full name is too long for the 版记 line.
-    """
-    form = not KINDS[kind].gongwen
-    issuer = office_name(campaign) if form else campaign.issuer
-    mark = campaign.issuer + "文件" if kind in ("circulated_criticism", "decision") else issuer
-    return {"issuer": issuer, "issuer_mark": mark, "doc_number": None, "printer": campaign.issuer,
+    """Common fields: 版头, 署名 and 印发机关 as the plan names them; forms are the office's own."""
+    names = planfacts.names(campaign)
+    if not KINDS[kind].gongwen:
+        issuer = mark = names["office"]
+    else:
+        issuer, mark = names["signature"], names["file_masthead" if kind in FILE_KINDS else "masthead"]
+    return {"issuer": issuer, "issuer_mark": mark, "doc_number": None, "printer": names["printer"],
             "cc": [], "seal_text": None, "title": KINDS[kind].name, **fields}
 
 
@@ -144,7 +139,7 @@ def _consequences(campaign: Campaign) -> str:
 
 
 def _hotlines(campaign: Campaign) -> str:
-    return "、".join(campaign.plan.get("hotlines") or [])
+    return "、".join(planfacts.hotlines(campaign))
 
 
 def _sentence(text: str) -> str:
@@ -330,7 +325,7 @@ def case_document(campaign: Campaign, case: AccountabilityCase, kind: str, clerk
         ]
         return _head(
             campaign, kind, date=today, recipient=unit.name if unit else addressed,
-            opening=f"{_basis(campaign)}，{office}对{subject}在专项整治中存在的问题进行了效能监察。"
+            opening=f"{_basis(campaign)}，{office}对{subject}在{planfacts.campaign_kind(campaign)}中存在的问题进行了效能监察。"
                     "现将有关情况和监察建议函告如下。",
             facts=[_sentence(case.reason)] + ([_sentence(case.facts)] if case.facts else []),
             findings=findings, recommendations=recommendations,
@@ -339,12 +334,12 @@ def case_document(campaign: Campaign, case: AccountabilityCase, kind: str, clerk
     if kind == "circulated_criticism":
         return _head(
             campaign, kind, date=today, title=f"关于对{subject}予以通报批评的通报",
-            recipient=_all_units(case), cc=_cc(campaign), subject=subject,
+            recipient=_all_units(campaign, case), cc=_cc(campaign), subject=subject,
             subject_is_unit=case.subject_person_id is None, facts=_case_facts(case, today),
             decision=f"为严肃工作纪律，经{_leading_group(campaign)}研究，决定对{subject}予以通报批评。",
             requirements=[
                 "各单位要以此为戒，组织干部职工认真学习本通报，深刻汲取教训，切实增强纪律观念。",
-                "各单位主要负责人要切实履行主体责任，对照“庸懒散软”问题的具体表现开展自查自纠，发现问题立行立改。",
+                f"各单位主要负责人要切实履行主体责任，对照{plan_title}查摆的问题开展自查自纠，发现问题立行立改。",
                 f"{office}将继续采取明察暗访等方式开展督促检查，发现问题一律严肃处理。"
                 + (f"举报电话：{_hotlines(campaign)}。" if _hotlines(campaign) else ""),
             ],
@@ -375,20 +370,20 @@ def case_document(campaign: Campaign, case: AccountabilityCase, kind: str, clerk
             campaign, kind, date=today, recipient=subject, person=subject,
             facts=_case_facts(case, today),
             requirements=[
-                "对照“三严三实”要求，深刻剖析问题产生的思想根源。",
+                f"对照{plan_title}的要求，深刻剖析问题产生的思想根源。",
                 "说明问题的具体经过，认清问题的性质和危害。",
                 "提出切实可行的整改措施和完成时限。",
                 "检查材料须本人签名（单位检查须经主要负责人签字并加盖公章）。",
             ],
-            submit_by=_deadline(case, measure), submit_to=office,
+            submit_by=_deadline(case, measure), submit_to=office, plan_title=plan_title,
         )
     if kind == "decision":
         due = f"，限于{cn_date(case.measure_due)}前执行到位" if case.measure_due else ""
         return _head(
             campaign, kind, date=today, title=f"关于给予{subject}{measure['name']}处理的决定",
-            recipient=_all_units(case), cc=_cc(campaign), measure=measure["name"], subject=subject,
+            recipient=_all_units(campaign, case), cc=_cc(campaign), measure=measure["name"], subject=subject,
             facts=_case_facts(case, today),
-            basis=f"依据{plan_title}关于“教惩并举、严肃问责”的规定，经{_leading_group(campaign)}研究",
+            basis=f"依据{plan_title}有关规定，经{_leading_group(campaign)}研究",
             decision=f"给予{subject}{measure['name']}处理{due}。",
             requirements=[
                 f"{addressed}要深刻反省，认真整改，将整改情况书面报告{office}。",
@@ -404,20 +399,16 @@ def _person(case: AccountabilityCase, person_id: int | None) -> Person | None:
     return object_session(case).get(Person, person_id) if person_id else None
 
 
-ADDRESSEES = {"处室": "机关各处（室）", "局属单位": "局属各单位"}
-
-
-def _all_units(case: AccountabilityCase) -> str:
-    """主送 of a circulated document: the kinds of unit the bureau has, e.g. 机关各处（室）、局属各单位."""
+def _all_units(campaign: Campaign, record) -> str:
+    """主送 of a circulated document: every kind of unit the organisation has, as the plan addresses it."""
     from sqlalchemy.orm import object_session
 
-    kinds = set(object_session(case).scalars(select(OrgUnit.kind).distinct()))
-    return "、".join(name for kind, name in ADDRESSEES.items() if kind in kinds) or "各单位"
+    return planfacts.addressees(campaign, object_session(record).scalars(select(OrgUnit.kind).distinct()))
 
 
 def _cc(campaign: Campaign) -> list[str]:
-    ref = campaign.plan.get("basis")
-    return [ref["issuer"]] if ref else []
+    issuers = [ref["issuer"] for ref in planfacts.basis_documents(campaign)]
+    return list(dict.fromkeys(issuers))
 
 
 # --- 台账 and 公示 -------------------------------------------------------------------
@@ -453,7 +444,7 @@ def publicity(uow, campaign: Campaign, today: dt.date) -> dict:
         Event.item_id.in_([item.id for item in items]), Event.trigger == "submit").order_by(Event.id)).all())
     units: dict[str, list[dict]] = {}
     for item in items:
-        result = f"已整改，经{item.verified_by.name if item.verified_by else '专项整治工作办公室'}验收于{cn_date(item.verified_on)}销号"
+        result = f"已整改，经{item.verified_by.name if item.verified_by else office_name(campaign)}验收于{cn_date(item.verified_on)}销号"
         if item.state == "rechecked":
             result += f"，{cn_date(item.rechecked_on)}回头看通过"
         units.setdefault(item.unit.name, []).append({
@@ -462,7 +453,7 @@ def publicity(uow, campaign: Campaign, today: dt.date) -> dict:
         })
     duty = _publish_duty(campaign)
     intro = (f"按照{_plan_title(campaign)}要求，{duty.get('description') or '公开整改问题，公布整改成效，接受群众监督。'}"
-             f"现将{campaign.issuer}专项整治中问题整改情况予以公示。对整改情况有意见和建议的，请在公示期内反映。")
+             f"现将{campaign.issuer}{planfacts.campaign_kind(campaign)}中问题整改情况予以公示。对整改情况有意见和建议的，请在公示期内反映。")
     satisfaction = _satisfaction_text(session, campaign)
     if satisfaction:
         intro += satisfaction

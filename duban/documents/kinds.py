@@ -126,6 +126,17 @@ KINDS: dict[str, Kind] = {
                 "requirements": "检查的内容要求，列表",
                 "submit_by": "书面检查报送期限 (date)",
                 "submit_to": "报送单位",
+                "plan_title": "所依据的方案，带书名号，如 《……实施方案》",
+            },
+        ),
+        Kind(
+            "commendation_notice", "表彰通报", "kinds/commendation_notice.html.j2",
+            fields={
+                "subject": "受表彰的个人或单位",
+                "subject_is_unit": "True = 单位, False = 个人",
+                "facts": "先进事迹，段落列表",
+                "decision": "表彰决定（一段）",
+                "requirements": "对各单位的希望和要求，列表",
             },
         ),
         Kind(
@@ -188,6 +199,12 @@ KINDS: dict[str, Kind] = {
 }
 
 
+# Kinds issued for an approved accountability case and for a commendation; a plan's
+# ``accountability.measures[].document`` and ``commendation.document`` name one of these.
+CASE_KINDS = ("efficiency_advice", "circulated_criticism", "admonition_notice", "written_check_notice", "decision")
+COMMENDATION_KINDS = ("commendation_notice",)
+
+
 def get_kind(code: str) -> Kind:
     try:
         return KINDS[code]
@@ -204,6 +221,7 @@ KIND_MARKS = {
     "admonition_notice": "诫",
     "written_check_notice": "检",
     "decision": "决",
+    "commendation_notice": "表",
     "supervision_sheet": "督",
     "reminder_sheet": "催",
 }
@@ -430,6 +448,7 @@ def sample_context(kind: str) -> dict:
             ],
             "submit_by": dt.date(2015, 10, 16),
             "submit_to": "局“庸懒散软”专项整治工作办公室",
+            "plan_title": "《兰州市建设局“庸懒散软”专项整治工作实施方案》",
         },
         "decision": {
             **_COMMON,
@@ -450,6 +469,21 @@ def sample_context(kind: str) -> dict:
                 "陈某某同志要在停职检查期间深刻反省，十个工作日内向局党组提交书面检查。",
                 "市城建档案馆要立即组织清理积压的档案查询申请，二十个工作日内全部办结并回访群众。",
             ],
+        },
+        "commendation_notice": {
+            **_COMMON,
+            "issuer_mark": "兰州市建设局文件",
+            "doc_number": "兰建表〔2015〕1号",
+            "title": "关于对市建筑市场管理站予以表彰的通报",
+            "recipient": "局属各单位，机关各处（室）",
+            "subject": "市建筑市场管理站",
+            "subject_is_unit": True,
+            "facts": ["市建筑市场管理站认真对照问题清单逐项整改，窗口办件平均用时由七个工作日缩短至四个工作日，"
+                      "群众满意度测评得分九十二分，所列问题全部按期整改销号。",
+                      "该站建立首问负责、一次性告知和限时办结制度，在办事大厅公开办理流程、时限和监督电话，"
+                      "每月开展窗口服务满意度测评，形成了可复制、可推广的经验做法，在全局起到了示范带动作用。"],
+            "decision": "经局专项整治工作领导小组研究，决定对市建筑市场管理站予以通报表彰。",
+            "requirements": ["希望受表彰的单位珍惜荣誉，再接再厉。", "各单位要以先进为榜样，推动作风持续好转。"],
         },
         "supervision_sheet": {
             **_COMMON,

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 
 from duban.plan.accountability import Accountability, Measure
+from duban.plan.documents import Issuing, UnitCategory, check_document_kinds, check_unit_categories
 from duban.plan.fields import (
     CampaignCode,
     Code,
@@ -62,13 +63,15 @@ class CampaignPlan(PlanModel):
     format_version: Literal[1] = 1
     code: CampaignCode
     name: Text
+    title: str = ""  # the plan's own title, e.g. 关于开展……活动的实施意见; default: name + 实施方案
+    kind: Text = "专项工作"  # what the campaign is called in running text: 专项整治, 效能建设活动 …
     issuer: Text  # 发文机关全称
     issuer_short: Text
     doc_prefix: DocPrefix  # 发文字号前缀, e.g. 兰建效
     # 发文字号前缀 per document kind, e.g. {circulated_criticism: 兰建通}; a kind not
     # listed gets doc_prefix plus its mark (duban.documents.kinds.KIND_MARKS).
     document_prefixes: dict[Code, DocPrefix] = {}
-    basis: DocumentRef | None = None
+    basis: list[DocumentRef] = []  # 依据文件; one mapping or a list
     start: IsoDate
     end: IsoDate
     timezone: Text = "Asia/Shanghai"
@@ -83,6 +86,13 @@ class CampaignPlan(PlanModel):
     organization: Organization
     hotlines: list[Phone] = []
     requirements: list[Clause] = []
+    unit_categories: list[UnitCategory] = []  # 单位类别 and their 主送; empty = any
+    issuing: Issuing = Issuing()
+
+    @field_validator("basis", mode="before")
+    @classmethod
+    def _one_or_many(cls, value):
+        return [value] if isinstance(value, dict) else ([] if value is None else value)
 
     @field_validator("timezone")
     @classmethod
@@ -103,6 +113,12 @@ class CampaignPlan(PlanModel):
         self._check_document_prefixes()
         self._check_phase_dates()
         self._check_references()
+        check_unit_categories(self.unit_categories)
+        check_document_kinds(self.accountability)
+        if not self.title:
+            self.title = self.name if self.name.endswith(("方案", "意见")) else self.name + "实施方案"
+        self.issuing = self.issuing.completed(
+            self.issuer, self.organization.office.name, self.organization.leading_group.name)
         return self
 
     def _check_document_prefixes(self) -> None:

@@ -23,6 +23,7 @@ import json
 from sqlalchemy import select
 
 from duban import permissions
+from duban.documents.planfacts import campaign_kind
 from duban.errors import BadInput, ConcurrentModification, PermissionDenied, RuleViolation
 from duban.services.common import actor, business_date, clean_text, resolve_due
 from duban.services.views import event_view
@@ -241,7 +242,7 @@ def propose_unit_cases(uow: UnitOfWork, login: str, *, campaign: str | None = No
     measure = next((m for m in ladder.measures if m.name == UNIT_POOR_MEASURE and m.target != "person"), None)
     if measure is None:
         raise RuleViolation(f"方案未规定适用于单位的问责措施「{UNIT_POOR_MEASURE}」")
-    floor = (ladder.grade_rank(measure.grade), f"开展专项整治不力的单位应予{UNIT_POOR_MEASURE}")
+    floor = (ladder.grade_rank(measure.grade), f"开展{campaign_kind(camp)}不力的单位应予{UNIT_POOR_MEASURE}")
     in_campaign = select(ProblemItem).where(ProblemItem.campaign_id == camp.id).order_by(ProblemItem.seq)
     overdue = uow.session.scalars(in_campaign.where(light_condition(camp, "red", today))).all()
     failed = uow.session.scalars(in_campaign.where(ProblemItem.origin.startswith("spotcheck:"),
@@ -255,7 +256,7 @@ def propose_unit_cases(uow: UnitOfWork, login: str, *, campaign: str | None = No
             continue
         results.append(_propose(
             uow, who, camp, ladder, today, items=[i.no for i in [*late, *relapsed]], person=None, unit=unit,
-            reason=f"{unit.name}开展专项整治不力：逾期未整改问题 {len(late)} 个，暗访抽查发现问题反弹 {len(relapsed)} 个",
+            reason=f"{unit.name}开展{campaign_kind(camp)}不力：逾期未整改问题 {len(late)} 个，暗访抽查发现问题反弹 {len(relapsed)} 个",
             facts="逾期：" + ("、".join(i.no for i in late) or "无") + "；抽查反弹：" + ("、".join(i.no for i in relapsed) or "无"),
             origin=f"unit-poor:{unit.code}:{today:%Y-%m}", floor=floor))
     uow.commit()
@@ -498,7 +499,7 @@ def commend(uow: UnitOfWork, login: str, *, person: str | None = None, unit: str
         AccountabilityCase.campaign_id == camp.id, column == (subject_person or subject_unit).id,
         AccountabilityCase.state != "dismissed").limit(1))
     if live:
-        raise RuleViolation(f"{(subject_person or subject_unit).name}在本次专项整治中有问责案件 {live}，不能表彰")
+        raise RuleViolation(f"{(subject_person or subject_unit).name}在本次{campaign_kind(camp)}中有问责案件 {live}，不能表彰")
     row = Commendation(campaign_id=camp.id, person_id=subject_person and subject_person.id,
                        unit_id=subject_unit and subject_unit.id,
                        reason=clean_text(reason, "表彰事由", max_len=TEXT_MAX), on_date=today, actor=who.login)

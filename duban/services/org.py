@@ -3,9 +3,11 @@
 One sheet, one row per unit or person:
 
     类型,编码,名称,所属单位,单位类别,民生,职务,角色
-    单位,D01,办公室,,处室,否,,
-    单位,D05,建设工程质量监督站,,局属单位,是,,
+    单位,D01,办公室,,机关部门,否,,
+    单位,D05,服务中心,,直属单位,是,,
     人员,zhangsan,张三,D01,,,主任,办公室;负责人
+
+单位类别 must be one of the loaded plans' ``unit_categories`` when any plan lists them.
 
 Every row is checked before anything is written: a bad file reports all its bad
 rows by number and imports nothing. Importing the same file again is a no-op.
@@ -32,7 +34,6 @@ COLUMNS = {
     "民生": "serves_public", "职务": "title", "角色": "roles",
 }
 REQUIRED = ("kind", "code", "name")
-UNIT_KINDS = ("处室", "局属单位", "领导班子", "其他")
 YES = {"是", "Y", "y", "yes", "1", "true", "√"}
 NO = {"否", "N", "n", "no", "0", "false", ""}
 CODE_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,32}$")
@@ -144,12 +145,14 @@ def import_org(uow: UnitOfWork, login: str, path: Path, *, today: dt.date | None
             bad(row, f"编码 {row.code} 与第{seen[key]}行重复")
         seen.setdefault(key, row.line)
 
+    categories = unit_categories(uow)
     file_units = {r.code: r for r in unit_rows}
     known_unit = lambda key: key in existing_units or key in file_units or key in names_taken or any(
         r.name == key for r in unit_rows)
     for row in unit_rows:
-        if row.unit_kind and row.unit_kind not in UNIT_KINDS:
-            bad(row, f"单位类别无效：{row.unit_kind}（可选：{'、'.join(UNIT_KINDS)}）")
+        if categories and row.unit_kind not in categories:
+            what = f"单位类别“{row.unit_kind}”不在方案中" if row.unit_kind else "单位类别为空"
+            bad(row, f"{what}（方案 unit_categories 中的类别：{'、'.join(categories)}）")
         if row.serves_public not in YES | NO:
             bad(row, f"民生一栏应填“是”或“否”，实为 {row.serves_public!r}")
         if row.parent and not known_unit(row.parent):
@@ -181,7 +184,7 @@ def import_org(uow: UnitOfWork, login: str, path: Path, *, today: dt.date | None
     updated: set[str] = set()
     for row in unit_rows:
         unit = units.get(row.code)
-        values = dict(name=row.name, kind=row.unit_kind or "处室", serves_public=row.serves_public in YES)
+        values = dict(name=row.name, kind=row.unit_kind, serves_public=row.serves_public in YES)
         if _upsert(uow, unit, OrgUnit, dict(code=row.code, **values), values, units, row.code):
             changes["units_created" if unit is None else "units_updated"] += 1
             if unit is not None:
@@ -230,6 +233,14 @@ def import_org(uow: UnitOfWork, login: str, path: Path, *, today: dt.date | None
                             "persons": person_changes, "units": _unit_snapshot(units.values(), people_by_id)})
     uow.commit()
     return {"file": path.name, "rows": len(rows), "changed": changed, **changes}
+
+
+def unit_categories(uow: UnitOfWork) -> list[str]:
+    """单位类别 the loaded plans know (``unit_categories``); empty when no plan lists any."""
+    names: list[str] = []
+    for campaign in uow.campaigns.all():
+        names += [c["name"] for c in campaign.plan.get("unit_categories") or [] if c["name"] not in names]
+    return names
 
 
 def _unit_snapshot(units, people_by_id: dict) -> list[dict]:

@@ -49,6 +49,7 @@ def load_campaign(uow: UnitOfWork, login: str, path: Path, *, today: dt.date | N
     who = actor(uow, login)
     permissions.require(who, "campaign.load")
     today = today or clock.today(plan.timezone)
+    _check_unit_categories(uow, plan, path)
     campaign = uow.campaigns.find(plan.code)
     if campaign is not None and campaign.plan_sha256 == sha:
         return {"code": plan.code, "status": "unchanged"}
@@ -74,6 +75,19 @@ def load_campaign(uow: UnitOfWork, login: str, path: Path, *, today: dt.date | N
                payload={"plan_sha256": sha, "file": str(path)})
     uow.commit()
     return {"code": plan.code, "status": status, "plan_sha256": sha}
+
+
+def _check_unit_categories(uow: UnitOfWork, plan, path: Path) -> None:
+    """Units already imported must fall in one of the plan's unit categories (when it lists any)."""
+    known = {category.name for category in plan.unit_categories}
+    if not known:
+        return
+    strays = [unit for unit in uow.org.units() if unit.kind not in known]
+    if strays:
+        shown = "、".join(f"{unit.name}（{unit.code}，{unit.kind or '未填类别'}）" for unit in strays[:5])
+        more = f"等 {len(strays)} 个单位" if len(strays) > 5 else ""
+        raise BadInput(f"{path} unit_categories：组织机构中{shown}{more}的单位类别不在方案中"
+                       f"（方案列出：{'、'.join(sorted(known))}），请先修正组织机构或方案")
 
 
 def _sync(rows: list, specs: list, model, update, still_used=lambda row: False) -> None:
