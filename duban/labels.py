@@ -40,6 +40,7 @@ _EVENTS = {
     "study_recorded": "登记集中学习", "mechanism_adopted": "上传制度文件",
     "report_received": "受理举报", "report_triaged": "办理举报", "report_overdue": "举报逾期未办",
     "report_revealed": "查看举报人信息",
+    "problem_list_submitted": "报送问题整改清单", "problem_list_reviewed": "审核问题整改清单",
 }
 
 # What the daily tick does (its own duty keys) and how each day's duty ended.

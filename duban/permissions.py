@@ -52,6 +52,7 @@ POLICY: dict[str, set[str]] = {
     "report.read": {"office"},
     "report.receive": {"office"},
     "report.triage": {"office"},
+    "problem_list.import": {"office", "unit_head"},
     "item.assign": {"office", "unit_head", "system"},
     "item.start": {"owner", "unit_head", "office"},
     "item.attach": {"owner", "unit_head", "office"},
@@ -88,7 +89,7 @@ POLICY: dict[str, set[str]] = {
 ACTION_LABELS = {
     "campaign.load": "导入专项整治方案", "org.import": "导入组织机构", "read": "查看",
     "item.add": "登记问题", "item.report": "举报", "report.read": "查看举报内容", "report.receive": "受理举报",
-    "report.triage": "办理举报", "item.assign": "交办",
+    "report.triage": "办理举报", "problem_list.import": "报送问题整改清单", "item.assign": "交办",
     "item.start": "开始整改", "item.attach": "上传佐证材料", "item.submit": "提交验收",
     "item.verify": "验收销号", "item.reject": "退回整改", "item.recheck": "回头看",
     "item.relapse": "认定问题反弹", "item.reopen": "重新打开", "item.withdraw": "撤销问题",

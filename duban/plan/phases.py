@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import Field, model_validator
 
@@ -41,6 +42,8 @@ _DUTY_PARAMETERS: dict[str, set[DutyCode]] = {
     "topics": {DutyCode.STUDY},
     "forms": {DutyCode.STUDY},
     "deliverables": {DutyCode.MECHANISMS},
+    "comparisons": {DutyCode.PROBLEM_LISTS},
+    "levels": {DutyCode.PROBLEM_LISTS},
     "channels": {DutyCode.PUBLISH, DutyCode.SATISFACTION},
     "sample_size": {DutyCode.SPOT_CHECK, DutyCode.DISCIPLINE_CHECK},
     "frequency_working_days": {DutyCode.SPOT_CHECK, DutyCode.DISCIPLINE_CHECK},
@@ -56,6 +59,13 @@ class Deliverable(PlanModel):
     due: IsoDate | None = None  # 完成期限; default: the end of the phase that asks for it
 
 
+class ListLevel(PlanModel):
+    """A level a problem list is drawn up at (层面), and who approves lists at that level."""
+
+    name: Text
+    reviewed_by: Literal["unit_head", "leading_group"] = "unit_head"
+
+
 class Duty(PlanModel):
     code: DutyCode
     name: Text
@@ -65,6 +75,8 @@ class Duty(PlanModel):
     forms: list[Text] = []  # study: 学习形式 (党组会、中心组会议、自学 …); empty: any form
     deliverables: list[Deliverable] = []  # mechanisms: 建立的长效机制
     channels: list[Text] = []  # publish/satisfaction: 公开载体
+    comparisons: list[Text] = []  # problem_lists: 对照 (e.g. 四个对照), drop-down in the list template
+    levels: list[ListLevel] = []  # problem_lists: 层面 (行业系统、领导班子、党员干部 …)
     sample_size: Count | None = None  # overrides rules.spot_check.sample_size
     frequency_working_days: Count | None = None  # overrides rules.spot_check
 

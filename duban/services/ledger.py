@@ -14,12 +14,13 @@ from duban import permissions
 from duban.errors import BadInput
 from duban.services.common import actor, business_date, light_of
 from statemachines.item import ITEM
-from storage.models import DeadlineChange, ProblemItem
+from storage.models import DeadlineChange, ItemPlan, ProblemItem
 from storage.uow import UnitOfWork
 
 LIGHTS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
 COLUMNS = [
     ("no", "编号"), ("title", "问题"), ("category", "类别"), ("unit", "责任单位"), ("owner", "责任人"),
+    ("measures", "整改措施"), ("leader", "责任领导"),
     ("source", "问题来源"), ("identified_on", "查摆日期"), ("assigned_on", "交办日期"),
     ("original_due", "原定期限"), ("due", "现期限"), ("deadline_changes", "期限变更"),
     ("state", "状态"), ("light", "红黄绿灯"), ("submitted_on", "提交日期"), ("verified_on", "销号日期"),
@@ -44,11 +45,14 @@ def ledger_rows(uow: UnitOfWork, campaign, today: dt.date) -> list[dict]:
         .order_by(DeadlineChange.id)
     ):
         changes.setdefault(ch.item_id, []).append(_change_text(ch))
+    measures = dict(uow.session.execute(select(ItemPlan.item_id, ItemPlan.measures).join(ProblemItem).where(
+        ProblemItem.campaign_id == campaign.id)).all())
     rows = []
     for item in items:
         rows.append({
             "no": item.no, "title": item.title, "category": item.category.name if item.category else "",
             "unit": item.unit.name, "owner": item.owner.name if item.owner else "", "source": item.source,
+            "measures": measures.get(item.id, ""), "leader": item.unit.head.name if item.unit.head else "",
             "identified_on": item.identified_on, "assigned_on": item.assigned_on,
             "original_due": item.original_due, "due": item.due,
             "deadline_changes": "；".join(changes.get(item.id, [])),
@@ -146,7 +150,7 @@ def _fill_sheet(sheet, name: str, title: str, columns: list[tuple[str, str]], ro
         fill = fills.get(row["light"])
         if fill:
             sheet.cell(row=number, column=light_col).fill = PatternFill("solid", fgColor=fill)
-    widths = {"title": 40, "deadline_changes": 30, "unit": 18}
+    widths = {"title": 40, "deadline_changes": 30, "unit": 18, "measures": 30}
     for index, (key, _) in enumerate(columns, start=1):
         sheet.column_dimensions[sheet.cell(row=2, column=index).column_letter].width = widths.get(key, 12)
     sheet.freeze_panes = "A3"

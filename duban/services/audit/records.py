@@ -157,5 +157,11 @@ def check_reports(uow: UnitOfWork) -> list[AuditProblem]:
     return check(uow)
 
 
+def check_problem_lists(uow: UnitOfWork) -> list[AuditProblem]:
+    from duban.services.audit.list_records import check_problem_lists as check
+
+    return check(uow)
+
+
 CHECKS = (check_org, check_campaigns, check_draws, check_satisfaction, check_commendations, check_study,
-          check_reports)
+          check_reports, check_problem_lists)
