@@ -16,7 +16,7 @@ app.add_typer(template_app, name="template")
 app.add_typer(list_app, name="problem-list")
 
 LIST_PERSON = typer.Option(..., "--person", metavar="人员", help="清单所属人员（登录名或姓名）")
-LEVEL = typer.Option(None, "--level", metavar="层面", help="清单层面，如 领导班子（一人有多份清单时指定）")
+LEVEL = typer.Option(None, "--layer", metavar="层面", help="清单层面，如 领导班子（一人有多份清单时指定）")
 
 
 def _lists(rows: list[dict]) -> None:

@@ -332,7 +332,7 @@ def review_list(uow: UnitOfWork, login: str, *, person: str, decision: str, leve
     if not found:
         raise NotFound(f"{owner.name}尚未报送问题整改清单" + (f"（{level}）" if level else ""))
     if len(found) > 1:
-        raise BadInput(f"{owner.name}有 {len(found)} 份问题整改清单，请用 --level 指定：{'、'.join(p.level for p in found)}")
+        raise BadInput(f"{owner.name}有 {len(found)} 份问题整改清单，请用 --layer 指定：{'、'.join(p.level for p in found)}")
     plist = found[0]
     _reviewer_may(who, plist, camp)
     if plist.state != "submitted":
