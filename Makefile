@@ -13,13 +13,16 @@ $(BIN)/python:
 	$(BIN)/pip install -q --upgrade pip
 
 # Debian packages: fonts for the documents, HarfBuzz subsetting (16 s -> 0.4 s per PDF),
-# poppler (pdftoppm) and Graphviz. Skipped when already present.
+# poppler (pdftoppm) and Graphviz. Skipped when already present. Checkouts installing at the same
+# time wait for each other (flock) and for any other apt run (the dpkg lock timeout) instead of failing.
+APT_GET := apt-get -o DPkg::Lock::Timeout=600
 system-deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@flock /tmp/duban-system-deps.lock sh -c '\
+	missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	fi
+	  $(APT_GET) update -qq && DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq $$missing >/dev/null; \
+	fi'
 
 install: $(BIN)/python system-deps
 	$(BIN)/pip install -q -e '.[test]'

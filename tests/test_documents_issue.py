@@ -303,6 +303,18 @@ def test_batch_command_issues_what_is_missing(cli, campaign_db, files_dir):
     assert len(document_files(files_dir)) == 5
 
 
+@SQLITE_ONLY
+def test_batch_outside_the_campaign_warns_once(cli, campaign_db, files_dir):
+    db = campaign_db
+    for n in range(1, 4):
+        add_item(cli, db, title=f"窗口问题{n}", due="2015-12-18", today="2015-11-20")
+    r = cli("doc", "batch", "rectification_notice", "--chunk", "1", db=db, as_user="zhao", today="2015-12-01")
+    assert r.code == 0, r
+    assert r.stderr.splitlines() == [line for line in r.stderr.splitlines() if line.startswith("注意：")]
+    assert r.stderr.count("不在 LZJ2015 活动期间") == 1, r.stderr
+    assert len(document_files(files_dir)) == 3
+
+
 # --- refusals, reissue, verification ----------------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ from duban.errors import (
     DubanError,
     RuleViolation,
 )
-from duban.services.common import actor, business_date
+from duban.services.common import actor, business_date, warn_outside_campaign
 from duban.services.documents.issuing import (
     Issue,
     commit_with_files,
@@ -137,6 +137,7 @@ def _issue_chunk(uow: UnitOfWork, login: str, chunk: list[tuple[int, dict]], poo
     for campaign in sorted({issue.campaign.code: issue.campaign for _, issue in resolved}.values(),
                            key=lambda c: c.code):
         uow.lock(campaign_chain(campaign))
+        warn_outside_campaign(campaign, business_date(campaign, today))  # shown once per batch, like a single issue
     clerk = actor(uow, login)
     permissions.require(clerk, "doc.render")
     ready: list[tuple[int, Issue]] = []
