@@ -196,3 +196,63 @@ def test_a_plan_that_does_not_know_the_orgs_unit_categories_is_refused(cli, db_u
     result = cli("campaign", "load", PLAN, db=db_url)
     assert result.code == 2 and "unit_categories" in result.stderr and "建设管理处（JGC，处室）" in result.stderr, result
     assert dump(db_url) == before
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_documents_state_the_facts_on_their_own_date(cli, province_db, tmp_path):
+    """A clerk's text: no machine sentence from the sweep, no ISO date, facts counted on the document's
+    date; nothing circulated for a measure below 通报; no sheet for a closed item; a true 公示."""
+    db = province_db
+    late = add_item(cli, db, "统计报表迟报", unit="TJJ", person="fan", due="2007-11-12", category="纪律松弛")
+    closed = add_item(cli, db, "窗口无人值守", unit="JTT", person="xu", due="2007-11-12", category="纪律松弛")
+    soon = add_item(cli, db, "用地审批环节繁多", unit="GTT", person="peng", due="2007-11-22", category="作风漂浮")
+    redone = add_item(cli, db, "办事指南未公开", unit="JTT", person="song", due="2007-11-12")
+    evidence = tmp_path / "整改报告.txt"
+    evidence.write_text("已公开办事指南", encoding="utf-8")
+    for no, who in ((redone, "song"), (closed, "xu")):
+        run(cli, db, "item", "start", no, as_user=who, today="2007-11-06")
+    run(cli, db, "item", "submit", redone, "--evidence", evidence, as_user="song", today="2007-11-07")
+    run(cli, db, "item", "reject", redone, "--reason", "未在大厅公开", as_user="ma", today="2007-11-08")
+    run(cli, db, "item", "submit", redone, "--evidence", evidence, as_user="song", today="2007-11-14")
+    run(cli, db, "item", "verify", redone, as_user="ma", today="2007-11-15")
+    run(cli, db, "sweep", "--as-of", "2007-11-20", today="2007-11-20")  # 督办 both late items, 催办 soon
+
+    # The sweep's proposal for the late item: decided and approved, issued a week later.
+    case = next(c for c in run(cli, db, "case", "list", today="2007-11-20") if c["items"] == [late])
+    assert (case["origin"] or "").startswith("sweep:")
+    run(cli, db, "case", "investigate", case["no"], today="2007-11-21")
+    run(cli, db, "case", "decide", case["no"], "--measure", "诫勉谈话", as_user="he", today="2007-11-21")
+    run(cli, db, "case", "approve", case["no"], as_user="gao", today="2007-11-21")
+    text = pdf_text(run(cli, db, "doc", "render", "--case", case["no"], today="2007-11-27")["path"])
+    assert "截至2007年11月27日" in text and "已逾期11个工作日" in text, text
+    for machine in ("建议问责", "逾期超过", "「", "」"):
+        assert machine not in text, machine
+    assert not ISO_DATE.search(text), ISO_DATE.search(text)
+
+    # 提醒谈话 is below 通报批评 in this plan: recorded, never a 处理决定 to all units.
+    talk = approved_case(cli, db, [soon], "提醒谈话", person="peng")
+    refused = cli("doc", "render", "--case", talk, db=db, as_user="lin", today="2007-11-21")
+    assert refused.code == 3 and "不制发文书" in refused.stderr, refused
+    assert cli("doc", "batch", "处理决定", "--case", talk, db=db, as_user="lin", today="2007-11-21").code == 0
+    assert [d for d in run(cli, db, "doc", "list", today="2007-11-21") if d["case"] == talk] == []
+
+    # A 催办单 issued weeks later says how late the item is now, not what it was at the 催办.
+    reminder = pdf_text(run(cli, db, "doc", "render", "reminder_sheet", "--item", soon, today="2008-01-10")["path"])
+    assert "尚未逾期" not in reminder and "已逾期" in reminder and "2008年1月10日" in reminder
+
+    # No 督办单 for an item closed meanwhile.
+    run(cli, db, "item", "submit", closed, "--evidence", evidence, as_user="xu", today="2007-11-21")
+    run(cli, db, "item", "verify", closed, as_user="ma", today="2007-11-21")
+    sheet = cli("doc", "render", "supervision_sheet", "--item", closed, db=db, as_user="lin", today="2007-11-22")
+    assert sheet.code == 3 and "已销号" in sheet.stderr, sheet
+
+    # The 公示 says what is true of each item: sent back, then done late.
+    publicity = run(cli, db, "doc", "publicity", "--out", tmp_path / "out", today="2007-11-22")
+    text = pdf_text(publicity["pdf"])
+    # Table cells interleave line by line: look for what fits on one line of a cell.
+    assert "经退回重新整改，" in text and "逾期2个工作日完成整改" in text and "逾期7个工作日完" in text, text
+    assert "按期" not in text
+    assert not ISO_DATE.search(text)

@@ -72,13 +72,29 @@ def json_safe(value):
 
 
 def case_kind(campaign: Campaign, case: AccountabilityCase) -> str:
+    kind = documented_kind(campaign, case)
+    if kind is None:
+        measure = _measure(campaign, case)
+        raise RuleViolation(f"“{measure['name']}”轻于通报，不制发文书：由{office_name(campaign)}记录在案，"
+                            "需要时当面告知本人")
+    return kind
+
+
+def documented_kind(campaign: Campaign, case: AccountabilityCase) -> str | None:
+    """The case's document kind; None for a measure lighter than anything circulated (e.g. 批评教育).
+
+    A measure without a document of its own gets a 处理决定 only from the lightest grade the plan
+    circulates (a measure whose document is a 通报批评) upwards, or the heaviest grade if none is."""
     measure = _measure(campaign, case)
     document = measure.get("document")
-    if not document:
-        return "decision"
-    if document not in CASE_KINDS:
-        raise RuleViolation(f"问责措施“{measure['name']}”的文书种类 {document} 没有对应的文书模板，请修正方案后重新导入")
-    return document
+    if document:
+        if document not in CASE_KINDS:
+            raise RuleViolation(f"问责措施“{measure['name']}”的文书种类 {document} 没有对应的文书模板，请修正方案后重新导入")
+        return document
+    ladder = campaign.plan["accountability"]
+    rank = {grade["code"]: n for n, grade in enumerate(ladder["grades"])}
+    circulated = [rank[m["grade"]] for m in ladder["measures"] if m.get("document") == "circulated_criticism"]
+    return "decision" if rank[measure["grade"]] >= min(circulated, default=len(rank) - 1) else None
 
 
 def escalation_kind(escalation: Escalation) -> str:
@@ -233,25 +249,28 @@ def escalation_sheet(campaign: Campaign, escalation: Escalation, item: ProblemIt
     kind = escalation_kind(escalation)
     if item.due is None:
         raise RuleViolation(f"{item.no} 没有整改期限，不能制发{KINDS[kind].name}")
+    if item.state not in ("assigned", "rectifying"):
+        raise RuleViolation(f"{item.no} 当前状态“{_state_label(item)}”，已不需{escalation.level}，不制发{KINDS[kind].name}")
     calendar = _workdays()
     common = {"date": today, "to_unit": item.unit.name, "item": _sheet_item(item),
               "contact": _contact(campaign, clerk)}
     if kind == "reminder_sheet":
-        left = calendar.workdays_between(escalation.on_date, item.due)
+        left = calendar.workdays_between(today, item.due)  # facts as they stand on the document's date
         rounds = item_escalations(item, escalation)
         state = (f"整改期限为{cn_date(item.due)}，仅剩{left}个工作日" if left >= 0
                  else f"整改期限{cn_date(item.due)}已过{-left}个工作日")
         return _head(
             campaign, kind, **common, original_due=item.original_due or item.due, due=item.due,
-            overdue_days=max(0, (escalation.on_date - item.due).days), round=rounds,
+            overdue_days=max(0, calendar.workdays_between(item.due, today)), round=rounds,
             requirements=f"该事项{state}，仍未完成整改。请抓紧整改，按期提交验收；逾期未完成的，将予以督办。",
         )
     grace = campaign.plan.get("rules", {}).get("escalation", {}).get("case_after_working_days", 5)
-    overdue = item.due < escalation.on_date
-    due = calendar.add_workdays(item.due, grace) if overdue else item.due
+    overdue = item.due < today
+    due = max(calendar.add_workdays(item.due, grace), calendar.add_workdays(today, 1)) if overdue else item.due
     # A sheet is one page: the wording stays short, the facts are the dates.
     if escalation.automatic:
-        why = f"整改期限{cn_date(item.due)}，已逾期{calendar.workdays_between(item.due, escalation.on_date)}个工作日。"
+        why = (f"整改期限{cn_date(item.due)}，已逾期{calendar.workdays_between(item.due, today)}个工作日。" if overdue
+               else f"整改期限{cn_date(item.due)}。")
     else:
         why = f"{escalation.level}事由：{_sentence(escalation.reason)}"
     later = f"逾期超过{grace}个工作日仍未整改的，将提出问责。" if overdue else "逾期未整改的，将提出问责。"
@@ -294,13 +313,18 @@ def _subject(case: AccountabilityCase) -> tuple[str, str, OrgUnit]:
     return full, f"{person.name}同志", unit
 
 
+def _stated_grounds(case: AccountabilityCase) -> list[str]:
+    """The proposer's own reason and facts; a case the automation proposed (``origin``) states none:
+    its reason is a proposal's, and its items are described as they stand on the document's date."""
+    if case.origin:
+        return []
+    return [_sentence(text) for text in (case.reason, case.facts) if text]
+
+
 def _case_facts(case: AccountabilityCase, today: dt.date) -> list[str]:
-    facts = [_sentence(case.reason)]
-    if case.facts:
-        facts.append(_sentence(case.facts))
+    facts = _stated_grounds(case)
     for item in case.items:
-        if item.no not in case.facts:  # facts written by the sweep already describe their item
-            facts.append(f"{item.no}“{item.title}”：{_item_status(item, today)}")
+        facts.append(f"“{item.title}”问题（编号{item.no}）：{_item_status(item, today)}")
     return facts
 
 
@@ -327,7 +351,7 @@ def case_document(campaign: Campaign, case: AccountabilityCase, kind: str, clerk
             campaign, kind, date=today, recipient=unit.name if unit else addressed,
             opening=f"{_basis(campaign)}，{office}对{subject}在{planfacts.campaign_kind(campaign)}中存在的问题进行了效能监察。"
                     "现将有关情况和监察建议函告如下。",
-            facts=[_sentence(case.reason)] + ([_sentence(case.facts)] if case.facts else []),
+            facts=_case_facts(case, today),
             findings=findings, recommendations=recommendations,
             reply_by=_deadline(case, measure), reply_to=office,
         )
@@ -353,7 +377,8 @@ def case_document(campaign: Campaign, case: AccountabilityCase, kind: str, clerk
             campaign, kind, date=today, recipient=addressed, person=person.name,
             position=f"{person.unit.name if person.unit else ''}{person.title}",
             # Short cells: the 谈话记录 table must stay on one page with its heading.
-            reason=_sentence(case.reason) + f"涉及问题：{'、'.join(item.no for item in case.items)}。"
+            reason="".join(_stated_grounds(case) or [f"“{item.title}”问题：{_item_status(item, today)}" for item in case.items])
+                   + f"涉及问题编号：{'、'.join(item.no for item in case.items)}。"
                    f"根据{plan_title}有关规定，决定对你进行诫勉谈话。",
             talk_time=f"{cn_date(talk_by)}前", talk_place=_office_short(campaign),
             talker=_person_label(decider) or _leading_group(campaign),
@@ -440,16 +465,26 @@ def publicity(uow, campaign: Campaign, today: dt.date) -> dict:
     items = session.scalars(select(ProblemItem).where(
         ProblemItem.campaign_id == campaign.id, ProblemItem.state.in_(PUBLISHED_ITEM_STATES))
         .order_by(ProblemItem.unit_id, ProblemItem.seq)).all()
+    ids = [item.id for item in items]
     notes = dict(session.execute(select(Event.item_id, Event.note).where(
-        Event.item_id.in_([item.id for item in items]), Event.trigger == "submit").order_by(Event.id)).all())
+        Event.item_id.in_(ids), Event.trigger == "submit").order_by(Event.id)).all())
+    sent_back = set(session.scalars(select(Event.item_id).where(Event.item_id.in_(ids), Event.trigger == "reject")))
+    calendar = _workdays()
     units: dict[str, list[dict]] = {}
     for item in items:
-        result = f"已整改，经{item.verified_by.name if item.verified_by else office_name(campaign)}验收于{cn_date(item.verified_on)}销号"
+        # Only what is true of this item: late, sent back, verified by whom and when.
+        done_on = item.submitted_on or item.verified_on
+        late = item.due is not None and done_on is not None and done_on > item.due
+        timing = f"逾期{calendar.workdays_between(item.due, done_on)}个工作日完成整改" if late else "按期完成整改"
+        if item.id in sent_back:
+            timing = "经退回重新整改，" + timing
+        verifier = item.verified_by.name if item.verified_by else office_name(campaign)
+        result = f"{timing}，经{verifier}验收于{cn_date(item.verified_on)}销号"
         if item.state == "rechecked":
             result += f"，{cn_date(item.rechecked_on)}回头看通过"
         units.setdefault(item.unit.name, []).append({
             "no": item.no, "problem": item.title, "result": result + "。",
-            "measures": notes.get(item.id) or f"按期整改，提交佐证材料{len(item.attachments)}份",
+            "measures": notes.get(item.id) or f"提交整改佐证材料{len(item.attachments)}份",
         })
     duty = _publish_duty(campaign)
     intro = (f"按照{_plan_title(campaign)}要求，{duty.get('description') or '公开整改问题，公布整改成效，接受群众监督。'}"

@@ -169,7 +169,7 @@ KINDS: dict[str, Kind] = {
                 "item": "催办事项 {no, problem, category, source, owner}",
                 "original_due": "原定办结期限 (date)",
                 "due": "催办后期限 (date)",
-                "overdue_days": "已逾期天数 (int)",
+                "overdue_days": "已逾期工作日数 (int)",
                 "round": "第几次催办 (int)",
                 "requirements": "催办要求（一段）",
                 "contact": "联系人及电话",

@@ -210,7 +210,7 @@ def pending_jobs(uow: UnitOfWork, login: str, kind: str, *, campaign: str | None
         if cases:
             query = query.where(AccountabilityCase.no.in_([uow.cases.get(no).no for no in cases]))
         chosen = uow.session.scalars(query.order_by(AccountabilityCase.seq)).all()
-        return [{"kind": kind, "case": case.no} for case in chosen if contexts.case_kind(camp, case) == kind]
+        return [{"kind": kind, "case": case.no} for case in chosen if contexts.documented_kind(camp, case) == kind]
     raise BadInput(f"{KINDS[kind].name}不按批制发（台账、公示请用 duban doc ledger / duban doc publicity）")
 
 
