@@ -122,7 +122,7 @@ def test_every_kind_is_rendered_from_the_database(cli, campaign_db, tmp_path):
         "circulated_criticism": ("兰州市建设局文件", "兰建通〔2015〕1号", "关于对建设管理处科员吴刚同志予以通报批评的通报",
                                  "机关各处（室）、局属各单位：", "决定对建设管理处科员吴刚同志予以通报批评",
                                  "抄送：中共兰州市委组织部"),
-        "admonition_notice": ("诫勉谈话通知书", "兰建诫〔2015〕1号", "郑丽同志：", f"涉及问题：{talk}。",
+        "admonition_notice": ("诫勉谈话通知书", "兰建诫〔2015〕1号", "郑丽同志：", f"涉及问题编号：{talk}。",
                               "李卫东（党组成员、副局长）", "谈话记录", "赵晓梅", "2015年10月10日前"),
         "written_check_notice": ("责令书面检查通知书", "兰建检〔2015〕1号", "质量监督站科员陈静同志：",
                                  "请于2015年10月10日前将书面检查报送", "质量投诉答复超过时限"),
@@ -183,7 +183,7 @@ def test_every_kind_is_rendered_from_the_database(cli, campaign_db, tmp_path):
     text = pdf_text(publicity["pdf"])
     # Table cells wrap and interleave line by line: look for what fits on one line of a cell.
     for expected in ("关于兰州市建设局“庸懒散软”专项整治整改情况的公示", "一、建设管理处", done, "办事指南未公",
-                     "在大厅公开办事指", "经钱红验", "建设管理处90.0分", "有效样本40份，合格", "2015年11月6日"):
+                     "在大厅公开办事指", "钱红验", "建设管理处90.0分", "有效样本40份，合格", "2015年11月6日"):
         assert expected in text, expected
     assert publicity["items"] == 1
 
