@@ -122,5 +122,25 @@ def _parse_audit_key(text: str, where: str) -> bytes:
     return key
 
 
+AUDIT_SHARDS_DEFAULT = 16
+AUDIT_SHARDS_MAX = 256
+
+
+def audit_shards() -> int:
+    """How many event chains carry a campaign's item events (DUBAN_AUDIT_SHARDS, 1–256; default 16).
+
+    Writers of items in different chains never wait for each other. 1 keeps every event of a
+    campaign on its one chain, as before. Give every writer of a database the same value.
+    """
+    text = os.environ.get("DUBAN_AUDIT_SHARDS", "").strip()
+    if not text:
+        return AUDIT_SHARDS_DEFAULT
+    if not text.isdigit() or not 1 <= int(text) <= AUDIT_SHARDS_MAX:
+        from duban.errors import BadInput
+
+        raise BadInput(f"DUBAN_AUDIT_SHARDS 应为 1–{AUDIT_SHARDS_MAX} 的整数，实为 {text}")
+    return int(text)
+
+
 def anchors_path(db_url: str) -> Path:
     return Path(os.environ.get("DUBAN_AUDIT_ANCHORS") or files_dir(db_url) / "audit" / "anchors.jsonl")

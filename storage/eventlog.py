@@ -2,7 +2,9 @@
 
 Each event's hash covers its own fields and the previous event's hash, so editing,
 deleting or reordering any row breaks the chain from that row on. Appends lock the
-chain's head row, which makes the chain safe under concurrent writers.
+chain's head row, which makes the chain safe under concurrent writers. A campaign's item
+events are spread over several chains (``storage.uow.unit_chain``), so writers of different
+units do not queue on one lock.
 
 Links alone stop nobody who rewrites a chain and recomputes every later hash. With an
 audit key (kept outside the database) each event also carries ``mac``, an HMAC of its
@@ -63,12 +65,18 @@ def _select_for_update(session: Session, key: str) -> AuditChain:
         populate_existing=True)
     head = session.execute(locked).scalar_one_or_none()
     if head is None:
-        head = AuditChain(key=key, last_seq=0, last_hash=GENESIS)
-        session.add(head)
-        session.flush()
-        # Another transaction may have created it concurrently; re-read under lock.
+        # Concurrent writers may start the same new chain: insert it unless present, then lock it.
+        session.execute(_insert_if_absent(session, key))
         head = session.execute(locked).scalar_one()
     return head
+
+
+def _insert_if_absent(session: Session, key: str):
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(AuditChain).values(key=key, last_seq=0, last_hash=GENESIS).on_conflict_do_nothing()
 
 
 def append(

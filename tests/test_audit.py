@@ -23,10 +23,16 @@ def _execute(db, sql, **params):
         conn.execute(text(sql), params)
 
 
+def _item_chain(db) -> str:
+    """The chain of the items' events (one of the campaign's partitioned chains: all three are of JGC)."""
+    with get_engine(db).connect() as conn:
+        return conn.execute(text("SELECT chain FROM events WHERE item_id IS NOT NULL LIMIT 1")).scalar_one()
+
+
 def _middle_event(db):
     with get_engine(db).connect() as conn:
         return conn.execute(text(
-            "SELECT id, seq FROM events WHERE chain = 'campaign:LZJ2015' ORDER BY seq LIMIT 1 OFFSET 3")).one()
+            "SELECT id, seq FROM events WHERE chain = :c ORDER BY seq LIMIT 1 OFFSET 3"), {"c": _item_chain(db)}).one()
 
 
 def test_edited_note_is_found(logged_db, cli):
@@ -61,15 +67,16 @@ def test_deleted_row_is_found(logged_db, cli):
 
 
 def test_deleted_last_row_is_found(logged_db, cli):
-    _execute(logged_db, "DELETE FROM events WHERE id = (SELECT max(id) FROM events WHERE chain = 'campaign:LZJ2015')")
+    _execute(logged_db, "DELETE FROM events WHERE id = (SELECT max(id) FROM events WHERE chain = :c)",
+             c=_item_chain(logged_db))
     r = cli("audit", "verify", db=logged_db)
     assert r.code == 3 and "链尾" in r.stderr
 
 
 def test_swapped_rows_are_found(logged_db, cli):
     with get_engine(logged_db).connect() as conn:
-        a, b = conn.execute(text(
-            "SELECT id, seq FROM events WHERE chain = 'campaign:LZJ2015' ORDER BY seq LIMIT 2 OFFSET 2")).all()
+        a, b = conn.execute(text("SELECT id, seq FROM events WHERE chain = :c ORDER BY seq LIMIT 2 OFFSET 2"),
+                            {"c": _item_chain(logged_db)}).all()
     _execute(logged_db, "UPDATE events SET seq = -1 WHERE id = :id", id=a.id)
     _execute(logged_db, "UPDATE events SET seq = :s WHERE id = :id", s=a.seq, id=b.id)
     _execute(logged_db, "UPDATE events SET seq = :s WHERE id = :id", s=b.seq, id=a.id)

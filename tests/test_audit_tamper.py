@@ -20,7 +20,7 @@ from storage.models import AuditChain, Event
 from storage.uow import UnitOfWork
 
 TODAY = "2015-09-10"
-CHAIN = "campaign:LZJ2015"
+CAMPAIGN_CHAIN = "campaign:LZJ2015"
 
 
 @pytest.fixture
@@ -127,6 +127,12 @@ def append_forged(db, chain: str, **fields) -> int:
         return ev.id
 
 
+def item_chain(db, no="LZJ2015-0001") -> str:
+    """The chain holding an item's events: one of the campaign's partitioned chains (by unit)."""
+    return scalar(db, "SELECT e.chain FROM events e JOIN problem_items i ON i.id = e.item_id WHERE i.no = :no "
+                      "ORDER BY e.id LIMIT 1", no=no)
+
+
 def item_id(db, no):
     return scalar(db, "SELECT id FROM problem_items WHERE no = :no", no=no)
 
@@ -136,16 +142,18 @@ def item_id(db, no):
 
 def test_rewritten_chain_with_hashes_recomputed_no_longer_matches_its_anchor(anchored, cli):
     db, _ = anchored
-    rewrite_chain(db, CHAIN, 3, note="改写后的说明")
-    failed(cli, db, f"审计链 {CHAIN}", "锚点", "改写")
+    chain = item_chain(db)
+    rewrite_chain(db, chain, 3, note="改写后的说明")
+    failed(cli, db, f"审计链 {chain}", "锚点", "改写")
 
 
 def test_rewrite_after_the_last_anchor_breaks_the_signatures(anchored, cli):
     db, items = anchored
+    chain = item_chain(db)
     assert cli("item", "start", items["late"], db=db, as_user="wu", today="2015-09-16").code == 0
-    last = scalar(db, "SELECT max(seq) FROM events WHERE chain = :c", c=CHAIN)
-    event_id = rewrite_chain(db, CHAIN, last, actor="wang")
-    failed(cli, db, f"审计链 {CHAIN} 第 {last} 条", f"id={event_id}", "审计签名不符")
+    last = scalar(db, "SELECT max(seq) FROM events WHERE chain = :c", c=chain)
+    event_id = rewrite_chain(db, chain, last, actor="wang")
+    failed(cli, db, f"审计链 {chain} 第 {last} 条", f"id={event_id}", "审计签名不符")
 
 
 def test_last_event_deleted_and_head_rewound_is_found_by_the_anchor(anchored, cli):
@@ -160,20 +168,22 @@ def test_last_event_deleted_and_head_rewound_is_found_by_the_anchor(anchored, cl
 def test_last_item_event_deleted_and_head_rewound_is_found_by_replay(logged, cli):
     """Without any key: the item's row says more happened than its events do."""
     db, items = logged
+    chain = item_chain(db)
     assert cli("item", "start", items["late"], db=db, as_user="wu", today="2015-09-16").code == 0
-    row = scalar(db, "SELECT max(seq) FROM events WHERE chain = :c", c=CHAIN)
-    victim = scalar(db, "SELECT item_id FROM events WHERE chain = :c AND seq = :s", c=CHAIN, s=row)
-    previous = scalar(db, "SELECT hash FROM events WHERE chain = :c AND seq = :s", c=CHAIN, s=row - 1)
-    execute(db, "DELETE FROM events WHERE chain = :c AND seq = :s", c=CHAIN, s=row)
-    execute(db, "UPDATE audit_chains SET last_seq = :s, last_hash = :h WHERE key = :c", s=row - 1, h=previous, c=CHAIN)
+    row = scalar(db, "SELECT max(seq) FROM events WHERE chain = :c", c=chain)
+    victim = scalar(db, "SELECT item_id FROM events WHERE chain = :c AND seq = :s", c=chain, s=row)
+    previous = scalar(db, "SELECT hash FROM events WHERE chain = :c AND seq = :s", c=chain, s=row - 1)
+    execute(db, "DELETE FROM events WHERE chain = :c AND seq = :s", c=chain, s=row)
+    execute(db, "UPDATE audit_chains SET last_seq = :s, last_hash = :h WHERE key = :c", s=row - 1, h=previous, c=chain)
     assert victim == item_id(db, items["late"])
     failed(cli, db, f"problem_items id={victim}（{items['late']}）", "state 为 rectifying", "version")
 
 
 def test_forged_item_event_with_a_valid_hash_is_found_by_replay(logged, cli):
     db, items = logged
+    chain = item_chain(db)
     late = item_id(db, items["late"])
-    append_forged(db, CHAIN, item_id=late, trigger="verify", from_state="submitted", to_state="verified")
+    append_forged(db, chain, item_id=late, trigger="verify", from_state="submitted", to_state="verified")
     failed(cli, db, f"problem_items id={late}（{items['late']}）", "state", "verified")
 
 
@@ -257,10 +267,14 @@ def test_a_row_inserted_without_events_is_named(logged, cli):
 
 def test_anchors_are_written_by_init_on_demand_and_by_the_tick(anchored, cli, files_dir):
     db, _ = anchored
+    chain = item_chain(db)
     path = files_dir / "audit" / "anchors.jsonl"
     lines = [json.loads(line) for line in path.read_text().splitlines()]
     assert [a["n"] for a in lines] == [1, 2]
-    assert sorted(h[0] for h in lines[-1]["heads"]) == [CHAIN, "org", "security"]
+    chains = {h[0] for h in lines[-1]["heads"]}
+    with get_engine(db).connect() as conn:  # every chain, the partitioned ones too
+        assert chains == set(conn.execute(text("SELECT key FROM audit_chains")).scalars())
+    assert {CAMPAIGN_CHAIN, chain, "org", "security"} <= chains and chain != CAMPAIGN_CHAIN
     r = cli("--json", "tick", "--through", "2015-09-11", "--no-documents", db=db, as_user="system")
     assert r.code == 0, r
     assert json.loads(r.stdout)["anchor"]["status"] == "written"
@@ -283,9 +297,10 @@ def test_edited_or_deleted_anchors_file_is_found(anchored, cli, files_dir):
 
 def test_anchor_refuses_a_tampered_chain_and_writes_nothing(anchored, cli, files_dir):
     db, _ = anchored
+    chain = item_chain(db)
     path = files_dir / "audit" / "anchors.jsonl"
     before = path.read_text()
-    rewrite_chain(db, CHAIN, 2, note="改写")
+    rewrite_chain(db, chain, 2, note="改写")
     r = cli("audit", "anchor", db=db)
     assert r.code == 3 and "未写入审计锚点" in r.stderr, r
     assert path.read_text() == before
@@ -293,13 +308,14 @@ def test_anchor_refuses_a_tampered_chain_and_writes_nothing(anchored, cli, files
 
 def test_events_written_without_the_key_are_flagged_until_adopted(anchored, audit_key, cli, monkeypatch):
     db, items = anchored
+    chain = item_chain(db)
     monkeypatch.delenv("DUBAN_AUDIT_KEY_FILE")
     assert cli("item", "start", items["late"], db=db, as_user="wu", today="2015-09-16").code == 0
     r = cli("audit", "verify", db=db)
     assert r.code == 0 and "未配置审计密钥" in r.stdout
     monkeypatch.setenv("DUBAN_AUDIT_KEY_FILE", str(audit_key))
-    last = scalar(db, "SELECT max(seq) FROM events WHERE chain = :c", c=CHAIN)
-    failed(cli, db, f"审计链 {CHAIN} 第 {last} 条", "没有审计签名")
+    last = scalar(db, "SELECT max(seq) FROM events WHERE chain = :c", c=chain)
+    failed(cli, db, f"审计链 {chain} 第 {last} 条", "没有审计签名")
     r = cli("audit", "anchor", db=db)
     assert r.code == 3 and "没有审计签名" in r.stderr, r
     assert cli("audit", "anchor", "--adopt-unsigned", db=db).code == 0

@@ -18,7 +18,7 @@ from duban.services.common import actor, business_date, clean_text, work_calenda
 from duban.services.items import TEXT_MAX, load_for_change
 from statemachines.item import DEADLINE_STATES, ITEM
 from storage.models import DeadlineChange, Person, ProblemItem
-from storage.uow import UnitOfWork, campaign_chain
+from storage.uow import UnitOfWork, item_chain
 
 KIND_LABELS = {"extension": "延期", "pause": "挂起"}
 STATUS_LABELS = {"pending": "待审批", "approved": "已批准", "refused": "未批准", "active": "挂起中", "done": "已恢复"}
@@ -196,7 +196,7 @@ def _pending_request(uow: UnitOfWork, item: ProblemItem) -> DeadlineChange | Non
 
 def _record(uow: UnitOfWork, who, item: ProblemItem, today: dt.date, trigger: str, change: DeadlineChange, *,
             note: str, **extra) -> None:
-    uow.record(chain=campaign_chain(item.campaign), actor=who.login, today=today, trigger=trigger, item=item,
+    uow.record(chain=item_chain(item), actor=who.login, today=today, trigger=trigger, item=item,
                campaign_id=item.campaign_id, note=note,
                payload={"change": change.id, "kind": change.kind, "status": change.status,
                         "old_due": _iso(change.old_due), "new_due": _iso(change.new_due), **extra})

@@ -26,7 +26,7 @@ from duban.services.common import actor, business_date, clean_text, work_calenda
 from duban.services.items import TEXT_MAX, load_for_change, light_condition
 from statemachines.item import DEADLINE_STATES, ITEM
 from storage.models import Escalation, OrgUnit, Person, ProblemItem
-from storage.uow import UnitOfWork, campaign_chain
+from storage.uow import UnitOfWork, campaign_chain, item_chain
 
 REMIND, SUPERVISE, SUPERVISE_LISTED, CASE = "催办", "督办", "挂牌督办", "问责"
 SWEEP_LEVELS = (REMIND, SUPERVISE, CASE)  # in the order a sweep processes them
@@ -174,6 +174,7 @@ def _escalate_batch_once(uow: UnitOfWork, login: str, campaign_code: str, level:
                          today: dt.date) -> tuple[list[str], list[str]]:
     camp = uow.campaigns.get(campaign_code)
     uow.lock(campaign_chain(camp))
+    uow.lock_items(camp, ids)
     who = actor(uow, login)
     # Re-checked under the lock: an item may have been submitted, extended or escalated since selection.
     condition = _sweep_conditions(camp, today)[level]
@@ -226,7 +227,7 @@ def _sweep_reason(camp, level: str, item: ProblemItem, today: dt.date) -> str:
 
 
 def _record(uow: UnitOfWork, who: Person, item: ProblemItem, row: Escalation, today: dt.date) -> None:
-    uow.record(chain=campaign_chain(item.campaign), actor=who.login, today=today, trigger="escalate", item=item,
+    uow.record(chain=item_chain(item), actor=who.login, today=today, trigger="escalate", item=item,
                campaign_id=item.campaign_id, note=row.reason,
                payload={"escalation": row.id, "level": row.level, "cycle": row.cycle,
                         "addressee_id": row.addressee_id, "automatic": row.automatic})

@@ -19,7 +19,7 @@ from pathlib import Path
 from duban import config
 from duban.errors import BadInput
 from storage.models import Attachment, ProblemItem
-from storage.uow import UnitOfWork, campaign_chain
+from storage.uow import UnitOfWork, item_chain
 
 CHUNK = 1024 * 1024
 KINDS = ((stat.S_ISDIR, "目录"), (stat.S_ISCHR, "字符设备文件"), (stat.S_ISBLK, "块设备文件"),
@@ -93,7 +93,7 @@ def attach(uow: UnitOfWork, who, item: ProblemItem, path: Path, today: dt.date) 
     att = Attachment(item=item, sha256=digest, size=size, filename=path.name[:255], uploaded_by_id=who.id)
     uow.session.add(att)
     uow.flush()
-    uow.record(chain=campaign_chain(item.campaign), actor=who.login, today=today, trigger="attach",
+    uow.record(chain=item_chain(item), actor=who.login, today=today, trigger="attach",
                item=item, campaign_id=item.campaign_id, note=path.name,
                payload={"attachment": att.id, "sha256": digest, "size": size, "filename": att.filename})
     return att

@@ -24,7 +24,7 @@ from duban.services.reporter_protection import may_read_reports
 from duban.services.views import ITEM_VIEW_LOADS, event_view, item_view
 from statemachines.item import DEADLINE_STATES, ITEM, ItemFacts
 from storage.models import Attachment, Category, Event, ProblemItem
-from storage.uow import UnitOfWork, campaign_chain
+from storage.uow import UnitOfWork, campaign_chain, item_chain
 
 TITLE_MAX = 200
 TEXT_MAX = 5000
@@ -96,7 +96,7 @@ def register_item(uow: UnitOfWork, who, camp, today: dt.date, *, unit: str, titl
     item.no = f"{camp.code}-{item.seq:04d}"
     uow.items.add(item)
     uow.flush()
-    uow.record(chain=campaign_chain(camp), actor=who.login, today=today, trigger="identify",
+    uow.record(chain=item_chain(item), actor=who.login, today=today, trigger="identify",
                item=item, campaign_id=camp.id, to_state=item.state,
                payload={"title": item.title, "source": item.source, "unit": the_unit.code,
                         "category": item.category.code if item.category else None, "origin": item.origin,
@@ -124,9 +124,9 @@ def _may_assign_on_add(who, owner, unit, campaign, due: dt.date) -> None:
 
 
 def load_for_change(uow: UnitOfWork, no: str, expect_version: int | None) -> ProblemItem:
-    """The item to change, read after taking its campaign lock; stale expectations fail (exit 4)."""
+    """The item to change, read after taking its chain's lock; stale expectations fail (exit 4)."""
     item = uow.items.get(no)
-    uow.lock(campaign_chain(item.campaign))
+    uow.lock(item_chain(item))
     uow.session.refresh(item)
     if expect_version is not None and item.version != expect_version:
         raise ConcurrentModification(
@@ -178,7 +178,7 @@ def _apply(uow: UnitOfWork, who, item: ProblemItem, trigger: str, today: dt.date
         item.closed_reason = reason
     elif trigger == "reopen":  # withdrawn -> identified: assigned again from scratch
         item.closed_reason = None
-    uow.record(chain=campaign_chain(item.campaign), actor=who.login, today=today, trigger=trigger,
+    uow.record(chain=item_chain(item), actor=who.login, today=today, trigger=trigger,
                item=item, campaign_id=item.campaign_id, from_state=before, to_state=item.state,
                note=reason or note, payload=payload)
 

@@ -25,7 +25,7 @@ from duban.services.views import item_view
 from duban.wording import reminder_text
 from statemachines.item import ITEM
 from storage.models import Campaign, Person, Phase, ProblemItem
-from storage.uow import UnitOfWork, campaign_chain
+from storage.uow import UnitOfWork, campaign_chain, item_chain
 
 MECHANISM = "mechanism"
 MECHANISMS_DUTY = "mechanisms"
@@ -100,7 +100,7 @@ def adopt(uow: UnitOfWork, login: str, no: str, *, title: str, files: list[Path]
     for path in files:
         evidence.attach(uow, who, item, path, day)
     item.adopted_doc = title
-    uow.record(chain=campaign_chain(item.campaign), actor=who.login, today=day, trigger="mechanism_adopted",
+    uow.record(chain=item_chain(item), actor=who.login, today=day, trigger="mechanism_adopted",
                item=item, campaign_id=item.campaign_id, note=title, payload={"adopted_doc": title})
     uow.commit()
     return item_view(item)

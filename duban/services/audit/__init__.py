@@ -7,7 +7,8 @@
 2. every anchored chain head is still in the database, unchanged (``anchors``);
 3. every chain's links and content hashes from its first event, and with the key the MAC
    of every event written after the chain's last anchor (``storage.eventlog``);
-4. the chains that must exist do: ``org``, ``security`` and one per campaign;
+4. the chains that must exist do: ``org``, ``security`` and one per campaign (a campaign's
+   item chains, ``storage.uow.unit_chain``, come and go with its items: anchors name them);
 5. every item and case row (and the escalations, evidence, deadline changes and documents
    hanging off them) is what replaying its events gives (``replay``), and so are people's
    roles, unit heads, campaign plans, draws, satisfaction rounds and commendations

@@ -46,7 +46,7 @@ from storage.models import (
     Person,
     ProblemItem,
 )
-from storage.uow import UnitOfWork, campaign_chain
+from storage.uow import UnitOfWork, campaign_chain, item_chain
 
 # --- what is being issued --------------------------------------------------------------
 
@@ -230,7 +230,8 @@ def record_issue(uow: UnitOfWork, clerk: Person, issue: Issue, pdf: bytes, today
     uow.session.add(doc)
     uow.flush()
     revision = f"（第{issue.revision}版）" if issue.revision > 1 else ""
-    uow.record(chain=campaign_chain(issue.campaign), actor=clerk.login, today=today, trigger=trigger,
+    chain = item_chain(issue.item) if issue.case is None and issue.item is not None else campaign_chain(issue.campaign)
+    uow.record(chain=chain, actor=clerk.login, today=today, trigger=trigger,
                item=issue.item if issue.case is None else None, case=issue.case, campaign_id=issue.campaign.id,
                note=f"{KINDS[issue.kind].name} {issue.doc_number}{revision}",
                payload={"document": doc.id, "kind": issue.kind, "doc_number": issue.doc_number,
