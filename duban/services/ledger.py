@@ -6,15 +6,17 @@ import csv
 import datetime as dt
 import os
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from duban import permissions
 from duban.errors import BadInput
-from duban.services.common import actor, business_date, light_of
+from duban.services.common import actor, business_date
 from statemachines.item import ITEM
-from storage.models import DeadlineChange, ItemPlan, ProblemItem
+from storage.models import Category, DeadlineChange, ItemPlan, OrgUnit, Person, ProblemItem
 from storage.uow import UnitOfWork
 
 LIGHTS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
@@ -36,33 +38,48 @@ MECHANISM_COLUMNS = [
 
 
 def ledger_rows(uow: UnitOfWork, campaign, today: dt.date) -> list[dict]:
-    items = uow.session.scalars(
-        select(ProblemItem).where(ProblemItem.campaign_id == campaign.id).order_by(ProblemItem.seq)
-    ).all()
+    return list(iter_ledger_rows(uow, campaign, today))
+
+
+def iter_ledger_rows(uow: UnitOfWork, campaign, today: dt.date, *, chunk: int = 2000) -> Iterator[dict]:
+    """The ledger's rows in campaign order, streamed from one joined query (the light computed in
+    SQL); the deadline changes, far fewer than the items, are read first in one query."""
+    from duban.services.listing import light_column
+
     changes: dict[int, list[str]] = {}
     for ch in uow.session.scalars(
         select(DeadlineChange).join(ProblemItem).where(ProblemItem.campaign_id == campaign.id)
         .order_by(DeadlineChange.id)
     ):
         changes.setdefault(ch.item_id, []).append(_change_text(ch))
-    measures = dict(uow.session.execute(select(ItemPlan.item_id, ItemPlan.measures).join(ProblemItem).where(
-        ProblemItem.campaign_id == campaign.id)).all())
-    rows = []
-    for item in items:
-        rows.append({
-            "no": item.no, "title": item.title, "category": item.category.name if item.category else "",
-            "unit": item.unit.name, "owner": item.owner.name if item.owner else "", "source": item.source,
-            "measures": measures.get(item.id, ""), "leader": item.unit.head.name if item.unit.head else "",
-            "identified_on": item.identified_on, "assigned_on": item.assigned_on,
-            "original_due": item.original_due, "due": item.due,
-            "deadline_changes": "；".join(changes.get(item.id, [])),
-            "state": ITEM.label(item.state), "light": LIGHTS.get(light_of(campaign, item, today) or "", ""),
-            "submitted_on": item.submitted_on, "verified_on": item.verified_on,
-            "verified_by": item.verified_by.name if item.verified_by else "",
-            "rechecked_on": item.rechecked_on, "reject_count": item.reject_count,
-            "relapse_count": item.relapse_count, "kind": item.kind, "adopted_doc": item.adopted_doc or "",
-        })
-    return rows
+    owner, verifier, leader = aliased(Person), aliased(Person), aliased(Person)
+    query = (
+        select(ProblemItem.id, ProblemItem.no, ProblemItem.title, Category.name.label("category"),
+               OrgUnit.name.label("unit"), owner.name.label("owner"), ItemPlan.measures, leader.name.label("leader"),
+               ProblemItem.source, ProblemItem.identified_on,
+               ProblemItem.assigned_on, ProblemItem.original_due, ProblemItem.due, ProblemItem.state,
+               light_column(campaign, today).label("light"), ProblemItem.submitted_on, ProblemItem.verified_on,
+               verifier.name.label("verified_by"), ProblemItem.rechecked_on, ProblemItem.reject_count,
+               ProblemItem.relapse_count, ProblemItem.kind, ProblemItem.adopted_doc)
+        .join(OrgUnit, OrgUnit.id == ProblemItem.unit_id)
+        .outerjoin(Category, Category.id == ProblemItem.category_id)
+        .outerjoin(owner, owner.id == ProblemItem.owner_id)
+        .outerjoin(verifier, verifier.id == ProblemItem.verified_by_id)
+        .outerjoin(leader, leader.id == OrgUnit.head_id)
+        .outerjoin(ItemPlan, ItemPlan.item_id == ProblemItem.id)
+        .where(ProblemItem.campaign_id == campaign.id).order_by(ProblemItem.seq)
+    )
+    for r in uow.session.execute(query.execution_options(yield_per=chunk)):
+        yield {
+            "no": r.no, "title": r.title, "category": r.category or "", "unit": r.unit, "owner": r.owner or "",
+            "measures": r.measures or "", "leader": r.leader or "", "source": r.source,
+            "identified_on": r.identified_on, "assigned_on": r.assigned_on,
+            "original_due": r.original_due, "due": r.due, "deadline_changes": "；".join(changes.get(r.id, [])),
+            "state": ITEM.label(r.state), "light": LIGHTS.get(r.light or "", ""),
+            "submitted_on": r.submitted_on, "verified_on": r.verified_on, "verified_by": r.verified_by or "",
+            "rechecked_on": r.rechecked_on, "reject_count": r.reject_count, "relapse_count": r.relapse_count,
+            "kind": r.kind, "adopted_doc": r.adopted_doc or "",
+        }
 
 
 def _change_text(ch: DeadlineChange) -> str:
@@ -77,31 +94,33 @@ def export_ledger(uow: UnitOfWork, login: str, out: Path, fmt: str, *, campaign:
                   today: dt.date | None = None) -> dict:
     if fmt not in ("xlsx", "csv"):
         raise BadInput(f"台账格式无效：{fmt}（可选：xlsx、csv）")
+    uow.read_only()
     camp = uow.campaigns.only_or(campaign)
     permissions.require(actor(uow, login), "read")
     today = business_date(camp, today)
-    rows = ledger_rows(uow, camp, today)
     out = Path(out)
     if not out.parent.exists():
         raise BadInput(f"输出目录不存在：{out.parent}")
-    write_table(out, fmt, f"{camp.name}整改落实台账", rows)
-    return {"out": str(out), "rows": len(rows), "format": fmt, "as_of": today.isoformat()}
+    count = write_table(out, fmt, f"{camp.name}整改落实台账", iter_ledger_rows(uow, camp, today))
+    return {"out": str(out), "rows": count, "format": fmt, "as_of": today.isoformat()}
 
 
-def write_table(out: Path, fmt: str, title: str, rows: list[dict]) -> None:
-    """Write atomically: a reader never sees a half-written ledger."""
+def write_table(out: Path, fmt: str, title: str, rows: Iterable[dict]) -> int:
+    """Write atomically (a reader never sees a half-written ledger), streaming the rows; returns their count."""
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".tmp-", suffix=out.suffix)
     os.close(fd)
+    count = 0
     try:
         if fmt == "csv":
             with open(tmp, "w", newline="", encoding="utf-8-sig") as fh:  # BOM: Excel reads it as UTF-8
                 writer = csv.writer(fh)
                 writer.writerow([label for _, label in COLUMNS])
-                for row in rows:
+                for count, row in enumerate(rows, start=1):
                     writer.writerow([_csv_safe(_cell(row[key])) for key, _ in COLUMNS])
         else:
-            _write_xlsx(tmp, title, rows)
+            count = _write_xlsx(tmp, title, rows)
         os.replace(tmp, out)
+        return count
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -118,39 +137,60 @@ def _cell(value):
     return "" if value is None else value
 
 
-def _write_xlsx(path: str, title: str, rows: list[dict]) -> None:
+def _write_xlsx(path: str, title: str, rows: Iterable[dict]) -> int:
+    """openpyxl's write-only mode: each row goes to its sheet's file as it comes, so memory stays
+    flat whatever the number of items. Mechanisms get their own sheet, opened at the first one."""
     from openpyxl import Workbook
 
-    book = Workbook()
-    problems = [row for row in rows if row.get("kind", "problem") == "problem"]
-    mechanisms = [row for row in rows if row.get("kind", "problem") != "problem"]
-    _fill_sheet(book.active, "整改落实台账", title, COLUMNS, problems)
-    if mechanisms:
-        _fill_sheet(book.create_sheet(), "长效机制", title, MECHANISM_COLUMNS, mechanisms)
+    book = Workbook(write_only=True)
+    sheets = {"problem": _Sheet(book, "整改落实台账", title, COLUMNS)}
+    count = 0
+    for count, row in enumerate(rows, start=1):
+        kind = "problem" if row.get("kind", "problem") == "problem" else "mechanism"
+        if kind not in sheets:
+            sheets[kind] = _Sheet(book, "长效机制", title, MECHANISM_COLUMNS)
+        sheets[kind].append(row)
     book.save(path)
+    return count
 
 
-def _fill_sheet(sheet, name: str, title: str, columns: list[tuple[str, str]], rows: list[dict]) -> None:
-    from openpyxl.styles import Alignment, Font, PatternFill
+class _Sheet:
+    """One write-only sheet: title, bold header, widths and frozen panes set before the rows."""
 
-    sheet.title = name
-    sheet.append([title])
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([label for _, label in columns])
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center")
-    fills = {"红灯": "FFC7CE", "黄灯": "FFEB9C", "绿灯": "C6EFCE"}
-    light_col = [key for key, _ in columns].index("light") + 1
-    for number, row in enumerate(rows, start=3):
-        sheet.append([_cell(row[key]) for key, _ in columns])
-        for column, (key, _) in enumerate(columns, start=1):
-            if isinstance(row[key], str) and row[key].startswith("="):
-                sheet.cell(row=number, column=column).data_type = "s"  # user text like "=cmd()" stays text
-        fill = fills.get(row["light"])
-        if fill:
-            sheet.cell(row=number, column=light_col).fill = PatternFill("solid", fgColor=fill)
-    widths = {"title": 40, "deadline_changes": 30, "unit": 18, "measures": 30}
-    for index, (key, _) in enumerate(columns, start=1):
-        sheet.column_dimensions[sheet.cell(row=2, column=index).column_letter].width = widths.get(key, 12)
-    sheet.freeze_panes = "A3"
+    FILLS = {"红灯": "FFC7CE", "黄灯": "FFEB9C", "绿灯": "C6EFCE"}
+    WIDTHS = {"title": 40, "deadline_changes": 30, "unit": 18, "measures": 30}
+
+    def __init__(self, book, name: str, title: str, columns: list[tuple[str, str]]):
+        from openpyxl.styles import Alignment, Font, PatternFill
+        from openpyxl.utils import get_column_letter
+
+        self.sheet, self.columns = book.create_sheet(name), columns
+        for index, (key, _) in enumerate(columns, start=1):
+            self.sheet.column_dimensions[get_column_letter(index)].width = self.WIDTHS.get(key, 12)
+        self.sheet.freeze_panes = "A3"
+        self.fills = {light: PatternFill("solid", fgColor=color) for light, color in self.FILLS.items()}
+        self.sheet.append([self._cell(title, font=Font(bold=True, size=14))])
+        self.sheet.append([self._cell(label, font=Font(bold=True), alignment=Alignment(horizontal="center"))
+                           for _, label in columns])
+
+    def _cell(self, value, **style):
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(self.sheet, value=value)
+        for name, setting in style.items():
+            setattr(cell, name, setting)
+        return cell
+
+    def append(self, row: dict) -> None:
+        cells = []
+        for key, _ in self.columns:
+            value = row[key]
+            if isinstance(value, str) and value.startswith("="):
+                cell = self._cell(value)
+                cell.data_type = "s"  # user text like "=cmd()" stays text
+            elif key == "light" and value in self.fills:
+                cell = self._cell(value, fill=self.fills[value])
+            else:
+                cell = _cell(value)
+            cells.append(cell)
+        self.sheet.append(cells)

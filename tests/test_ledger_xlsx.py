@@ -1,0 +1,43 @@
+"""The 台账 XLSX, written row by row (openpyxl write-only): the same rows as the CSV, styled, safe."""
+
+from __future__ import annotations
+
+import csv
+
+from openpyxl import load_workbook
+
+AS_OF = "2015-09-28"
+
+
+def test_xlsx_has_the_csv_rows_lights_coloured_and_formulas_kept_as_text(cli, campaign_db, tmp_path):
+    db = campaign_db
+
+    def add(title, due=None):
+        owner = ["--person", "wu", "--due", due] if due else []
+        r = cli("item", "add", "--unit", "JGC", "--title", title, *owner, db=db, as_user="zhao", json=True,
+                today="2015-09-10")
+        assert r.code == 0, r
+        return r.json()["no"]
+
+    red = add("窗口推诿", "2015-09-25")
+    add("=HYPERLINK(\"http://127.0.0.1\")", "2015-11-30")
+    add("只登记")
+    xlsx, table = tmp_path / "台账.xlsx", tmp_path / "台账.csv"
+    r = cli("ledger", "export", "--out", xlsx, db=db, as_user="zhao", json=True, today=AS_OF)
+    assert r.code == 0 and r.json()["rows"] == 3, r
+    assert cli("ledger", "export", "--format", "csv", "--out", table, db=db, as_user="zhao", today=AS_OF).code == 0
+
+    sheet = load_workbook(xlsx).worksheets[0]
+    assert sheet.title == "整改落实台账" and sheet.freeze_panes == "A3"
+    assert sheet["A1"].value.endswith("整改落实台账") and sheet["A1"].font.bold
+    with open(table, encoding="utf-8-sig") as fh:
+        expected = list(csv.reader(fh))
+    values = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert values[0] == expected[0]  # the header
+    assert [row[0] for row in values[1:]] == [row[0] for row in expected[1:]]
+    light = expected[0].index("红黄绿灯") + 1
+    red_row = next(row for row in sheet.iter_rows(min_row=3) if row[0].value == red)
+    assert red_row[light - 1].value == "红灯" and red_row[light - 1].fill.fgColor.rgb.endswith("FFC7CE")
+    formula = next(row for row in sheet.iter_rows(min_row=3) if str(row[1].value).startswith("="))
+    assert formula[1].data_type == "s"  # shown as text, never evaluated
+    assert sheet.column_dimensions["B"].width == 40
