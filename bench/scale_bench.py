@@ -1,0 +1,285 @@
+"""Read side and exports at scale, each against the way it was done before, in the same run.
+
+    .venv/bin/python bench/scale_bench.py [--scale bureau|city|province] [--items N] [--pg] [--keep DB]
+
+Generates the dataset (bench/generate.py) in a scratch SQLite file, or with --pg in a scratch
+database on the local PostgreSQL server (DUBAN_BENCH_PG), then times, each in a fresh process
+so peak memory (max RSS) is the operation's own:
+
+- ``list``: `item list --light red --json` as a page (item_page) and as all rows (iter_items);
+  baseline: the previous list_items (ORM objects and item_view per row, lazy relations);
+- ``report``: `report units` (one aggregate query); baseline: the previous seven queries;
+- ``xlsx``: `ledger export --format xlsx` (write-only workbook, one joined query); baseline: the
+  previous whole workbook in memory from ORM rows;
+- ``write_while_list`` (SQLite): one `item start` while another process streams every item;
+  baseline: the same list holding SQLite's write lock (BEGIN IMMEDIATE), as every read did.
+
+Prints one line per figure (seconds, MB) and the ratio to its baseline; no assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+TODAY = dt.date(2015, 10, 27)
+
+
+# --- the operations, each run in its own process ------------------------------------------
+
+
+def op_list_page(db):
+    from duban.services.listing import ItemFilters, item_page
+    from storage.uow import UnitOfWork
+
+    with UnitOfWork(db) as uow:
+        page = item_page(uow, "office", ItemFilters(light="red"), today=TODAY)
+    return {"rows": len(page["rows"]), "total": page["total"]}
+
+
+def op_list_all(db):
+    from duban.services.listing import ItemFilters, iter_items
+    from storage.uow import UnitOfWork
+
+    with UnitOfWork(db) as uow:
+        out = sum(len(json.dumps(row, ensure_ascii=False)) for row in iter_items(uow, "office", ItemFilters(light="red"),
+                                                                                   today=TODAY))
+    return {"json_chars": out}
+
+
+def op_list_baseline(db):
+    """The list as it was: every matching item as an ORM object, item_view walking its relations."""
+    from sqlalchemy import select
+
+    from duban.services.common import light_of
+    from duban.services.items import light_condition
+    from duban.services.views import item_view
+    from storage.models import ProblemItem
+    from storage.uow import UnitOfWork
+
+    with UnitOfWork(db) as uow:
+        camp = uow.campaigns.only_or(None)
+        query = (select(ProblemItem).where(ProblemItem.campaign_id == camp.id, light_condition(camp, "red", TODAY))
+                 .order_by(ProblemItem.seq))
+        rows = [item_view(i, light_of(camp, i, TODAY)) for i in uow.session.scalars(query)]
+        out = len(json.dumps(rows, ensure_ascii=False, default=str))
+    return {"json_chars": out}
+
+
+def op_report(db):
+    from duban.services.reports import unit_report
+    from storage.uow import UnitOfWork
+
+    with UnitOfWork(db) as uow:
+        return {"units": len(unit_report(uow, "office", today=TODAY))}
+
+
+def op_report_baseline(db):
+    """`report units` as it was: one grouped query per figure (states, three lights, overdue, …)."""
+    from sqlalchemy import case, func, select
+
+    from duban.services.items import light_condition
+    from duban.services.reports import OVERDUE_STATES
+    from storage.models import Escalation, ProblemItem
+    from storage.uow import UnitOfWork
+
+    with UnitOfWork(db) as uow:
+        camp = uow.campaigns.only_or(None)
+        in_campaign = ProblemItem.campaign_id == camp.id
+
+        def per_unit(*columns, where=None, group=()):
+            query = select(ProblemItem.unit_id, *group, *columns).where(in_campaign).group_by(ProblemItem.unit_id, *group)
+            return uow.session.execute(query if where is None else query.where(where)).all()
+
+        units = uow.org.units()
+        per_unit(func.count(), group=(ProblemItem.state,))
+        for light in ("red", "yellow", "green"):
+            per_unit(func.count(), where=light_condition(camp, light, TODAY))
+        per_unit(func.count(), where=ProblemItem.state.in_(OVERDUE_STATES) & (ProblemItem.due < TODAY))
+        per_unit(func.coalesce(func.sum(ProblemItem.relapse_count), 0), func.count(ProblemItem.verified_on),
+                 func.sum(case((ProblemItem.verified_on <= ProblemItem.due, 1), else_=0)))
+        uow.session.execute(select(ProblemItem.unit_id, Escalation.level, func.count())
+                            .join(ProblemItem, Escalation.item_id == ProblemItem.id).where(in_campaign)
+                            .group_by(ProblemItem.unit_id, Escalation.level)).all()
+        return {"units": len(units)}
+
+
+def op_xlsx(db):
+    from duban.services.ledger import export_ledger
+    from storage.uow import UnitOfWork
+
+    out = Path(tempfile.mkdtemp()) / "台账.xlsx"
+    with UnitOfWork(db) as uow:
+        result = export_ledger(uow, "office", out, "xlsx", today=TODAY)
+    return {"rows": result["rows"], "mb": round(out.stat().st_size / 2**20, 1)}
+
+
+def op_xlsx_baseline(db):
+    """The ledger as it was: ORM rows (lazy relations) into a workbook held whole in memory."""
+    from openpyxl import Workbook
+    from sqlalchemy import select
+
+    from duban.services.common import light_of
+    from duban.services.ledger import COLUMNS, LIGHTS, _cell
+    from statemachines.item import ITEM
+    from storage.models import ProblemItem
+    from storage.uow import UnitOfWork
+
+    out = Path(tempfile.mkdtemp()) / "台账.xlsx"
+    with UnitOfWork(db) as uow:
+        camp = uow.campaigns.only_or(None)
+        items = uow.session.scalars(select(ProblemItem).where(ProblemItem.campaign_id == camp.id)
+                                    .order_by(ProblemItem.seq)).all()
+        rows = [{"no": i.no, "title": i.title, "category": i.category.name if i.category else "",
+                 "unit": i.unit.name, "owner": i.owner.name if i.owner else "", "source": i.source,
+                 "identified_on": i.identified_on, "assigned_on": i.assigned_on, "original_due": i.original_due,
+                 "due": i.due, "deadline_changes": "", "state": ITEM.label(i.state),
+                 "light": LIGHTS.get(light_of(camp, i, TODAY) or "", ""), "submitted_on": i.submitted_on,
+                 "verified_on": i.verified_on, "verified_by": i.verified_by.name if i.verified_by else "",
+                 "rechecked_on": i.rechecked_on, "reject_count": i.reject_count, "relapse_count": i.relapse_count}
+                for i in items]
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append([_cell(row[key]) for key, _ in COLUMNS])
+    book.save(out)
+    return {"rows": len(rows), "mb": round(out.stat().st_size / 2**20, 1)}
+
+
+def _stream_all(db, write_lock: bool, pause: float):
+    """Stream every item; with ``write_lock`` inside BEGIN IMMEDIATE (as every read did before)."""
+    from duban.services.listing import ItemFilters, iter_items
+    from storage.uow import UnitOfWork
+
+    with UnitOfWork(db) as uow:
+        if write_lock:
+            uow.session.connection()  # BEGIN IMMEDIATE: the engine's default for every transaction
+        for n, _row in enumerate(iter_items(uow, "office", ItemFilters(), today=TODAY, chunk=100)):
+            if n == 0:
+                print("ready", flush=True)  # in the transaction, rows flowing
+            if n % 100 == 0:
+                time.sleep(pause)  # a slow consumer (a terminal, a network): the transaction stays open
+    return {}
+
+
+def op_stream_locked(db):
+    return _stream_all(db, True, 0.5)
+
+
+def op_stream_unlocked(db):
+    return _stream_all(db, False, 0.5)
+
+
+OPS = {name[3:]: fn for name, fn in globals().items() if name.startswith("op_")}
+
+
+def child(name: str, db: str) -> None:
+    # Warm: imports and the first connection are start-up, not the operation.
+    import openpyxl  # noqa: F401
+
+    import duban.services.items  # noqa: F401
+    import duban.services.ledger  # noqa: F401
+    import duban.services.listing  # noqa: F401
+    import duban.services.reports  # noqa: F401
+    from storage.db import ready_engine
+
+    ready_engine(db)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    started = time.perf_counter()
+    result = OPS[name](db)
+    result["seconds"] = round(time.perf_counter() - started, 3)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["max_rss_mb"] = round(peak, 1)
+    result["rss_growth_mb"] = round(peak - before, 1)
+    print(json.dumps(result))
+
+
+def measure(name: str, db: str) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", name, "--db", db], capture_output=True, text=True,
+                         check=False, env=os.environ | {"DUBAN_TODAY": TODAY.isoformat()})
+    if out.returncode:
+        raise SystemExit(f"{name} failed:\n{out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def write_while_streaming(db: str, stream: str) -> float:
+    """Seconds one `item start` takes while another process streams every item."""
+    env = os.environ | {"DUBAN_TODAY": TODAY.isoformat()}
+    from sqlalchemy import text
+
+    from storage.db import get_engine
+
+    with get_engine(db).connect() as conn:
+        no, owner = conn.execute(text("SELECT i.no, p.login FROM problem_items i JOIN persons p ON p.id = i.owner_id "
+                                      "WHERE i.state = 'assigned' ORDER BY random() LIMIT 1")).one()
+    reader = subprocess.Popen([sys.executable, __file__, "--child", stream, "--db", db], env=env,
+                              stdout=subprocess.PIPE, text=True)
+    assert reader.stdout.readline().strip() == "ready"  # the reader is in its transaction
+    time.sleep(0.5)
+    from duban.services.items import transition
+    from storage.uow import UnitOfWork
+
+    began = time.perf_counter()
+    with UnitOfWork(db) as uow:
+        transition(uow, owner, no, "start", today=TODAY)
+    took = time.perf_counter() - began
+    alive = reader.poll() is None
+    reader.kill()
+    reader.wait()
+    if not alive:
+        print("  (the list had finished before the write: make the dataset larger)")
+    return took
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="bureau")
+    parser.add_argument("--items", type=int)
+    parser.add_argument("--pg", action="store_true", help="PostgreSQL (a scratch database) instead of SQLite")
+    parser.add_argument("--keep", help="use (and keep) this database: generated when it has no items")
+    parser.add_argument("--child")
+    parser.add_argument("--db")
+    args = parser.parse_args()
+    if args.child:
+        return child(args.child, args.db)
+    print(f"load average at start: {os.getloadavg()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ.setdefault("DUBAN_FILES", str(Path(tmp) / "files"))
+        drop = None
+        if args.pg:
+            from bench.writers_bench import scratch_database
+
+            db, drop = scratch_database(os.environ.get("DUBAN_BENCH_PG",
+                                                       "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+        else:
+            db = args.keep or f"sqlite:///{tmp}/bench.sqlite"
+        try:
+            from bench.generate import generate
+
+            print(generate(db, args.scale, args.items, 2015))
+            for new, old in (("list_page", "list_baseline"), ("list_all", "list_baseline"),
+                             ("report", "report_baseline"), ("xlsx", "xlsx_baseline")):
+                a, b = measure(new, db), measure(old, db)
+                print(f"{new:10} {a}  | baseline {old}: {b}  | time ratio {b['seconds'] / max(a['seconds'], 1e-6):.1f}x, "
+                      f"RSS growth {a['rss_growth_mb']} vs {b['rss_growth_mb']} MB")
+            if not args.pg:
+                locked = write_while_streaming(db, "stream_locked")
+                free = write_while_streaming(db, "stream_unlocked")
+                print(f"write while a list streams: {free:.2f} s (baseline, list holding the write lock: {locked:.2f} s)")
+        finally:
+            if drop:
+                drop()
+
+
+if __name__ == "__main__":
+    main()
