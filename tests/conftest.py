@@ -78,6 +78,18 @@ def files_dir(tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def audit_key(tmp_path, monkeypatch):
+    """A fresh audit key file, configured for the test (events MACed, anchors written)."""
+    from duban.services.audit import keygen
+
+    path = tmp_path / "keys" / "audit.key"
+    path.parent.mkdir()
+    keygen(path)
+    monkeypatch.setenv("DUBAN_AUDIT_KEY_FILE", str(path))
+    return path
+
+
+@pytest.fixture
 def campaign_db(db_url, files_dir, monkeypatch):
     """Initialised database with the 2015 reference plan and a small bureau loaded."""
     monkeypatch.setenv("DUBAN_TODAY", "2015-09-10")

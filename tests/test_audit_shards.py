@@ -172,17 +172,6 @@ def test_eight_concurrent_writers_leave_every_chain_gapless(cli, campaign_db, mo
     assert r.code == 0, r
 
 
-@pytest.fixture
-def audit_key(tmp_path, monkeypatch):
-    from duban.services.audit import keygen
-
-    path = tmp_path / "keys" / "audit.key"
-    path.parent.mkdir()
-    keygen(path)
-    monkeypatch.setenv("DUBAN_AUDIT_KEY_FILE", str(path))
-    return path
-
-
 def test_tampering_with_an_item_chain_is_found(cli, campaign_db, audit_key, monkeypatch):
     """Rewritten with every later hash recomputed: the anchor no longer matches. Deleted whole: the
     anchor names it and the items' rows no longer match their (missing) events."""

@@ -23,17 +23,6 @@ TODAY = "2015-09-10"
 CAMPAIGN_CHAIN = "campaign:LZJ2015"
 
 
-@pytest.fixture
-def audit_key(tmp_path, monkeypatch):
-    from duban.services.audit import keygen
-
-    path = tmp_path / "keys" / "audit.key"
-    path.parent.mkdir()
-    keygen(path)
-    monkeypatch.setenv("DUBAN_AUDIT_KEY_FILE", str(path))
-    return path
-
-
 def _scenario(cli, db, evidence):
     """Items through their lifecycle, a sweep's escalations, a case and a refusal."""
     def ok(*args, as_user="zhao", today=TODAY):
