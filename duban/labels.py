@@ -41,6 +41,7 @@ _EVENTS = {
     "report_received": "受理举报", "report_triaged": "办理举报", "report_overdue": "举报逾期未办",
     "report_revealed": "查看举报人信息",
     "problem_list_submitted": "报送问题整改清单", "problem_list_reviewed": "审核问题整改清单",
+    "opinion_recorded": "登记意见建议", "opinion_triaged": "办理意见建议",
 }
 
 # What the daily tick does (its own duty keys) and how each day's duty ended.

@@ -83,21 +83,26 @@ def test_catch_up_processes_each_missed_day_once_in_order(campaign_db):
     assert D(2015, 9, 5) not in reminders and D(2015, 9, 6) in reminders
 
 
-def test_problem_list_reminders_once_per_week_until_an_item_is_owned(campaign_db):
-    from storage.models import Reminder
+def test_problem_list_reminders_once_per_week_until_a_list_is_submitted(campaign_db):
+    from storage.models import Reminder, ProblemList
 
     _tick(campaign_db, D(2015, 9, 10))
     with _factory(campaign_db)() as uow:
         keys = set(uow.session.scalars(select(Reminder.key).where(Reminder.kind == "problem_list")))
-    # leaders, unit heads and cadres; not zhao (office only), not system
-    people = {"chen", "feng", "li", "qian", "sun", "wang", "wu", "zheng", "zhou"}
+    # leaders, the office's staff, unit heads and cadres; not system
+    people = {"chen", "feng", "li", "qian", "sun", "wang", "wu", "zhao", "zheng", "zhou"}
     assert keys == {f"problem-list:LZJ2015:{p}:{week}" for p in people for week in ("2015-W36", "2015-W37")}
 
-    _assigned_item(campaign_db, "本人问题", D(2015, 10, 20))  # wu now owns an item
+    _assigned_item(campaign_db, "本人问题", D(2015, 10, 20))  # owning an item is not filing a list
+    with _factory(campaign_db)() as uow:  # zheng's list is submitted (as `duban problem-list import` does)
+        zheng = uow.org.person("zheng")
+        uow.session.add(ProblemList(campaign_id=uow.campaigns.only_or(None).id, person=zheng, unit=zheng.unit,
+                                    level="", state="submitted", submitted_on=D(2015, 9, 11), version=1))
+        uow.commit()
     _tick(campaign_db, D(2015, 9, 14))
     with _factory(campaign_db)() as uow:
         week38 = set(uow.session.scalars(select(Reminder.key).where(Reminder.key.like("problem-list:%2015-W38"))))
-    assert week38 == {f"problem-list:LZJ2015:{p}:2015-W38" for p in people - {"wu"}}
+    assert week38 == {f"problem-list:LZJ2015:{p}:2015-W38" for p in people - {"zheng"}}
 
 
 def test_duties_follow_the_calendar_and_the_phases(campaign_db):

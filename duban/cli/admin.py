@@ -8,12 +8,12 @@ from typing import Optional
 import typer
 
 from duban.cli.app import actor, app, emit, output_file, state, table, uow
-from duban.cli.options import CAMPAIGN
+from duban.cli.options import CAMPAIGN, UNIT_FILTER
 
 campaign_app = typer.Typer(help="专项整治方案：导入、查看。", no_args_is_help=True)
 org_app = typer.Typer(help="组织机构：单位与人员（含角色）。", no_args_is_help=True)
 audit_app = typer.Typer(help="审计：校验事件日志与锚点、按事件核对记录、写锚点、生成密钥。", no_args_is_help=True)
-ledger_app = typer.Typer(help="整改落实台账导出。", no_args_is_help=True)
+ledger_app = typer.Typer(help="整改落实台账：导出（全部或一个单位）、单位报回后对账销号。", no_args_is_help=True)
 app.add_typer(campaign_app, name="campaign")
 app.add_typer(org_app, name="org")
 app.add_typer(audit_app, name="audit")
@@ -187,6 +187,7 @@ def diagram(
 def ledger_export(
     out: Path = typer.Option(..., "--out", metavar="文件", help="输出文件，如 台账.xlsx"),
     fmt: str = typer.Option("xlsx", "--format", metavar="格式", help="XLSX 或 CSV"),
+    unit: Optional[str] = UNIT_FILTER,
     campaign: Optional[str] = CAMPAIGN,
 ) -> None:
     """导出整改落实台账：每个问题一行（类别、单位、责任人、来源、期限、状态、日期、验收、反弹）。"""
@@ -194,5 +195,28 @@ def ledger_export(
 
     with uow() as u:
         result = export_ledger(u, actor(), output_file(out), fmt.strip().lower(), campaign=campaign,
-                               today=state.today)
+                               unit=unit, today=state.today)
     emit(result, lambda r: typer.echo(f"台账已导出：{r['out']}（{r['rows']} 条）"))
+
+
+@ledger_app.command("reconcile")
+def ledger_reconcile(
+    file: Path = typer.Argument(..., metavar="文件", help="单位报回的台账（duban ledger export 导出的 XLSX，状态栏填报进展）"),
+    apply: bool = typer.Option(False, "--apply", help="办公室确认：按问题流程办理可确认的进展（仅办公室）；不加则只列出差异，不作任何改动"),
+    campaign: Optional[str] = CAMPAIGN,
+) -> None:
+    """对账销号：逐行比对单位报回的台账，列出全部差异（报称已销号但未验收、未知编号、改动的表述、未报回的问题等）。"""
+    from duban.services.reconcile import reconcile_ledger
+
+    with uow() as u:
+        result = reconcile_ledger(u, actor(), file, campaign=campaign, apply=apply, today=state.today)
+
+    def show(r: dict) -> None:
+        table(f"对账差异（报回 {r['rows']} 行，差异 {len(r['findings'])} 处，可确认 {r['confirmable']} 处）",
+              ["行", "编号", "差异"], [[f["row"] or "", f["no"] or "", f["message"]] for f in r["findings"]])
+        if apply:
+            typer.echo(f"已办理 {len(r['applied'])} 项" + "".join(f"\n  未能办理 {f['no']}：{f['refusal']}"
+                                                             for f in r["refused"]))
+        elif r["confirmable"]:
+            typer.echo("未作任何改动；办公室确认后加 --apply 办理可确认的进展")
+    emit(result, show)

@@ -44,6 +44,7 @@ _DUTY_PARAMETERS: dict[str, set[DutyCode]] = {
     "deliverables": {DutyCode.MECHANISMS},
     "comparisons": {DutyCode.PROBLEM_LISTS},
     "levels": {DutyCode.PROBLEM_LISTS},
+    "respondents": {DutyCode.COLLECT_OPINIONS},
     "channels": {DutyCode.PUBLISH, DutyCode.SATISFACTION},
     "sample_size": {DutyCode.SPOT_CHECK, DutyCode.DISCIPLINE_CHECK},
     "frequency_working_days": {DutyCode.SPOT_CHECK, DutyCode.DISCIPLINE_CHECK},
@@ -77,6 +78,7 @@ class Duty(PlanModel):
     channels: list[Text] = []  # publish/satisfaction: 公开载体
     comparisons: list[Text] = []  # problem_lists: 对照 (e.g. 四个对照), drop-down in the list template
     levels: list[ListLevel] = []  # problem_lists: 层面 (行业系统、领导班子、党员干部 …)
+    respondents: list[Text] = []  # collect_opinions: 意见提出者类别 (工作对象、服务对象 …); empty: any
     sample_size: Count | None = None  # overrides rules.spot_check.sample_size
     frequency_working_days: Count | None = None  # overrides rules.spot_check
 
@@ -103,7 +105,7 @@ class Phase(PlanModel):
         check_unique(self.duties, ("duties",))
         for d, duty in enumerate(self.duties):
             check_unique(duty.deliverables, ("duties", d, "deliverables"))
-            for field in ("topics", "forms"):
+            for field in ("topics", "forms", "respondents"):
                 values = getattr(duty, field)
                 twice = next((v for i, v in enumerate(values) if v in values[:i]), None)
                 if twice is not None:

@@ -20,6 +20,7 @@ from storage.models import Category, DeadlineChange, ItemPlan, OrgUnit, Person, 
 from storage.uow import UnitOfWork
 
 LIGHTS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
+SHEET = "整改落实台账"  # the problems' sheet; units return it for reconciliation (duban.services.reconcile)
 COLUMNS = [
     ("no", "编号"), ("title", "问题"), ("category", "类别"), ("unit", "责任单位"), ("owner", "责任人"),
     ("measures", "整改措施"), ("leader", "责任领导"),
@@ -41,9 +42,11 @@ def ledger_rows(uow: UnitOfWork, campaign, today: dt.date) -> list[dict]:
     return list(iter_ledger_rows(uow, campaign, today))
 
 
-def iter_ledger_rows(uow: UnitOfWork, campaign, today: dt.date, *, chunk: int = 2000) -> Iterator[dict]:
-    """The ledger's rows in campaign order, streamed from one joined query (the light computed in
-    SQL); the deadline changes, far fewer than the items, are read first in one query."""
+def iter_ledger_rows(uow: UnitOfWork, campaign, today: dt.date, *, chunk: int = 2000,
+                     unit_id: int | None = None) -> Iterator[dict]:
+    """The ledger's rows in campaign order (``unit_id``: one unit's part), streamed from one joined
+    query (the light computed in SQL); the deadline changes, far fewer than the items, are read
+    first in one query."""
     from duban.services.listing import light_column
 
     changes: dict[int, list[str]] = {}
@@ -69,6 +72,8 @@ def iter_ledger_rows(uow: UnitOfWork, campaign, today: dt.date, *, chunk: int = 
         .outerjoin(ItemPlan, ItemPlan.item_id == ProblemItem.id)
         .where(ProblemItem.campaign_id == campaign.id).order_by(ProblemItem.seq)
     )
+    if unit_id is not None:
+        query = query.where(ProblemItem.unit_id == unit_id)
     for r in uow.session.execute(query.execution_options(yield_per=chunk)):
         yield {
             "no": r.no, "title": r.title, "category": r.category or "", "unit": r.unit, "owner": r.owner or "",
@@ -91,17 +96,19 @@ def _change_text(ch: DeadlineChange) -> str:
 
 
 def export_ledger(uow: UnitOfWork, login: str, out: Path, fmt: str, *, campaign: str | None = None,
-                  today: dt.date | None = None) -> dict:
+                  unit: str | None = None, today: dt.date | None = None) -> dict:
+    """The whole 台账, or one unit's part (the lines it returns with its progress for 对账销号)."""
     if fmt not in ("xlsx", "csv"):
         raise BadInput(f"台账格式无效：{fmt}（可选：xlsx、csv）")
     uow.read_only()
     camp = uow.campaigns.only_or(campaign)
     permissions.require(actor(uow, login), "read")
     today = business_date(camp, today)
+    unit_id = uow.org.unit(unit).id if unit else None
     out = Path(out)
     if not out.parent.exists():
         raise BadInput(f"输出目录不存在：{out.parent}")
-    count = write_table(out, fmt, f"{camp.name}整改落实台账", iter_ledger_rows(uow, camp, today))
+    count = write_table(out, fmt, f"{camp.name}整改落实台账", iter_ledger_rows(uow, camp, today, unit_id=unit_id))
     return {"out": str(out), "rows": count, "format": fmt, "as_of": today.isoformat()}
 
 
@@ -143,7 +150,7 @@ def _write_xlsx(path: str, title: str, rows: Iterable[dict]) -> int:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
-    sheets = {"problem": _Sheet(book, "整改落实台账", title, COLUMNS)}
+    sheets = {"problem": _Sheet(book, SHEET, title, COLUMNS)}
     count = 0
     for count, row in enumerate(rows, start=1):
         kind = "problem" if row.get("kind", "problem") == "problem" else "mechanism"

@@ -127,14 +127,15 @@ def write_template(uow: UnitOfWork, login: str, *, unit: str, out: Path, campaig
 # --- import ------------------------------------------------------------------
 
 
-def _open(path: Path):
+def open_workbook(path: Path, *, made_by: str = "duban template problem-list 生成的模板"):
+    """An XLSX file to read back; anything else is bad input naming what the file should be."""
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     if not path.is_file():
         raise BadInput(f"文件不存在：{path}")
     if path.suffix.lower() != ".xlsx":
-        raise BadInput(f"{path.name} 不是 XLSX 文件：请用 duban template problem-list 生成的模板填写")
+        raise BadInput(f"{path.name} 不是 XLSX 文件：请用 {made_by}填写")
     try:
         return load_workbook(path, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
@@ -160,7 +161,7 @@ def read_lists(uow: UnitOfWork, camp: Campaign, who: Person, path: Path, today: 
     """Every line of every list sheet, checked; (lines, problems). Nothing is written."""
     from openpyxl.utils import get_column_letter
 
-    book = _open(path)
+    book = open_workbook(path)
     duty = list_duty(camp)
     cols = columns(camp)
     headers = [h for _, h in cols]

@@ -1,7 +1,7 @@
 """Reminders the campaign sends on its own, each at most once per key.
 
-* 问题清单: in a phase with the problem_lists duty, every leader, unit head and
-  cadre who owns no item yet is reminded once per ISO week
+* 问题清单: in a phase with the problem_lists duty, every leader, office member, unit
+  head and cadre who has not submitted a problem list is reminded once per ISO week
   (key ``problem-list:<campaign>:<login>:<2015-W37>``).
 * 满意度测评: in a phase with the satisfaction duty, every 民生 unit without a
   round in that phase is brought to the office's attention once per ISO week
@@ -19,11 +19,11 @@ from sqlalchemy import exists, select
 
 from duban import permissions
 from duban.services.common import actor, business_date
-from storage.models import Campaign, OrgUnit, Person, Phase, ProblemItem, Reminder, SatisfactionRound
+from storage.models import Campaign, OrgUnit, Person, Phase, ProblemList, Reminder, SatisfactionRound
 from storage.uow import UnitOfWork, campaign_chain
 
-# Seed §五(一)2: 每个领导班子成员和党员干部都要列出问题整改清单.
-LIST_KEEPING_ROLES = ("leader", "deputy_leader", "unit_head", "cadre")
+# Seed §五(一)2: 每个领导班子成员和党员干部都要列出问题整改清单 — the office's staff too.
+LIST_KEEPING_ROLES = ("leader", "deputy_leader", "office", "unit_head", "cadre")
 
 
 def iso_week(day: dt.date) -> str:
@@ -44,9 +44,10 @@ def _insert_missing(uow: UnitOfWork, campaign: Campaign, kind: str, day: dt.date
 
 
 def persons_without_problem_list(uow: UnitOfWork, campaign: Campaign) -> list[Person]:
-    owns_item = exists().where(ProblemItem.campaign_id == campaign.id, ProblemItem.owner_id == Person.id,
-                               ProblemItem.kind == "problem")  # owning a mechanism is no problem list
-    people = uow.session.scalars(select(Person).where(Person.active.is_(True), ~owns_item).order_by(Person.login))
+    """People who should file a list and have none submitted (owning an item is not filing a list)."""
+    filed = exists().where(ProblemList.campaign_id == campaign.id, ProblemList.person_id == Person.id,
+                           ProblemList.state.in_(("submitted", "approved")))
+    people = uow.session.scalars(select(Person).where(Person.active.is_(True), ~filed).order_by(Person.login))
     return [p for p in people if p.role_set & set(LIST_KEEPING_ROLES)]
 
 

@@ -15,6 +15,7 @@ from storage.models.items import Attachment, DeadlineChange, Escalation, Problem
 from storage.models.operations import Draw, DutyRun, Reminder, SatisfactionRound
 from storage.models.org import OrgUnit, Person
 from storage.models.programme import StudyAttendance, StudySession
+from storage.models.opinions import Opinion
 from storage.models.problem_lists import ItemPlan, ProblemList
 from storage.models.reports import ReceiptLookup, Report
 
@@ -48,4 +49,5 @@ __all__ = [
     "ReceiptLookup",
     "ProblemList",
     "ItemPlan",
+    "Opinion",
 ]

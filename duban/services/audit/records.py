@@ -163,5 +163,11 @@ def check_problem_lists(uow: UnitOfWork) -> list[AuditProblem]:
     return check(uow)
 
 
+def check_opinions(uow: UnitOfWork) -> list[AuditProblem]:
+    from duban.services.audit.opinion_records import check_opinions as check
+
+    return check(uow)
+
+
 CHECKS = (check_org, check_campaigns, check_draws, check_satisfaction, check_commendations, check_study,
-          check_reports, check_problem_lists)
+          check_reports, check_problem_lists, check_opinions)
