@@ -33,8 +33,13 @@ demo: install
 test: install
 	$(BIN)/python -m pytest -q
 
+# make bench SCALE=city (or province): the scale figures on a bigger dataset; the default stays short.
+SCALE ?= bureau
 bench: install
 	for b in cli_bench render_bench issue_bench campaign_bench sweep_bench tick_bench; do $(BIN)/python bench/$$b.py || exit 1; done
+	$(BIN)/python bench/scale_bench.py --scale $(SCALE)
+	$(BIN)/python bench/scale_bench.py --scale $(SCALE) --pg
+	$(BIN)/python bench/writers_bench.py
 
 # A new Alembic revision from the models: make migration MSG="add reports" REV=0002_reports
 migration: $(BIN)/python

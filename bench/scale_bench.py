@@ -11,6 +11,8 @@ so peak memory (max RSS) is the operation's own:
 - ``report``: `report units` (one aggregate query); baseline: the previous seven queries;
 - ``xlsx``: `ledger export --format xlsx` (write-only workbook, one joined query); baseline: the
   previous whole workbook in memory from ORM rows;
+- ``pdf``: the 台账 PDF (`doc ledger`) of the first --pdf-items items, laid out in parts;
+  baseline: the same ledger laid out at once, as before;
 - ``write_while_list`` (SQLite): one `item start` while another process streams every item;
   baseline: the same list holding SQLite's write lock (BEGIN IMMEDIATE), as every read did.
 
@@ -156,6 +158,30 @@ def op_xlsx_baseline(db):
     return {"rows": len(rows), "mb": round(out.stat().st_size / 2**20, 1)}
 
 
+def _ledger_pdf(db, part_rows: int | None):
+    from duban.documents import contexts, render
+    from duban.services.documents.issuing import renderer
+    from duban.services.ledger import iter_ledger_rows
+    from storage.uow import UnitOfWork
+
+    if part_rows:
+        render.LEDGER_PART_ROWS = part_rows
+    limit = int(os.environ["BENCH_PDF_ITEMS"])
+    with UnitOfWork(db) as uow:
+        camp = uow.campaigns.only_or(None)
+        rows = [row for _, row in zip(range(limit), iter_ledger_rows(uow, camp, TODAY))]
+    pdf = renderer().render("ledger", contexts.ledger(camp, rows, TODAY))
+    return {"rows": len(rows), "pdf_mb": round(len(pdf) / 2**20, 1)}
+
+
+def op_pdf(db):
+    return _ledger_pdf(db, None)
+
+
+def op_pdf_baseline(db):
+    return _ledger_pdf(db, 10**9)
+
+
 def _stream_all(db, write_lock: bool, pause: float):
     """Stream every item; with ``write_lock`` inside BEGIN IMMEDIATE (as every read did before)."""
     from duban.services.listing import ItemFilters, iter_items
@@ -247,12 +273,14 @@ def main() -> None:
     parser.add_argument("--items", type=int)
     parser.add_argument("--pg", action="store_true", help="PostgreSQL (a scratch database) instead of SQLite")
     parser.add_argument("--keep", help="use (and keep) this database: generated when it has no items")
+    parser.add_argument("--pdf-items", type=int, default=2000, help="items in the 台账 PDF figure")
     parser.add_argument("--child")
     parser.add_argument("--db")
     args = parser.parse_args()
     if args.child:
         return child(args.child, args.db)
     print(f"load average at start: {os.getloadavg()}")
+    os.environ["BENCH_PDF_ITEMS"] = str(args.pdf_items)
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("DUBAN_FILES", str(Path(tmp) / "files"))
         drop = None
@@ -268,7 +296,7 @@ def main() -> None:
 
             print(generate(db, args.scale, args.items, 2015))
             for new, old in (("list_page", "list_baseline"), ("list_all", "list_baseline"),
-                             ("report", "report_baseline"), ("xlsx", "xlsx_baseline")):
+                             ("report", "report_baseline"), ("xlsx", "xlsx_baseline"), ("pdf", "pdf_baseline")):
                 a, b = measure(new, db), measure(old, db)
                 print(f"{new:10} {a}  | baseline {old}: {b}  | time ratio {b['seconds'] / max(a['seconds'], 1e-6):.1f}x, "
                       f"RSS growth {a['rss_growth_mb']} vs {b['rss_growth_mb']} MB")

@@ -231,6 +231,34 @@ def test_ledger_accepts_minimal_items(renderer):
     assert "A-1" in info.compact_text() and renderer.fetcher.requested == []
 
 
+def test_long_ledger_in_parts_reads_as_one_document(renderer, monkeypatch):
+    """Laid out a few rows at a time (memory of one part): every item once, in order, summary
+    and charts once at the start, mechanisms at the end, page numbers 1..N on alternating sides."""
+    from duban.documents import render
+
+    monkeypatch.setattr(render, "LEDGER_PART_ROWS", 7)
+    context = sample_context("ledger")
+    base = context["items"][0]
+    context["items"] = [dict(base, no=f"T-{n:03d}", problem=f"第{n}个问题") for n in range(1, 41)]
+    context["mechanisms"] = [dict(base, no="M-001", problem="建立长效机制", adopted_doc="制度文件")]
+    renderer.fetcher.requested = []
+    data = renderer.render("ledger", context)
+    info = read_pdf(data)
+    text = info.compact_text()
+    positions = [text.find(f"T-{n:03d}") for n in range(1, 41)]
+    assert -1 not in positions and positions == sorted(positions)
+    assert text.count("按责任单位") == 1 and text.count("二、整改事项明细") == 1
+    assert text.count("三、长效机制") == 1 and text.index("三、长效机制") > positions[-1]
+    assert sorted(renderer.fetcher.requested) == ["duban-mem:by-category.svg", "duban-mem:by-unit.svg"]
+    assert info.page_count > 6  # several parts
+    for number, page in enumerate(info.pages, 1):
+        line = page_number_line(page)
+        assert line is not None and line.text.strip("— ") == str(number), (number, line)
+        # odd pages carry the number on the right, even ones on the left (GB/T 9704)
+        assert (line.x0 > page["width"] / 2) == (number % 2 == 1), number
+    assert b"pdfaid" in info.xmp and info.metadata.get("Title") == context["title"]
+
+
 def test_fetcher_refuses_everything_outside_assets(renderer, tmp_path):
     for url in ("file:///etc/passwd", "http://127.0.0.1:9/x.css", "data:text/plain,hi",
                 renderer.assets_url + "../layout/base.html.j2", "duban-mem:nothing.svg"):

@@ -14,6 +14,7 @@ pull in a local file or reach the network.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import logging
 import mimetypes
 import os
@@ -38,6 +39,10 @@ from duban.errors import DubanError
 TEMPLATES_ENV = "DUBAN_TEMPLATES_DIR"
 MEMORY_SCHEME = "duban-mem"
 PDF_VARIANT = "pdf/a-3u"
+# WeasyPrint keeps every box of a document until it is written: a 台账 of 5,000 rows laid out
+# at once took 1.6 GB. Longer ledgers are laid out in parts of this many rows and joined.
+LEDGER_PART_ROWS = 300
+WHOLE = {"first": True, "last": True, "first_page": 1}
 BODY_WIDTH_PT = 156 / 25.4 * 72  # GB/T 9704 版心 width
 LIGHTS = {"红": "红", "red": "红", "黄": "黄", "yellow": "黄", "绿": "绿", "green": "绿"}
 
@@ -159,19 +164,56 @@ class DocumentRenderer:
 
     def render(self, kind: str, context: dict) -> bytes:
         """The PDF (PDF/A-3u unless the renderer was made with pdf_variant=None)."""
+        if kind == "ledger" and len(context.get("items", ())) > LEDGER_PART_ROWS:
+            return self._render_ledger_in_parts(context)
         return self.layout(kind, context).write_pdf(
             pdf_variant=self.pdf_variant, finisher=compress_streams_once)
+
+    def _render_ledger_in_parts(self, context: dict) -> bytes:
+        """A long 台账 laid out ``LEDGER_PART_ROWS`` rows at a time, so memory is that of one part
+        whatever the number of items; summary and charts (over every item) open the first part,
+        mechanisms close the last, page numbers and odd/even sides run on across parts."""
+        from pypdf import PdfReader, PdfWriter
+
+        spec = get_kind("ledger")
+        full = complete_context(spec, context)
+        extra = self._extras(spec, full)
+        items, writer, first_page = full["items"], None, 1
+        for start in range(0, len(items), LEDGER_PART_ROWS):
+            last = start + LEDGER_PART_ROWS >= len(items)
+            part = {"first": start == 0, "last": last, "first_page": first_page}
+            document = self._layout(spec, self._html(spec, {
+                **full, "items": items[start:start + LEDGER_PART_ROWS],
+                "mechanisms": full["mechanisms"] if last else ()}, {**extra, "part": part}))
+            first_page += len(document.pages)
+            pdf = PdfReader(io.BytesIO(document.write_pdf(pdf_variant=self.pdf_variant,
+                                                          finisher=compress_streams_once)))
+            del document
+            if writer is None:
+                writer = PdfWriter(clone_from=pdf)  # the first part's catalog: PDF/A metadata, output intent
+            else:
+                writer.append(pdf)
+        out = io.BytesIO()
+        writer.write(out)
+        return out.getvalue()
 
     def render_html(self, kind: str, context: dict, *, banji_placement: str = "flow") -> str:
         """The HTML of a document. banji_placement: "flow" (with the last body line),
         "even" (alone on the next even page) or "bare" (same, without page number)."""
         spec = get_kind(kind)
         full = complete_context(spec, context)
+        return self._html(spec, full, self._extras(spec, full, banji_placement))
+
+    def _extras(self, spec, full: dict, banji_placement: str = "flow") -> dict:
+        """What the template gets beside the context (the ledger's summary and charts registered)."""
         self.fetcher.memory.clear()
         extra = {"kind": spec, "mark_font_size": mark_font_size(full["issuer_mark"]),
-                 "banji_placement": banji_placement}
+                 "banji_placement": banji_placement, "part": WHOLE}
         if spec.code == "ledger":
             extra.update(self._ledger_extras(full))
+        return extra
+
+    def _html(self, spec, full: dict, extra: dict) -> str:
         return self.env.get_template(spec.template).render({**full, **extra})
 
     def layout(self, kind: str, context: dict):

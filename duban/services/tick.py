@@ -366,6 +366,7 @@ def publish_ledger(start_uow, login: str, *, campaign: str | None = None, day: d
 
     render_ledger = optional_service("duban.services.documents", "render_ledger") if pdf else None
     with start_uow() as uow:
+        uow.read_only()
         camp = uow.campaigns.only_or(campaign)
         permissions.require(actor(uow, login), "read")
         code, title = camp.code, f"{camp.name}整改落实台账"

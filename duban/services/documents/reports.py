@@ -37,6 +37,7 @@ def ledger_pdf(uow: UnitOfWork, login: str, *, out: str | Path, campaign: str | 
     """The 整改落实台账 as a landscape PDF with charts, written atomically to ``out``."""
     from duban.services.ledger import ledger_rows
 
+    uow.read_only()  # rendering takes long: never with SQLite's write lock held
     camp = uow.campaigns.only_or(campaign)
     permissions.require(actor(uow, login), "read")
     today = business_date(camp, today)
@@ -51,6 +52,7 @@ def render_ledger(uow: UnitOfWork, login: str, out_dir: str | Path, *, campaign:
     """台账 of ``today`` as PDF and XLSX in ``out_dir`` (ledger-<campaign>-<date>.pdf/.xlsx)."""
     from duban.services.ledger import ledger_rows, write_table
 
+    uow.read_only()  # rendering takes long: never with SQLite's write lock held
     camp = uow.campaigns.only_or(campaign)
     permissions.require(actor(uow, login), "read")
     today = business_date(camp, today)
@@ -67,6 +69,7 @@ def render_ledger(uow: UnitOfWork, login: str, out_dir: str | Path, *, campaign:
 def render_publicity(uow: UnitOfWork, login: str, out_dir: str | Path, *, campaign: str | None = None,
                      today: dt.date | None = None) -> dict:
     """公示 of rectified items per unit (and published 满意度测评) as publicity-<campaign>-<date>.pdf."""
+    uow.read_only()
     camp = uow.campaigns.only_or(campaign)
     permissions.require(actor(uow, login), "doc.render")
     today = business_date(camp, today)
