@@ -144,6 +144,7 @@ def op_xlsx_baseline(db):
                                     .order_by(ProblemItem.seq)).all()
         rows = [{"no": i.no, "title": i.title, "category": i.category.name if i.category else "",
                  "unit": i.unit.name, "owner": i.owner.name if i.owner else "", "source": i.source,
+                 "measures": "", "leader": i.unit.head.name if i.unit.head else "",
                  "identified_on": i.identified_on, "assigned_on": i.assigned_on, "original_due": i.original_due,
                  "due": i.due, "deadline_changes": "", "state": ITEM.label(i.state),
                  "light": LIGHTS.get(light_of(camp, i, TODAY) or "", ""), "submitted_on": i.submitted_on,
@@ -170,7 +171,8 @@ def _ledger_pdf(db, part_rows: int | None):
     with UnitOfWork(db) as uow:
         camp = uow.campaigns.only_or(None)
         rows = [row for _, row in zip(range(limit), iter_ledger_rows(uow, camp, TODAY))]
-    pdf = renderer().render("ledger", contexts.ledger(camp, rows, TODAY))
+        context = contexts.ledger(camp, rows, TODAY)
+    pdf = renderer().render("ledger", context)
     return {"rows": len(rows), "pdf_mb": round(len(pdf) / 2**20, 1)}
 
 
