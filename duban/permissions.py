@@ -88,6 +88,7 @@ POLICY: dict[str, set[str]] = {
     "tick": {"system", "office"},
     "study.record": {"office", "unit_head"},
     "mechanism.register": SUPERVISORS,
+    "keys.init": {"system", "office"},
 }
 
 ACTION_LABELS = {
@@ -105,7 +106,7 @@ ACTION_LABELS = {
     "case.dismiss": "撤销问责", "case.appeal": "申诉", "case.resolve_appeal": "处理申诉",
     "commend": "表彰", "satisfaction": "满意度测评", "doc.render": "制发文书",
     "tick": "运行每日任务", "study.record": "登记集中学习",
-    "mechanism.register": "登记长效机制",
+    "mechanism.register": "登记长效机制", "keys.init": "生成签名密钥",
 }
 
 

@@ -84,6 +84,10 @@ LADDER = [
 ]
 
 
+# Measures whose decision names one of the plan's sanctions (--sanction).
+SANCTIONS = {"组织处理": "免职处理", "纪律处分": "记过处分"}
+
+
 @pytest.mark.parametrize("measure,subject,label,grade,due", LADDER, ids=[m[2] for m in LADDER])
 def test_every_rung_of_the_ladder(cli, campaign_db, measure, subject, label, grade, due):
     db = campaign_db
@@ -97,8 +101,10 @@ def test_every_rung_of_the_ladder(cli, campaign_db, measure, subject, label, gra
     refused(cli, db, "case", "investigate", no, as_user="wang")
     run(cli, db, "case", "investigate", no, "--note", "已约谈核实", as_user="zhao")
     refused(cli, db, "case", "decide", no, "--measure", measure, as_user="sun")
-    decided = run(cli, db, "case", "decide", no, "--measure", measure, as_user="li")
+    sanction = ["--sanction", SANCTIONS[label]] if label in SANCTIONS else []
+    decided = run(cli, db, "case", "decide", no, "--measure", measure, *sanction, as_user="li")
     assert (decided["measure_label"], decided["grade"], decided["measure_due"]) == (label, grade, due)
+    assert decided["sanction"] == SANCTIONS.get(label)
     refused(cli, db, "case", "approve", no, as_user="zhao")
     run(cli, db, "case", "approve", no, as_user="wang")
     refused(cli, db, "case", "execute", no, as_user="li")
@@ -128,6 +134,32 @@ def test_measure_must_fit_the_subject(cli, campaign_db):
     refused(cli, db, "case", "decide", unit_case, "--measure", "罚款", as_user="zhao", code=2, match="问责措施无效")
     refused(cli, db, "case", "decide", unit_case, "--measure", "责令书面检查", "--due", "2015-09-01",
             as_user="zhao", match="早于今天")
+
+
+def test_a_sanction_is_named_when_the_plan_lists_them(cli, campaign_db):
+    """纪律处分 names one of the plan's kinds; a measure without a list takes none; send-back forgets it."""
+    db = campaign_db
+    no = propose(cli, db, [add_item(cli, db)], person="wu")["no"]
+    run(cli, db, "case", "investigate", no, as_user="zhao")
+    refused(cli, db, "case", "decide", no, "--measure", "纪律处分", as_user="li", code=2,
+            match="须用 --sanction 指定种类（可选：警告处分、记过处分、记大过处分、降级处分、撤职处分、开除处分）")
+    refused(cli, db, "case", "decide", no, "--measure", "纪律处分", "--sanction", "罚款", as_user="li", code=2,
+            match="没有“罚款”这一种类")
+    refused(cli, db, "case", "decide", no, "--measure", "通报批评", "--sanction", "警告处分", as_user="li", code=2,
+            match="没有处理种类可选")
+    decided = run(cli, db, "case", "decide", no, "--measure", "纪律处分", "--sanction", "警告处分", as_user="li")
+    assert (decided["measure_label"], decided["sanction"]) == ("纪律处分", "警告处分")
+    sent_back = run(cli, db, "case", "send-back", no, "--reason", "情节认定有误", as_user="wang")
+    assert sent_back["sanction"] is None
+    run(cli, db, "case", "decide", no, "--measure", "组织处理", "--sanction", "免职处理", as_user="li")
+    run(cli, db, "case", "approve", no, as_user="wang")
+    run(cli, db, "case", "execute", no, as_user="zhao")
+    run(cli, db, "case", "appeal", no, "--reason", "处理过重", as_user="wu")
+    changed = run(cli, db, "case", "resolve-appeal", no, "--outcome", "changed", "--measure", "纪律处分",
+                  "--sanction", "记过处分", "--reason", "改为记过处分", as_user="zhou")
+    assert (changed["measure_label"], changed["sanction"]) == ("纪律处分", "记过处分")
+    assert run(cli, db, "case", "show", no, as_user="zhao")["sanction"] == "记过处分"
+    assert cli("audit", "verify", db=db).code == 0
 
 
 def test_bad_proposals(cli, campaign_db):
@@ -220,7 +252,7 @@ def test_repeat_offence_raises_the_minimum_grade(cli, campaign_db):
     assert third["min_grade"] == "serious"
     run(cli, db, "case", "investigate", third["no"], as_user="zhao")
     refused(cli, db, "case", "decide", third["no"], "--measure", "公开道歉", as_user="zhao")
-    run(cli, db, "case", "decide", third["no"], "--measure", "组织处理", as_user="zhao")
+    run(cli, db, "case", "decide", third["no"], "--measure", "组织处理", "--sanction", "调整岗位处理", as_user="zhao")
     fourth = propose(cli, db, [add_item(cli, db, title="溜岗")], person="wu")
     assert fourth["min_grade"] == "serious"  # the top of the ladder; the pending third case does not count
 

@@ -66,14 +66,15 @@ def add_item(cli, db, title, *, unit="JTT", person="xu", days=10, due=None, cate
     return run(cli, db, *args)["no"]
 
 
-def approved_case(cli, db, items, measure, *, person=None, unit=None) -> str:
+def approved_case(cli, db, items, measure, *, person=None, unit=None, sanction=None) -> str:
     args = ["case", "propose", "--reason", "群众投诉办事超时，经查属实", "--person" if person else "--unit",
             person or unit]
     for no in items:
         args += ["--item", no]
     no = run(cli, db, *args)["no"]
     run(cli, db, "case", "investigate", no)
-    run(cli, db, "case", "decide", no, "--measure", measure, as_user="he")
+    run(cli, db, "case", "decide", no, "--measure", measure, *(["--sanction", sanction] if sanction else []),
+        as_user="he")
     run(cli, db, "case", "approve", no, as_user="gao")
     return no
 
@@ -256,3 +257,20 @@ def test_documents_state_the_facts_on_their_own_date(cli, province_db, tmp_path)
     assert "经退回重新整改，" in text and "逾期2个工作日完成整改" in text and "逾期7个工作日完" in text, text
     assert "按期" not in text
     assert not ISO_DATE.search(text)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_decision_names_the_sanction_and_the_regulation_the_plan_gives(cli, province_db):
+    """政纪处分 in this plan lists its kinds; the decision gives the one decided, citing its own provision."""
+    db = province_db
+    late = add_item(cli, db, "统计报表迟报", unit="TJJ", person="fan", due="2007-11-12", category="纪律松弛")
+    removed = approved_case(cli, db, [late], "政纪处分", person="fan", sanction="撤职处分")
+    warned = approved_case(cli, db, [late], "政纪处分", person="fan", sanction="警告处分")
+    text = pdf_text(run(cli, db, "doc", "render", "--case", removed)["path"])
+    for phrase in ("关于给予省统计局科员范明同志撤职处分的决定", "给予省统计局科员范明同志撤职处分。",
+                   "依据《行政机关公务员处分条例》第二十条和《关于在省直机关开展干部作风效能建设活动的实施意见》有关规定"):
+        assert phrase in text, phrase
+    assert "政纪处分处理" not in text and "撤职处分处理" not in text
+    text = pdf_text(run(cli, db, "doc", "render", "--case", warned)["path"])
+    assert "给予省统计局科员范明同志警告处分。" in text and "依据《行政机关公务员处分条例》和《" in text, text
+    assert [c["sanction"] for c in run(cli, db, "case", "list") if c["no"] in (removed, warned)] == ["撤职处分", "警告处分"]

@@ -14,13 +14,15 @@ case_app = typer.Typer(help="问责案件：立案、调查核实、处理决定
 app.add_typer(case_app, name="case")
 
 MEASURE = typer.Option(..., "--measure", metavar="措施", help="问责措施（方案中的名称或编码，如 诫勉谈话）")
+SANCTION = typer.Option(None, "--sanction", metavar="种类",
+                        help="处理种类：方案为该措施列出种类时必填（如 纪律处分的 记过处分、组织处理的 免职）")
 
 
 def _show(r: dict) -> None:
     rows = [
         ["编号", r["no"]], ["被问责对象", r["subject"]], ["关联问题", "、".join(r["items"])],
         ["状态", r["state_label"]], ["问责事由", r["reason"]], ["事实与依据", r["facts"]],
-        ["最低情节等级", r["min_grade_label"]], ["问责措施", r["measure_label"]], ["情节等级", r["grade_label"]],
+        ["最低情节等级", r["min_grade_label"]], ["问责措施", r["measure_label"]], ["处理种类", r["sanction"]], ["情节等级", r["grade_label"]],
         ["文书", r["document_title"]], ["文书编号", r.get("document_no")], ["限期", r["measure_due"]],
         ["提出", f"{r['proposed_on']} {r['proposed_by']}"],
         ["决定", f"{r['decided_on'] or ''} {r['decided_by'] or ''}".strip()],
@@ -83,13 +85,14 @@ def investigate(no: str = CASE_NO, note: str = NOTE, expect: Optional[int] = EXP
 
 
 @case_app.command("decide")
-def decide(no: str = CASE_NO, measure: str = MEASURE, note: str = NOTE, due: Optional[str] = DUE,
-           days: Optional[int] = DAYS, expect: Optional[int] = EXPECT) -> None:
+def decide(no: str = CASE_NO, measure: str = MEASURE, sanction: Optional[str] = SANCTION, note: str = NOTE,
+           due: Optional[str] = DUE, days: Optional[int] = DAYS, expect: Optional[int] = EXPECT) -> None:
     """作出处理决定：措施须适用于被问责对象，且不轻于本案最低情节等级。
 
+    方案为措施列出处理种类（如纪律处分的警告、记过）时，用 --sanction 选定其一，决定书写明种类及其依据。
     不给 --due 或 --days 时，限期按方案规定的工作日数计算。
     """
-    _change("decide_case", no, measure=measure, note=note, due=date_opt(due, "--due"), due_days=days,
+    _change("decide_case", no, measure=measure, sanction=sanction, note=note, due=date_opt(due, "--due"), due_days=days,
             expect_version=expect)
 
 
@@ -140,11 +143,11 @@ def resolve_appeal(
     outcome: str = typer.Option(..., "--outcome", metavar="结果", help=f"处理结果：{choices('appeal_outcome')}"),
     reason: str = typer.Option(..., "--reason", metavar="文本", help="处理意见"),
     measure: Optional[str] = typer.Option(None, "--measure", metavar="措施", help="变更后的问责措施（仅限变更处理）"),
-    due: Optional[str] = DUE, days: Optional[int] = DAYS, expect: Optional[int] = EXPECT,
+    sanction: Optional[str] = SANCTION, due: Optional[str] = DUE, days: Optional[int] = DAYS, expect: Optional[int] = EXPECT,
 ) -> None:
     """领导小组处理申诉（须由未参与原决定的成员处理）；变更处理后须重新批准。"""
     _change("resolve_appeal", no, outcome=code_of("appeal_outcome", outcome, "--outcome"), reason=reason,
-            measure=measure, due=date_opt(due, "--due"), due_days=days, expect_version=expect)
+            measure=measure, sanction=sanction, due=date_opt(due, "--due"), due_days=days, expect_version=expect)
 
 
 @case_app.command("show")

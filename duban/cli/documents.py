@@ -1,4 +1,4 @@
-"""Document commands: duban doc render|batch|reissue|verify|list|ledger|publicity, duban doctor."""
+"""Document commands: duban doc render|batch|reissue|verify|list|ledger|publicity, duban keys init, duban doctor."""
 
 from __future__ import annotations
 
@@ -99,23 +99,28 @@ def reissue(doc_number: str = typer.Argument(..., metavar="发文字号", help="
 
 @doc_app.command("verify")
 def verify(file: Path = typer.Argument(..., metavar="文件", help="要核验的 PDF 文件")) -> None:
-    """核验文件是否为本系统制发且未被改动（按 SHA-256 比对）；真实返回 0，否则返回 3。"""
+    """核验文件是否为本系统制发且未被改动（按 SHA-256 比对登记簿），并报告其中的签名（签名人、签名后是否被改动）；
+    真实返回 0，否则返回 3。"""
     from duban.errors import IntegrityFailure
     from duban.services.documents import verify_file
+    from duban.services.documents.registry import signature_summary
 
     with uow() as u:
         result = verify_file(u, file)
+
+    signed = signature_summary(result["signatures"])
 
     def human(r: dict) -> None:
         current = (f"已被第{r['latest_revision']}版取代" if r["superseded"] else "现行有效")
         typer.echo(f"真实：{r['kind_name']} {r['doc_number']} 第{r['revision']}版，{r['issued_on']} 由 {r['actor']} 制发，"
                    f"{current}")
+        typer.echo(f"签名：{signed}")
 
     if not result["genuine"]:
         if state.as_json:
             emit(result)
         # A forged or altered copy is a refusal like any other: one line on stderr, exit 3.
-        raise IntegrityFailure(f"不是本系统制发的原件：{result['reason']}（SHA-256 {result['sha256']}）")
+        raise IntegrityFailure(f"不是本系统制发的原件：{result['reason']}（SHA-256 {result['sha256']}）；签名：{signed}")
     emit(result, human)
 
 
@@ -154,6 +159,34 @@ def publicity(out: Path = OUT_DIR, campaign: Optional[str] = CAMPAIGN) -> None:
     with uow() as u:
         result = render_publicity(u, actor(), out, campaign=campaign, today=state.today)
     emit(result, lambda r: typer.echo(f"公示（{r['units']} 个单位、{r['items']} 个问题，公示至 {r['period_end']}）：{r['pdf']}"))
+
+
+keys_app = typer.Typer(help="发文机关的签名密钥：给文书加电子签名用的私钥和证书。", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("init")
+def keys_init(
+    name: Optional[str] = typer.Option(None, "--name", metavar="名称", help="证书上的签名人（默认方案中的办公室名称）"),
+    organisation: Optional[str] = typer.Option(None, "--org", metavar="名称", help="证书上的单位（默认方案中的发文机关署名）"),
+    out: Optional[Path] = typer.Option(None, "--out", metavar="目录",
+                                       help="写入的目录（默认文书存储目录下的 keys，之后制发的文书即带签名）"),
+    force: bool = typer.Option(False, "--replace", help="替换已有的密钥和证书"),
+    campaign: Optional[str] = CAMPAIGN,
+) -> None:
+    """生成发文机关的私钥和自签名证书，用于试用文书签名；正式使用时请用本单位的证书，
+    并设置 DUBAN_SIGN_KEY、DUBAN_SIGN_CERT（私钥和证书文件；私钥加密时设置 DUBAN_SIGN_PASSPHRASE）。"""
+    from duban.services.documents.keys import init_keys
+
+    with uow() as u:
+        result = init_keys(u, actor(), name=name, organisation=organisation, out=out, force=force, campaign=campaign)
+
+    def human(r: dict) -> None:
+        typer.echo(f"已生成签名私钥 {r['key']} 和自签名证书 {r['cert']}（{r['subject']}，有效至 {r['not_after']}）")
+        typer.echo("此后制发的文书均带发文机关签名。" if r["signs_documents"] else
+                   f"请设置 DUBAN_SIGN_KEY={r['key']}、DUBAN_SIGN_CERT={r['cert']}，此后制发的文书即带签名。")
+
+    emit(result, human)
 
 
 @app.command("doctor")

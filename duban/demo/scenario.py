@@ -141,6 +141,7 @@ class Incident:
     subject_deputy: bool = False  # the unit's deputy head rather than a staff member
     appeal: str = ""  # the subject's appeal after execution (rejected: the decision stands)
     unfounded: bool = False  # investigation finds nothing: the case is dismissed
+    sanction: str = ""  # the measure's sanction, where the plan lists them (default: its lightest)
 
 
 D = dt.date
@@ -166,9 +167,10 @@ INCIDENTS = (
              "suspension_for_inspection", "考勤记录和检查情况显示该同志十月份五个工作日未到岗且未履行请假手续，经督办仍未改正。"),
     Incident(D(2015, 11, 3), "举报信箱", "JGC", "ruan", "举报信反映：分管科室多项整改任务长期推进不力，逾期未完成",
              "organizational_handling", "经核实，该同志分管的四项整改任务均已逾期，经催办、督办仍推进不力，负有领导责任。",
-             subject_deputy=True),
+             subject_deputy=True, sanction="调整岗位处理"),
     Incident(D(2015, 11, 10), "作风纪律检查", "ZJG", "san", "作风纪律检查发现工作人员上班期间多次擅离职守外出办理私事",
-             "disciplinary_sanction", "该同志十月以来多次在上班期间外出办理私事，经批评教育后仍不改正，情节严重。"),
+             "disciplinary_sanction", "该同志十月以来多次在上班期间外出办理私事，经批评教育后仍不改正，情节严重。",
+             sanction="记过处分"),
 )
 
 # When people hand in their problem lists: (share, first day, last day). Most on time,

@@ -510,7 +510,9 @@ class Simulation:
         serious = self.measures[measure]["grade"] in SERIOUS
         pool = [self.cast.discipline, *self.cast.deputies] if serious else [self.cast.investigator, *self.cast.office]
         decider = self._others(uow, case_no, pool)[0]
-        case_service.decide_case(uow, decider, case_no, measure=measure, today=self.today,
+        sanctions = [entry["name"] for entry in self.measures[measure].get("sanctions") or []]
+        sanction = ((incident.sanction if incident is not None else "") or sanctions[0]) if sanctions else None
+        case_service.decide_case(uow, decider, case_no, measure=measure, sanction=sanction, today=self.today,
                                  note="经集体研究，根据情节轻重作出处理决定")
         self.later(1, self._approve, case_no, incident)
 

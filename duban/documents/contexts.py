@@ -404,18 +404,32 @@ def case_document(campaign: Campaign, case: AccountabilityCase, kind: str, clerk
         )
     if kind == "decision":
         due = f"，限于{cn_date(case.measure_due)}前执行到位" if case.measure_due else ""
+        given, regulation = _decided(measure, case)
+        rests_on = f"{regulation}和{plan_title}" if regulation else plan_title
         return _head(
-            campaign, kind, date=today, title=f"关于给予{subject}{measure['name']}处理的决定",
-            recipient=_all_units(campaign, case), cc=_cc(campaign), measure=measure["name"], subject=subject,
+            campaign, kind, date=today, title=f"关于给予{subject}{given}的决定",
+            recipient=_all_units(campaign, case), cc=_cc(campaign), measure=given, subject=subject,
             facts=_case_facts(case, today),
-            basis=f"依据{plan_title}有关规定，经{_leading_group(campaign)}研究",
-            decision=f"给予{subject}{measure['name']}处理{due}。",
+            basis=f"依据{rests_on}有关规定，经{_leading_group(campaign)}研究",
+            decision=f"给予{subject}{given}{due}。",
             requirements=[
                 f"{addressed}要深刻反省，认真整改，将整改情况书面报告{office}。",
                 f"{unit.name if unit else '相关单位'}要加强对干部职工的教育管理，督促问题整改到位。",
             ],
         )
     raise RuleViolation(f"{KINDS[kind].name}不是问责文书")
+
+
+def _decided(measure: dict, case: AccountabilityCase) -> tuple[str, str | None]:
+    """What the decision gives (the sanction the case recorded, or the measure itself) and the
+    regulation it rests on (the sanction's own, else the measure's; None: the plan alone)."""
+    sanctions = {entry["name"]: entry for entry in measure.get("sanctions") or []}
+    if sanctions and case.sanction not in sanctions:
+        raise RuleViolation(f"{case.no} 的处理决定未写明{measure['name']}的种类（可选：{'、'.join(sanctions)}），"
+                            "请重新作出处理决定")
+    if case.sanction in sanctions:
+        return case.sanction, sanctions[case.sanction].get("regulation") or measure.get("regulation")
+    return f"{measure['name']}处理", measure.get("regulation")
 
 
 def _person(case: AccountabilityCase, person_id: int | None) -> Person | None:

@@ -41,7 +41,6 @@ def names(campaign: Campaign) -> dict:
         "printer": stored.get("printer") or campaign.issuer,
         "office": stored.get("office") or organization["office"]["name"],
         "leading_group": stored.get("leading_group") or organization["leading_group"]["name"],
-        "regulations": list(stored.get("regulations") or []),
     }
 
 

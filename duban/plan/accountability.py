@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from duban.errors import NotFound
 from duban.plan.fields import Code, Count, PlanIssue, PlanModel, Text, check_unique
@@ -20,6 +20,20 @@ class Grade(PlanModel):
     description: str = ""
 
 
+class Sanction(PlanModel):
+    """One sanction a measure may decide (纪律处分: 警告、记过……; 组织处理: 调整岗位、免职……).
+
+    ``name`` reads after 给予 in the decision (e.g. 警告处分, 免职处理); ``regulation`` the
+    provision it rests on when it differs from the measure's."""
+
+    name: Text
+    regulation: str | None = None
+
+
+def _sanction_entry(value):
+    return {"name": value} if isinstance(value, str) else value
+
+
 class Measure(PlanModel):
     """An accountability measure (问责措施), e.g. 诫勉谈话."""
 
@@ -31,13 +45,23 @@ class Measure(PlanModel):
     document_title: str | None = None  # its Chinese title, e.g. 诫勉谈话通知书
     deadline_working_days: Count | None = None  # 限期整改/答复
     needs_leader_approval: bool = False
+    regulation: str | None = None  # what a decision rests on, e.g. 《……条例》第×条
+    # the decision names one of these (a list, or names); empty: the measure itself is the decision
+    sanctions: list[Annotated[Sanction, BeforeValidator(_sanction_entry)]] = []
 
     @model_validator(mode="after")
     def _check(self) -> Measure:
         if bool(self.document) != bool(self.document_title):
             field = "document_title" if self.document else "document"
             raise PlanIssue((field,), "document 与 document_title 须同时填写或同时为空")
+        check_unique(self.sanctions, ("sanctions",), attr="name")
         return self
+
+    def sanction(self, key: str) -> Sanction:
+        for sanction in self.sanctions:
+            if sanction.name == key.strip():
+                return sanction
+        raise NotFound(f"“{self.name}”没有“{key.strip()}”这一种类（可选：{'、'.join(s.name for s in self.sanctions)}）")
 
 
 class Commendation(PlanModel):

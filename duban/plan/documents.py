@@ -7,8 +7,6 @@ plan's ``issuer`` and ``organization`` names, used as written.
 
 from __future__ import annotations
 
-from pydantic import Field
-
 from duban.plan.fields import PlanIssue, PlanModel, Text, check_unique
 
 
@@ -28,7 +26,6 @@ class Issuing(PlanModel):
     printer: str = ""  # 印发机关 (版记); default: issuer
     office: str = ""  # the campaign office as documents name it; default: organization.office.name
     leading_group: str = ""  # default: organization.leading_group.name
-    regulations: list[Text] = Field(default_factory=list)  # 处分依据 the decisions may cite
 
     def completed(self, issuer: str, office: str, leading_group: str) -> Issuing:
         masthead = self.masthead or issuer

@@ -124,6 +124,7 @@ def case_view(uow: UnitOfWork, case: AccountabilityCase, ladder) -> dict:
         "min_grade_label": _grade_name(ladder, case.min_grade),
         "measure": case.measure,
         "measure_label": measure.name if measure else None,
+        "sanction": case.sanction,
         "grade": case.grade,
         "grade_label": _grade_name(ladder, case.grade),
         "document_title": measure.document_title if measure else None,
@@ -296,11 +297,28 @@ def _step(uow: UnitOfWork, who: Person, camp: Campaign, case: AccountabilityCase
     return case_view(uow, case, ladder or _ladder(camp))
 
 
+def _sanction(measure, sanction: str | None) -> str | None:
+    """The sanction named for a measure that has a list of them (纪律处分 → 记过处分); none otherwise."""
+    sanction = (sanction or "").strip() or None
+    if measure is None or not measure.sanctions:
+        if sanction:
+            what = f"“{measure.name}”" if measure else "未选定的措施"
+            raise BadInput(f"{what}没有处理种类可选，不能指定 --sanction {sanction}")
+        return None
+    options = "、".join(s.name for s in measure.sanctions)
+    if sanction is None:
+        raise BadInput(f"“{measure.name}”须用 --sanction 指定种类（可选：{options}）")
+    if sanction not in [s.name for s in measure.sanctions]:
+        raise BadInput(f"“{measure.name}”没有“{sanction}”这一种类（可选：{options}）")
+    return sanction
+
+
 def _decision(camp: Campaign, case: AccountabilityCase, today: dt.date, measure: str | None,
-              due: dt.date | None, due_days: int | None, reason: str = ""):
+              due: dt.date | None, due_days: int | None, reason: str = "", sanction: str | None = None):
     """Facts, changes and payload for choosing a measure (decide, or change on appeal)."""
     ladder = _ladder(camp)
     chosen = _measure(ladder, measure) if measure else None
+    sanction = _sanction(chosen, sanction)
     due = resolve_due(today, due, due_days)
     if chosen is not None and due is None and chosen.deadline_working_days:
         due = resolve_due(today, None, chosen.deadline_working_days)
@@ -313,9 +331,9 @@ def _decision(camp: Campaign, case: AccountabilityCase, today: dt.date, measure:
         needs_deadline=bool(chosen and chosen.deadline_working_days), due=due, reason=reason,
     )
     changes = {"measure": chosen.code if chosen else None, "grade": chosen.grade if chosen else None,
-               "measure_due": due, "decided_on": today}
-    payload = {"measure": changes["measure"], "grade": changes["grade"], "due": due.isoformat() if due else None,
-               "previous_measure": case.measure}
+               "sanction": sanction, "measure_due": due, "decided_on": today}
+    payload = {"measure": changes["measure"], "grade": changes["grade"], "sanction": sanction,
+               "due": due.isoformat() if due else None, "previous_measure": case.measure}
     return ladder, facts, changes, payload
 
 
@@ -326,12 +344,13 @@ def investigate_case(uow: UnitOfWork, login: str, no: str, *, note: str = "", to
                  note=clean_text(note, "调查说明", max_len=TEXT_MAX, required=False))
 
 
-def decide_case(uow: UnitOfWork, login: str, no: str, *, measure: str, note: str = "",
-                due: dt.date | None = None, due_days: int | None = None, today: dt.date | None = None,
-                expect_version: int | None = None) -> dict:
-    """作出处理决定: choose a measure from the plan; 限期 measures get their deadline in working days."""
+def decide_case(uow: UnitOfWork, login: str, no: str, *, measure: str, sanction: str | None = None,
+                note: str = "", due: dt.date | None = None, due_days: int | None = None,
+                today: dt.date | None = None, expect_version: int | None = None) -> dict:
+    """作出处理决定: choose a measure from the plan (and its sanction, when the plan lists them);
+    限期 measures get their deadline in working days."""
     case, camp, who, today = _open(uow, login, no, "case.decide", expect_version, today)
-    ladder, facts, changes, payload = _decision(camp, case, today, measure, due, due_days)
+    ladder, facts, changes, payload = _decision(camp, case, today, measure, due, due_days, sanction=sanction)
     return _step(uow, who, camp, case, "decide", facts, ladder=ladder, payload=payload,
                  note=clean_text(note, "决定说明", max_len=TEXT_MAX, required=False),
                  decided_by_id=who.id, **changes)
@@ -343,7 +362,7 @@ def send_back_case(uow: UnitOfWork, login: str, no: str, *, reason: str, today: 
     case, camp, who, today = _open(uow, login, no, "case.approve", expect_version, today)
     reason = clean_text(reason, "退回理由", max_len=TEXT_MAX)
     return _step(uow, who, camp, case, "send_back", CaseFacts(today=today, reason=reason), note=reason,
-                 payload={"measure": case.measure}, measure=None, grade=None, measure_due=None,
+                 payload={"measure": case.measure}, measure=None, grade=None, sanction=None, measure_due=None,
                  decided_by_id=None, decided_on=None)
 
 
@@ -399,12 +418,13 @@ def appeal_case(uow: UnitOfWork, login: str, no: str, *, reason: str, today: dt.
 
 
 def resolve_appeal(uow: UnitOfWork, login: str, no: str, *, outcome: str, reason: str,
-                   measure: str | None = None, due: dt.date | None = None, due_days: int | None = None,
-                   today: dt.date | None = None, expect_version: int | None = None) -> dict:
+                   measure: str | None = None, sanction: str | None = None, due: dt.date | None = None,
+                   due_days: int | None = None, today: dt.date | None = None,
+                   expect_version: int | None = None) -> dict:
     """upheld → 维持原决定（已执行）; overturned → 撤销问责; changed → 新的处理决定，须重新批准."""
     if outcome not in APPEAL_OUTCOMES:
         raise BadInput(f"申诉处理结果无效：{outcome}（可选：{'、'.join(APPEAL_OUTCOMES)}）")
-    if outcome != "changed" and (measure or due or due_days):
+    if outcome != "changed" and (measure or sanction or due or due_days):
         raise BadInput("只有变更处理（changed）才能指定新的问责措施或期限")
     case, camp, who, today = _open(uow, login, no, "case.resolve_appeal", expect_version, today)
     if who.id in (case.decided_by_id, case.approved_by_id):
@@ -413,7 +433,7 @@ def resolve_appeal(uow: UnitOfWork, login: str, no: str, *, outcome: str, reason
     reason = clean_text(reason, "处理意见", max_len=TEXT_MAX, required=False)
     trigger = APPEAL_OUTCOMES[outcome]
     if outcome == "changed":
-        ladder, facts, changes, payload = _decision(camp, case, today, measure, due, due_days, reason)
+        ladder, facts, changes, payload = _decision(camp, case, today, measure, due, due_days, reason, sanction)
         return _step(uow, who, camp, case, trigger, facts, ladder=ladder, note=reason, payload=payload,
                      decided_by_id=who.id, approved_by_id=None, **changes)
     extra = {"closed_on": today} if outcome == "overturned" else {}

@@ -41,6 +41,7 @@ class AccountabilityCase(Base):
     min_grade: Mapped[str | None] = mapped_column(String(32))
     grade: Mapped[str | None] = mapped_column(String(32))
     measure: Mapped[str | None] = mapped_column(String(48))
+    sanction: Mapped[str | None] = mapped_column(String(48))  # the measure's sanction decided, e.g. 记过处分
     measure_due: Mapped[dt.date | None] = mapped_column(Date)
     proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))

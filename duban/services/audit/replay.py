@@ -195,7 +195,7 @@ ITEM_RULES = {
 
 CASE_COLUMNS = (
     "state", "version", "subject_person", "subject_unit", "items", "reason", "facts_sha256", "min_grade", "origin",
-    "proposed_by", "proposed_on", "measure", "grade", "measure_due", "decided_by", "decided_on", "approved_by",
+    "proposed_by", "proposed_on", "measure", "grade", "sanction", "measure_due", "decided_by", "decided_on", "approved_by",
     "closed_on",
 )
 CASE_CHILDREN = {"documents": ("documents", "文书")}
@@ -217,7 +217,8 @@ def _propose(s: dict, ev: ReplayedEvent) -> None:
 
 
 def _decide(s: dict, ev: ReplayedEvent) -> None:
-    s.update(measure=ev.get("measure"), grade=ev.get("grade"), measure_due=ev.get("due"), decided_on=ev.day,
+    s.update(measure=ev.get("measure"), grade=ev.get("grade"), sanction=ev.get("sanction"),
+             measure_due=ev.get("due"), decided_on=ev.day,
              decided_by=ev.actor)
 
 
@@ -230,7 +231,8 @@ CASE_RULES = {
     "propose": _propose,
     "decide": _decide,
     "change": _change,
-    "send_back": lambda s, ev: s.update(measure=None, grade=None, measure_due=None, decided_by=None, decided_on=None),
+    "send_back": lambda s, ev: s.update(measure=None, grade=None, sanction=None, measure_due=None, decided_by=None,
+                                        decided_on=None),
     "approve": lambda s, ev: s.update(approved_by=ev.actor),
     "close": lambda s, ev: s.update(closed_on=ev.day),
     "dismiss": lambda s, ev: s.update(closed_on=ev.day),

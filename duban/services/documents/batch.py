@@ -12,7 +12,7 @@ from typing import Callable
 from sqlalchemy import select
 
 from duban import permissions
-from duban.documents import contexts
+from duban.documents import contexts, signing
 from duban.documents.kinds import KINDS
 from duban.errors import (
     BadInput,
@@ -47,27 +47,31 @@ BATCH_CHUNK = 40  # documents numbered, rendered and committed per transaction i
 
 
 _worker_renderer = None
+_worker_signing = None
 
 
-def _start_worker(templates: str) -> None:
-    global _worker_renderer
+def _start_worker(templates: str, signing_config) -> None:
+    global _worker_renderer, _worker_signing
     from duban.documents.render import DocumentRenderer
 
-    _worker_renderer = DocumentRenderer(templates)
+    _worker_renderer, _worker_signing = DocumentRenderer(templates), signing_config
 
 
 def _render_in_worker(kind: str, context: dict) -> bytes:
-    return _worker_renderer.render(kind, context)
+    from duban.documents import signing
+
+    return signing.sign(_worker_renderer.render(kind, context), _worker_signing)
 
 
 @contextlib.contextmanager
-def _render_pool(workers: int):
-    """Worker processes, each with one renderer (fonts and CSS parsed once) for the whole batch."""
+def _render_pool(workers: int, signing_config):
+    """Worker processes, each with one renderer (fonts and CSS parsed once) for the whole batch,
+    signing what it renders when the office has a key."""
     from duban.documents.render import templates_dir
     from duban.procpool import worker_pool
 
     # Spawned workers start clean (no inherited DB connections or threads) and die with us.
-    with worker_pool(workers, _start_worker, (str(templates_dir()),)) as pool:
+    with worker_pool(workers, _start_worker, (str(templates_dir()), signing_config)) as pool:
         yield pool
 
 
@@ -104,7 +108,9 @@ def issue_batch(start_uow: Callable[[], UnitOfWork], login: str, jobs: list[dict
             progress(min(count, total), total)
 
     report(0)
-    with _render_pool(workers) as pool:
+    with start_uow() as uow:
+        signing_config = signing.configured(files_root(uow))
+    with _render_pool(workers, signing_config) as pool:
         for start in range(0, total, chunk_size):
             chunk = todo[start:start + chunk_size]
             while chunk:

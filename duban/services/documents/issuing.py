@@ -193,6 +193,13 @@ def files_root(uow: UnitOfWork) -> Path:
     return config.files_dir(uow.engine.url.render_as_string(hide_password=False))
 
 
+def finished_pdf(uow: UnitOfWork, kind: str, context: dict) -> bytes:
+    """The document rendered and, when the office has a signing key, signed (PAdES)."""
+    from duban.documents import signing
+
+    return signing.sign(renderer().render(kind, context), signing.configured(files_root(uow)))
+
+
 def commit_with_files(uow: UnitOfWork, files: list[tuple[Path, bytes]], record: Callable[[], list[dict]]) -> list[dict]:
     """Write the files, record the rows, commit; if anything fails no file stays behind.
 
@@ -273,7 +280,7 @@ def issue_document(uow: UnitOfWork, login: str, kind: str | None, *, item: str |
     warn_outside_campaign(issue.campaign, today)
     prepare(uow, issue, clerk, today)
     number_issues(uow, [issue], today)
-    pdf = renderer().render(issue.kind, issue.context)
+    pdf = finished_pdf(uow, issue.kind, issue.context)
     return commit_with_files(uow, [(files_root(uow) / issue.relative_path, pdf)],
                               lambda: [document_view(uow, record_issue(uow, clerk, issue, pdf, today))])[0]
 
@@ -309,7 +316,7 @@ def reissue_document(uow: UnitOfWork, login: str, doc_number: str, *, today: dt.
     else:
         issue.context = contexts.rectification_notice(campaign, issue.item, today)
     issue.context["doc_number"] = first.doc_number
-    pdf = renderer().render(issue.kind, issue.context)
+    pdf = finished_pdf(uow, issue.kind, issue.context)
     return commit_with_files(
         uow, [(files_root(uow) / issue.relative_path, pdf)],
         lambda: [document_view(uow, record_issue(uow, clerk, issue, pdf, today, trigger="document_reissued"))])[0]

@@ -10,16 +10,16 @@ from duban import permissions
 from duban.documents import contexts
 from duban.errors import BadInput
 from duban.services.common import actor, business_date
-from duban.services.documents.issuing import renderer
+from duban.services.documents.issuing import finished_pdf
 from storage.uow import UnitOfWork
 
 # --- campaign documents: 台账 and 公示 ------------------------------------------------------------
 
 
-def _write_pdf(kind: str, context: dict, out: Path) -> str:
+def _write_pdf(uow: UnitOfWork, kind: str, context: dict, out: Path) -> str:
     from duban.documents.render import write_atomically
 
-    pdf = renderer().render(kind, context)
+    pdf = finished_pdf(uow, kind, context)
     write_atomically(out, pdf)
     return hashlib.sha256(pdf).hexdigest()
 
@@ -43,7 +43,7 @@ def ledger_pdf(uow: UnitOfWork, login: str, *, out: str | Path, campaign: str | 
     today = business_date(camp, today)
     out = Path(out)
     _out_dir(out.parent)
-    _write_pdf("ledger", contexts.ledger(camp, ledger_rows(uow, camp, today), today), out)
+    _write_pdf(uow, "ledger", contexts.ledger(camp, ledger_rows(uow, camp, today), today), out)
     return out
 
 
@@ -60,7 +60,7 @@ def render_ledger(uow: UnitOfWork, login: str, out_dir: str | Path, *, campaign:
     rows = ledger_rows(uow, camp, today)
     stem = out_dir / f"ledger-{camp.code}-{today.isoformat()}"
     context = contexts.ledger(camp, rows, today)
-    digest = _write_pdf("ledger", context, stem.with_suffix(".pdf"))
+    digest = _write_pdf(uow, "ledger", context, stem.with_suffix(".pdf"))
     write_table(stem.with_suffix(".xlsx"), "xlsx", context["title"], rows)
     return {"campaign": camp.code, "as_of": today.isoformat(), "rows": len(rows),
             "pdf": str(stem.with_suffix(".pdf")), "xlsx": str(stem.with_suffix(".xlsx")), "sha256": digest}
@@ -75,7 +75,7 @@ def render_publicity(uow: UnitOfWork, login: str, out_dir: str | Path, *, campai
     today = business_date(camp, today)
     out = _out_dir(out_dir) / f"publicity-{camp.code}-{today.isoformat()}.pdf"
     context = contexts.publicity(uow, camp, today)
-    digest = _write_pdf("publicity", context, out)
+    digest = _write_pdf(uow, "publicity", context, out)
     return {"campaign": camp.code, "date": today.isoformat(), "pdf": str(out), "sha256": digest,
             "units": len(context["units"]), "items": sum(len(group["items"]) for group in context["units"]),
             "period_end": context["period_end"].isoformat()}
