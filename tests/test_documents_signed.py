@@ -1,6 +1,7 @@
-"""Signed documents: `duban keys init` gives the office a self-signed certificate, documents issued
-afterwards carry its PAdES signature (one by one and in a batch), `duban doc verify` reports the
-register check and the signature; without a key documents are issued unsigned."""
+"""Signed and registered documents: `duban keys init` gives the office a self-signed certificate,
+documents issued afterwards carry its PAdES signature (one by one, in a batch, 台账 and 公示),
+`duban doc verify` reports the register check and the signature; without a key documents are
+issued unsigned. The 台账 and 公示 are registered too (no 发文字号), and the audit reconciles them."""
 
 from __future__ import annotations
 
@@ -85,3 +86,43 @@ def test_a_second_plans_office_signs_its_batch(cli, province_db, monkeypatch, tm
     for doc in issued:
         (signature,) = run(cli, db, "doc", "verify", doc["path"])["signatures"]
         assert signature["intact"] and signature["trusted"] and signature["signer"].startswith("省效能办"), signature
+    out = tmp_path / "out"
+    for report in (run(cli, db, "doc", "ledger", "--out", out)["pdf"], run(cli, db, "doc", "publicity", "--out", out)["pdf"]):
+        checked = run(cli, db, "doc", "verify", report)
+        assert checked["kind"] in ("ledger", "publicity") and checked["doc_number"] == "", checked
+        (signature,) = checked["signatures"]
+        assert signature["intact"] and signature["signer"].startswith("省效能办"), signature
+
+
+def test_ledger_and_publicity_are_registered_and_reconciled(cli, campaign_db, tmp_path):
+    from sqlalchemy import text
+
+    from storage.db import get_engine
+
+    db = campaign_db
+    out = tmp_path / "out"
+    first = cli("doc", "ledger", "--out", out, db=db, as_user="zhao", json=True).json()["pdf"]
+    kept = tmp_path / "first.pdf"
+    kept.write_bytes(Path(first).read_bytes())
+    checked = verify(cli, db, kept)
+    assert checked.code == 0 and checked.json()["kind"] == "ledger" and not checked.json()["superseded"], checked
+    human = cli("doc", "verify", kept, db=db, as_user="zhao").stdout
+    assert "真实：兰州市建设局“庸懒散软”专项整治整改落实台账（2015-09-10 由 zhao 生成，当日第1版，现行有效）" in human, human
+
+    cli("item", "add", "--unit", "JGC", "--title", "窗口服务推诿扯皮", "--person", "wu", "--due", "2015-09-30",
+        "--category", "懒", db=db, as_user="zhao")
+    second = cli("doc", "ledger", "--out", out, db=db, as_user="zhao", json=True).json()["pdf"]
+    assert verify(cli, db, second).json()["revision"] == 2
+    assert verify(cli, db, kept).json()["superseded"]  # the same day's 台账 made again
+    publicity = cli("doc", "publicity", "--out", out, db=db, as_user="zhao", json=True).json()["pdf"]
+    assert verify(cli, db, publicity).json()["kind"] == "publicity"
+    forged = tmp_path / "forged.pdf"
+    forged.write_bytes(Path(second).read_bytes() + b"\n%%\n")
+    assert verify(cli, db, forged).code == 3
+    assert cli("doc", "reissue", "", db=db, as_user="zhao").code == 2  # reports have no 发文字号 to reissue
+    assert cli("audit", "verify", db=db).code == 0
+
+    with get_engine(db).begin() as conn:  # someone edits the register behind duban's back
+        conn.execute(text("UPDATE documents SET sha256 = :h WHERE kind = 'publicity'"), {"h": "0" * 64})
+    audit = cli("audit", "verify", db=db)
+    assert audit.code == 3 and "documents" in audit.stdout + audit.stderr, audit

@@ -99,7 +99,7 @@ def reissue(doc_number: str = typer.Argument(..., metavar="发文字号", help="
 
 @doc_app.command("verify")
 def verify(file: Path = typer.Argument(..., metavar="文件", help="要核验的 PDF 文件")) -> None:
-    """核验文件是否为本系统制发且未被改动（按 SHA-256 比对登记簿），并报告其中的签名（签名人、签名后是否被改动）；
+    """核验文件（文书、台账或公示）是否为本系统制发且未被改动（按 SHA-256 比对登记簿），并报告其中的签名（签名人、签名后是否被改动）；
     真实返回 0，否则返回 3。"""
     from duban.errors import IntegrityFailure
     from duban.services.documents import verify_file
@@ -112,8 +112,11 @@ def verify(file: Path = typer.Argument(..., metavar="文件", help="要核验的
 
     def human(r: dict) -> None:
         current = (f"已被第{r['latest_revision']}版取代" if r["superseded"] else "现行有效")
-        typer.echo(f"真实：{r['kind_name']} {r['doc_number']} 第{r['revision']}版，{r['issued_on']} 由 {r['actor']} 制发，"
-                   f"{current}")
+        if r["doc_number"]:
+            typer.echo(f"真实：{r['kind_name']} {r['doc_number']} 第{r['revision']}版，{r['issued_on']} 由 {r['actor']} 制发，"
+                       f"{current}")
+        else:  # 台账、公示: registered by date, no 发文字号
+            typer.echo(f"真实：{r['title']}（{r['issued_on']} 由 {r['actor']} 生成，当日第{r['revision']}版，{current}）")
         typer.echo(f"签名：{signed}")
 
     if not result["genuine"]:

@@ -1,5 +1,6 @@
 """Reconciliation of the records that are not items or cases: who may do what (people's roles
-and units, unit heads), the campaign plans, draws, satisfaction rounds and commendations.
+and units, unit heads), the campaign plans, draws, satisfaction rounds, commendations and the
+register of 台账 and 公示.
 
 Each ``CHECKS`` entry replays the events of one kind of record and compares them with its
 table; add one for a new kind of record that its events describe.
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from duban.services.audit.problems import AuditProblem
 from duban.services.audit.replay import UNKNOWN, differences
 from storage.eventlog import canonical_json
-from storage.models import Campaign, Commendation, Draw, Event, OrgUnit, Person, SatisfactionRound
+from storage.models import Campaign, Commendation, Document, Draw, Event, OrgUnit, Person, SatisfactionRound
 from storage.uow import ORG_CHAIN, UnitOfWork
 
 
@@ -151,6 +152,18 @@ def check_study(uow: UnitOfWork) -> list[AuditProblem]:
     return problems
 
 
+def check_report_documents(uow: UnitOfWork) -> list[AuditProblem]:
+    """The register of 台账 and 公示 files (documents of no item or case) against ``report_issued``."""
+    recorded = {payload["document"]: {key: payload[key] for key in ("kind", "revision", "sha256", "path")}
+                for _, payload in _events(uow, "report_issued")}
+    actual = {row.id: {"kind": row.kind, "revision": row.revision, "sha256": row.sha256, "path": row.path}
+              for row in uow.session.scalars(select(Document).where(
+                  Document.item_id.is_(None), Document.case_id.is_(None), Document.escalation_id.is_(None)))}
+    problems: list[AuditProblem] = []
+    _table(problems, "documents", recorded, actual, lambda id_: "台账、公示登记")
+    return problems
+
+
 def check_reports(uow: UnitOfWork) -> list[AuditProblem]:
     from duban.services.audit.report_records import check_reports as check
 
@@ -170,4 +183,4 @@ def check_opinions(uow: UnitOfWork) -> list[AuditProblem]:
 
 
 CHECKS = (check_org, check_campaigns, check_draws, check_satisfaction, check_commendations, check_study,
-          check_reports, check_problem_lists, check_opinions)
+          check_reports, check_problem_lists, check_opinions, check_report_documents)

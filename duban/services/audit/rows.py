@@ -91,6 +91,8 @@ def child_rows(session: Session, logins: dict[int, str]) -> dict[str, dict[int, 
     for row in session.execute(select(Document.id, Document.item_id, Document.case_id, Document.kind,
                                       Document.doc_number, Document.revision, Document.sha256, Document.path,
                                       Document.escalation_id)):
+        if row.item_id is None and row.case_id is None:
+            continue  # 台账 and 公示: reconciled by records.check_report_documents
         columns = {"kind": row.kind, "doc_number": row.doc_number, "revision": row.revision, "sha256": row.sha256,
                    "path": row.path, "escalation_id": row.escalation_id}
         owner = ("case_documents", row.case_id) if row.case_id is not None else ("documents", row.item_id)

@@ -287,7 +287,8 @@ def issue_document(uow: UnitOfWork, login: str, kind: str | None, *, item: str |
 
 def reissue_document(uow: UnitOfWork, login: str, doc_number: str, *, today: dt.date | None = None) -> dict:
     """重新制发: the same number as revision + 1, rebuilt from the records as they are now."""
-    first = uow.session.scalar(select(Document).where(Document.doc_number == doc_number.strip())
+    first = uow.session.scalar(select(Document).where(Document.doc_number == doc_number.strip(),
+                                                      Document.doc_number != "")  # 台账、公示 have none
                                .order_by(Document.revision).limit(1))
     if first is None:
         raise NotFound(f"文书不存在：{doc_number}")

@@ -1,4 +1,9 @@
-"""The campaign's reports: 台账 and 公示 (no 发文字号)."""
+"""The campaign's reports: 台账 and 公示 (no 发文字号), registered like documents.
+
+Each PDF written is recorded in the documents table (kind, SHA-256, path; no 发文字号;
+number = the day of the year, revision = how often that day's report was made) with a
+``report_issued`` event in the same transaction, so ``duban doc verify`` knows the file
+and ``duban audit verify`` reconciles the register with the events."""
 
 from __future__ import annotations
 
@@ -6,22 +11,48 @@ import datetime as dt
 import hashlib
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from duban import permissions
 from duban.documents import contexts
+from duban.documents.kinds import KINDS
 from duban.errors import BadInput
 from duban.services.common import actor, business_date
-from duban.services.documents.issuing import finished_pdf
-from storage.uow import UnitOfWork
+from duban.services.documents.issuing import commit_with_files, files_root, finished_pdf
+from storage.models import Campaign, Document
+from storage.uow import UnitOfWork, campaign_chain
 
 # --- campaign documents: 台账 and 公示 ------------------------------------------------------------
 
 
-def _write_pdf(uow: UnitOfWork, kind: str, context: dict, out: Path) -> str:
-    from duban.documents.render import write_atomically
-
+def _write_pdf(uow: UnitOfWork, login: str, camp: Campaign, kind: str, context: dict, out: Path,
+               today: dt.date) -> str:
+    """Render (and sign) the report, write it to ``out`` and register it, all or nothing."""
+    uow.lock(campaign_chain(camp))
+    who = actor(uow, login)
     pdf = finished_pdf(uow, kind, context)
-    write_atomically(out, pdf)
-    return hashlib.sha256(pdf).hexdigest()
+    digest = hashlib.sha256(pdf).hexdigest()
+    number = today.timetuple().tm_yday
+    revision = 1 + (uow.session.scalar(select(func.max(Document.revision)).where(
+        Document.issuer == camp.doc_prefix, Document.kind == kind, Document.year == today.year,
+        Document.number == number)) or 0)
+    root = files_root(uow).resolve()
+    where = out.resolve()
+    path = str(where.relative_to(root)) if where.is_relative_to(root) else str(where)
+
+    def record() -> list[dict]:
+        doc = Document(campaign_id=camp.id, kind=kind, issuer=camp.doc_prefix, year=today.year, number=number,
+                       revision=revision, doc_number="", title=context["title"][:200], sha256=digest,
+                       context={"date": today.isoformat()}, path=path, issued_on=today, actor=who.login)
+        uow.session.add(doc)
+        uow.flush()
+        uow.record(chain=campaign_chain(camp), actor=who.login, today=today, trigger="report_issued",
+                   campaign_id=camp.id, note=f"{KINDS[kind].name}（{contexts.cn_date(today)}）",
+                   payload={"document": doc.id, "kind": kind, "revision": revision, "sha256": digest, "path": path})
+        return []
+
+    commit_with_files(uow, [(out, pdf)], record)
+    return digest
 
 
 def _out_dir(out_dir: str | Path) -> Path:
@@ -43,7 +74,7 @@ def ledger_pdf(uow: UnitOfWork, login: str, *, out: str | Path, campaign: str | 
     today = business_date(camp, today)
     out = Path(out)
     _out_dir(out.parent)
-    _write_pdf(uow, "ledger", contexts.ledger(camp, ledger_rows(uow, camp, today), today), out)
+    _write_pdf(uow, login, camp, "ledger", contexts.ledger(camp, ledger_rows(uow, camp, today), today), out, today)
     return out
 
 
@@ -60,7 +91,7 @@ def render_ledger(uow: UnitOfWork, login: str, out_dir: str | Path, *, campaign:
     rows = ledger_rows(uow, camp, today)
     stem = out_dir / f"ledger-{camp.code}-{today.isoformat()}"
     context = contexts.ledger(camp, rows, today)
-    digest = _write_pdf(uow, "ledger", context, stem.with_suffix(".pdf"))
+    digest = _write_pdf(uow, login, camp, "ledger", context, stem.with_suffix(".pdf"), today)
     write_table(stem.with_suffix(".xlsx"), "xlsx", context["title"], rows)
     return {"campaign": camp.code, "as_of": today.isoformat(), "rows": len(rows),
             "pdf": str(stem.with_suffix(".pdf")), "xlsx": str(stem.with_suffix(".xlsx")), "sha256": digest}
@@ -75,7 +106,7 @@ def render_publicity(uow: UnitOfWork, login: str, out_dir: str | Path, *, campai
     today = business_date(camp, today)
     out = _out_dir(out_dir) / f"publicity-{camp.code}-{today.isoformat()}.pdf"
     context = contexts.publicity(uow, camp, today)
-    digest = _write_pdf(uow, "publicity", context, out)
+    digest = _write_pdf(uow, login, camp, "publicity", context, out, today)
     return {"campaign": camp.code, "date": today.isoformat(), "pdf": str(out), "sha256": digest,
             "units": len(context["units"]), "items": sum(len(group["items"]) for group in context["units"]),
             "period_end": context["period_end"].isoformat()}
