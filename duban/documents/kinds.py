@@ -142,7 +142,7 @@ KINDS: dict[str, Kind] = {
         Kind(
             "decision", "处理决定", "kinds/decision.html.j2",
             fields={
-                "measure": "处理措施：公开检讨、公开道歉、停职检查、组织处理、纪律处分…",
+                "measure": "给予的处理：停职检查处理，或方案为措施列出的种类（记过处分、免职处理…）",
                 "subject": "被处理的个人或单位（含单位职务）",
                 "facts": "查明的事实，段落列表",
                 "basis": "处理依据（一段）",

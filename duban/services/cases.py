@@ -305,12 +305,10 @@ def _sanction(measure, sanction: str | None) -> str | None:
             what = f"“{measure.name}”" if measure else "未选定的措施"
             raise BadInput(f"{what}没有处理种类可选，不能指定 --sanction {sanction}")
         return None
-    options = "、".join(s.name for s in measure.sanctions)
     if sanction is None:
+        options = "、".join(s.name for s in measure.sanctions)
         raise BadInput(f"“{measure.name}”须用 --sanction 指定种类（可选：{options}）")
-    if sanction not in [s.name for s in measure.sanctions]:
-        raise BadInput(f"“{measure.name}”没有“{sanction}”这一种类（可选：{options}）")
-    return sanction
+    return measure.sanction(sanction).name  # NotFound (bad input) lists the choices
 
 
 def _decision(camp: Campaign, case: AccountabilityCase, today: dt.date, measure: str | None,

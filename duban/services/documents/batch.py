@@ -58,8 +58,6 @@ def _start_worker(templates: str, signing_config) -> None:
 
 
 def _render_in_worker(kind: str, context: dict) -> bytes:
-    from duban.documents import signing
-
     return signing.sign(_worker_renderer.render(kind, context), _worker_signing)
 
 

@@ -1,7 +1,7 @@
 """documents: the sanction a case decided (纪律处分/组织处理 kinds from the plan)
 
 Revision ID: 0110_documents
-Revises: 0401_intake
+Revises: 0410_intake
 Create Date: 2026-12-01 04:30:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0110_documents'
-down_revision = '0401_intake'
+down_revision = '0410_intake'
 branch_labels = None
 depends_on = None
 
