@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_OUT ?= demo-out
-APT_PACKAGES := libharfbuzz-subset0 fonts-noto-cjk fonts-arphic-ukai fonts-arphic-uming fonts-wqy-zenhei fonts-lxgw-wenkai poppler-utils graphviz
+APT_PACKAGES := libharfbuzz-subset0 fonts-noto-cjk fonts-arphic-ukai fonts-arphic-uming fonts-wqy-zenhei fonts-lxgw-wenkai poppler-utils graphviz chromium
 export PREFECT_HOME ?= $(CURDIR)/.prefect-home
 
 .PHONY: install system-deps demo test bench migration clean
@@ -13,7 +13,7 @@ $(BIN)/python:
 	$(BIN)/pip install -q --upgrade pip
 
 # Debian packages: fonts for the documents, HarfBuzz subsetting (16 s -> 0.4 s per PDF),
-# poppler (pdftoppm) and Graphviz. Skipped when already present. Checkouts installing at the same
+# poppler (pdftoppm), Graphviz and chromium (web console tests). Skipped when already present. Checkouts installing at the same
 # time wait for each other (flock) and for any other apt run (the dpkg lock timeout) instead of failing.
 APT_GET := apt-get -o DPkg::Lock::Timeout=600
 system-deps:

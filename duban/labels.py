@@ -42,6 +42,8 @@ _EVENTS = {
     "report_revealed": "查看举报人信息",
     "problem_list_submitted": "报送问题整改清单", "problem_list_reviewed": "审核问题整改清单",
     "opinion_recorded": "登记意见建议", "opinion_triaged": "办理意见建议",
+    "password_set": "设置控制台密码", "password_changed": "修改控制台密码", "login": "登录控制台",
+    "login_failed": "登录失败", "login_throttled": "登录被限制", "logout": "退出控制台",
 }
 
 # What the daily tick does (its own duty keys) and how each day's duty ended.

@@ -89,6 +89,7 @@ POLICY: dict[str, set[str]] = {
     "study.record": {"office", "unit_head"},
     "mechanism.register": SUPERVISORS,
     "keys.init": {"system", "office"},
+    "account.manage": {"system", "office"},
 }
 
 ACTION_LABELS = {
@@ -107,6 +108,7 @@ ACTION_LABELS = {
     "commend": "表彰", "satisfaction": "满意度测评", "doc.render": "制发文书",
     "tick": "运行每日任务", "study.record": "登记集中学习",
     "mechanism.register": "登记长效机制", "keys.init": "生成签名密钥",
+    "account.manage": "管理控制台账号",
 }
 
 

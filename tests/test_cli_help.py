@@ -28,7 +28,7 @@ FILE_NAME = re.compile(r"[\w.-]+\.[a-z]{2,4}")  # prefect.yaml, summary.md
 # Options whose meaning depends on the command (the --reason of a rejection is not that of an
 # appeal). Every other option must read the same in every command that has it.
 ROLE_DEPENDENT = {"--case", "--category", "--format", "--item", "--kind", "--measure", "--out", "--person",
-                  "--reason", "--state", "--unit"}
+                  "--reason", "--state", "--unit", "--workers"}
 
 
 def commands():

@@ -52,6 +52,12 @@ def demo(
     for failure in result["failures"]:  # Text, not markup: messages quote user text
         err.print(Text.assemble(("注意", "yellow"), f"：{failure['day']} {failure['action']}：{failure['message']}"))
 
+    from duban.web.demo import DEMO_PASSWORD, console_command, demo_accounts
+
+    result["console"] = {"accounts": demo_accounts(f"sqlite:///{(out / 'duban.sqlite').resolve()}"),
+                         "password": DEMO_PASSWORD,
+                         "command": console_command(out / "duban.sqlite", result["summary"]["campaign"]["as_of"])}
+
     def human(r: dict) -> None:
         summary = r["summary"]
         for line in headline(summary):
@@ -59,5 +65,8 @@ def demo(
         for title, header, rows in tables(summary):
             table(title, header, rows)
         typer.echo(f"结果已写入 {r['out']}：{'、'.join(r['files'].values())}、summary.md、summary.json")
+        typer.echo(f"在网页控制台中打开演示数据库：{r['console']['command']}")
+        typer.echo("然后浏览 http://127.0.0.1:8000/ ，演示账号（密码均为 " + r["console"]["password"] + "）："
+                   + "、".join(f"{a['login']}（{a['name']}，{a['role']}）" for a in r["console"]["accounts"]))
 
     emit(result, human)

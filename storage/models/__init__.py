@@ -6,6 +6,7 @@ Timestamps are naive UTC; business dates (the campaign's calendar) are ``Date``.
 Importing this package registers every table on ``Base.metadata``.
 """
 
+from storage.models.accounts import Account, WebSession
 from storage.models.audit import AuditChain, Event
 from storage.models.base import NAMING, Base, utcnow
 from storage.models.campaign import Campaign, Category, Phase
@@ -50,4 +51,6 @@ __all__ = [
     "ProblemList",
     "ItemPlan",
     "Opinion",
+    "Account",
+    "WebSession",
 ]

@@ -1,6 +1,6 @@
 """Reconciliation of the records that are not items or cases: who may do what (people's roles
-and units, unit heads), the campaign plans, draws, satisfaction rounds, commendations and the
-register of 台账 and 公示.
+and units, unit heads), the campaign plans, draws, satisfaction rounds, commendations, the
+register of 台账 and 公示, and console passwords.
 
 Each ``CHECKS`` entry replays the events of one kind of record and compares them with its
 table; add one for a new kind of record that its events describe.
@@ -17,8 +17,8 @@ from sqlalchemy import select
 from duban.services.audit.problems import AuditProblem
 from duban.services.audit.replay import UNKNOWN, differences
 from storage.eventlog import canonical_json
-from storage.models import Campaign, Commendation, Document, Draw, Event, OrgUnit, Person, SatisfactionRound
-from storage.uow import ORG_CHAIN, UnitOfWork
+from storage.models import Account, Campaign, Commendation, Document, Draw, Event, OrgUnit, Person, SatisfactionRound
+from storage.uow import ORG_CHAIN, SECURITY_CHAIN, UnitOfWork
 
 
 def _events(uow: UnitOfWork, *triggers: str, chain: str | None = None):
@@ -182,5 +182,18 @@ def check_opinions(uow: UnitOfWork) -> list[AuditProblem]:
     return check(uow)
 
 
+def check_accounts(uow: UnitOfWork) -> list[AuditProblem]:
+    """Console passwords: each account's hash is the one its last password event names, so a hash
+    written straight into the database (to log in as someone) shows."""
+    recorded = {payload["login"]: {"hash_sha256": payload["hash_sha256"], "must_change": payload["must_change"]}
+                for _, payload in _events(uow, "password_set", "password_changed", chain=SECURITY_CHAIN)}
+    rows = uow.session.execute(select(Account, Person.login).join(Person, Person.id == Account.person_id)).all()
+    actual = {login: {"hash_sha256": hashlib.sha256(account.password_hash.encode()).hexdigest(),
+                      "must_change": account.must_change} for account, login in rows}
+    problems: list[AuditProblem] = []
+    _table(problems, "accounts", recorded, actual, lambda login: login, {login: a.id for a, login in rows})
+    return problems
+
+
 CHECKS = (check_org, check_campaigns, check_draws, check_satisfaction, check_commendations, check_study,
-          check_reports, check_problem_lists, check_opinions, check_report_documents)
+          check_reports, check_problem_lists, check_opinions, check_report_documents, check_accounts)

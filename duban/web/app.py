@@ -1,0 +1,72 @@
+"""The console's application factory: middleware (session, headers), routes, error pages."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from duban.documents.render import templates_dir
+from duban.errors import DubanError, NotFound, PermissionDenied
+from duban.web import security
+from duban.web.render import page
+from duban.web.settings import WebSettings
+
+SESSION_COOKIE = "duban_session"
+log = logging.getLogger(__name__)
+PUBLIC_PREFIXES = ("/login", "/static/", "/favicon.ico")
+CHANGE_PASSWORD_PATHS = ("/password", "/logout", "/static/")
+
+
+def create_app(settings: WebSettings) -> FastAPI:
+    app = FastAPI(title="督办控制台", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings = settings
+    app.mount("/static", StaticFiles(directory=templates_dir() / "web" / "static"), name="static")
+
+    @app.middleware("http")
+    async def session_and_headers(request: Request, call_next):
+        from duban.services.accounts import session_for
+        from storage.uow import UnitOfWork
+
+        token = request.cookies.get(SESSION_COOKIE, "")
+        path = request.url.path
+
+        def load():
+            with UnitOfWork(settings.db_url) as uow:
+                return session_for(uow, token, settings.idle_minutes)
+
+        request.state.user = await run_in_threadpool(load) if token and not path.startswith("/static/") else None
+        if request.state.user is None and not path.startswith(PUBLIC_PREFIXES):
+            response = RedirectResponse("/login" + (f"?next={path}" if path != "/" else ""), status_code=303)
+        elif (request.state.user and request.state.user["must_change"]
+              and not path.startswith(CHANGE_PASSWORD_PATHS)):
+            response = RedirectResponse("/password", status_code=303)
+        else:
+            response = await call_next(request)
+        security.add_headers(response, settings)
+        return response
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException):
+        return page(request, "error.html", status=exc.status_code, message=exc.detail)
+
+    @app.exception_handler(DubanError)
+    async def duban_error(request: Request, exc: DubanError):
+        if isinstance(exc, PermissionDenied):
+            await run_in_threadpool(security.log_refusal, request, exc.message)
+        status = 404 if isinstance(exc, NotFound) else security.status_of(exc)
+        return page(request, "error.html", status=status, message=exc.message)
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception):
+        log.exception("internal error on %s %s", request.method, request.url.path)
+        return page(request, "error.html", status=500, message=f"内部错误：{type(exc).__name__}（详情见服务器日志）")
+
+    from duban.web.routes import auth, dashboard, items
+
+    for module in (auth, dashboard, items):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,1 @@
+"""Routes per area; each handler calls one service and renders one template."""
