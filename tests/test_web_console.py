@@ -22,7 +22,7 @@ def add(db_url, title, *, unit="JGC", person="wu", due=None, today="2015-09-01",
     from storage.uow import UnitOfWork
 
     with UnitOfWork(db_url) as uow:
-        return add_item(uow, "zhao", campaign=None, unit=unit, title=title, person=person, category=category,
+        return add_item(uow, "qian", campaign=None, unit=unit, title=title, person=person, category=category,
                         source=source, due=dt.date.fromisoformat(due) if due else None,
                         today=dt.date.fromisoformat(today))
 

@@ -86,14 +86,17 @@ def _copy_into_store(path: Path, root: Path) -> tuple[str, int]:
             Path(tmp).unlink(missing_ok=True)
 
 
-def attach(uow: UnitOfWork, who, item: ProblemItem, path: Path, today: dt.date) -> Attachment:
+def attach(uow: UnitOfWork, who, item: ProblemItem, path: Path, today: dt.date,
+           filename: str | None = None) -> Attachment:
+    """Store one file as evidence of the item; ``filename`` names an upload kept under another name."""
     path = Path(path)
+    filename = (filename or path.name)[:255]
     root = config.files_dir(str(uow.engine.url.render_as_string(hide_password=False))) / "evidence"
     digest, size = _copy_into_store(path, root)
-    att = Attachment(item=item, sha256=digest, size=size, filename=path.name[:255], uploaded_by_id=who.id)
+    att = Attachment(item=item, sha256=digest, size=size, filename=filename, uploaded_by_id=who.id)
     uow.session.add(att)
     uow.flush()
     uow.record(chain=item_chain(item), actor=who.login, today=today, trigger="attach",
-               item=item, campaign_id=item.campaign_id, note=path.name,
+               item=item, campaign_id=item.campaign_id, note=filename,
                payload={"attachment": att.id, "sha256": digest, "size": size, "filename": att.filename})
     return att

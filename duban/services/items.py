@@ -228,15 +228,16 @@ def transition(uow: UnitOfWork, login: str, no: str, trigger: str, *, today: dt.
 
 
 def attach_evidence(uow: UnitOfWork, login: str, no: str, files: list[Path], *,
-                    today: dt.date | None = None, expect_version: int | None = None) -> dict:
+                    today: dt.date | None = None, expect_version: int | None = None,
+                    filenames: list[str] | None = None) -> dict:
     item = load_for_change(uow, no, expect_version)
     today = business_date(item.campaign, today)
     who = actor(uow, login)
     permissions.require(who, "item.attach", unit=item.unit, owner_id=item.owner_id)
     if item.state not in ("assigned", "rectifying", "submitted"):
         raise RuleViolation(f"{item.no} 当前状态「{ITEM.label(item.state)}」不能上传佐证材料")
-    for path in files:
-        evidence.attach(uow, who, item, path, today)
+    for path, filename in zip(files, filenames or [None] * len(files)):
+        evidence.attach(uow, who, item, path, today, filename)
     uow.commit()
     return item_view(item, reveal=may_read_reports(who))
 

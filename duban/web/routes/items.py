@@ -1,21 +1,25 @@
-"""Problem items: the list with filters and paging."""
+"""Problem items: the list with filters and paging, the item page and its actions."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from urllib.parse import quote
 
-from duban.errors import BadInput
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, RedirectResponse
+
+from duban.errors import BadInput, DubanError, PermissionDenied
 from duban.services.listing import ItemFilters, filter_choices, item_page
+from duban.web import csrf, security
 from duban.web.render import page
 from duban.web.routes.common import login_of, uow
 
 router = APIRouter()
 
 
-def _int(value: str | None, default: int, what: str) -> int:
+def _int(value: str | None, default: int | None, what: str) -> int | None:
     try:
         return int(value) if value else default
     except ValueError:
@@ -32,3 +36,72 @@ def item_list(request: Request):
                             per_page=_int(params.get("per_page"), 50, "每页条数"))
     return page(request, "items.html", listing=listing, choices=choices, filters=asdict(filters),
                 query=urlencode({**filters.as_dict(), **({"per_page": params["per_page"]} if params.get("per_page") else {})}))
+
+
+def _date(value: str | None):
+    from duban.clock import parse_date
+
+    return parse_date(value, "期限") if value else None
+
+
+def _item_page(request: Request, no: str, *, status: int = 200, message: str = "", done: str = ""):
+    from duban.services.item_actions import item_page as item_detail
+
+    with uow(request) as u:
+        detail = item_detail(u, login_of(request), no)
+    return page(request, "item.html", status=status, message=message, done=done, **detail)
+
+
+def _refused(request: Request, no: str, exc: DubanError):
+    """The fresh item with the service's message: a conflict shows the state that won."""
+    if isinstance(exc, PermissionDenied):
+        security.log_refusal(request, exc.message)
+    return _item_page(request, no, status=security.status_of(exc), message=exc.message)
+
+
+@router.get("/items/{no}")
+def item_detail(request: Request, no: str):
+    return _item_page(request, no, done=request.query_params.get("done", ""))
+
+
+@router.post("/items/{no}/act/{trigger}")
+def item_act(request: Request, no: str, trigger: str, form=Depends(csrf.checked_form)):
+    from duban.services.items import transition
+
+    try:
+        with uow(request) as u:
+            transition(u, login_of(request), no, trigger,
+                       expect_version=_int(form.get("expect_version"), None, "版本"),
+                       person=(form.get("person") or "").strip() or None, due=_date(form.get("due")),
+                       reason=form.get("reason") or "", note=form.get("note") or "")
+    except DubanError as exc:
+        return _refused(request, no, exc)
+    return RedirectResponse(f"/items/{quote(no)}?done={quote(trigger)}", status_code=303)
+
+
+@router.post("/items/{no}/evidence")
+def item_attach(request: Request, no: str, form=Depends(csrf.checked_form)):
+    from duban.services.items import attach_evidence
+    from duban.web.uploads import received
+
+    upload = form.get("file")
+    try:
+        if upload is None or isinstance(upload, str):
+            raise BadInput("请选择要上传的佐证材料文件")
+        with received(upload) as (path, name), uow(request) as u:
+            attach_evidence(u, login_of(request), no, [path], filenames=[name],
+                            expect_version=_int(form.get("expect_version"), None, "版本"))
+    except DubanError as exc:
+        return _refused(request, no, exc)
+    return RedirectResponse(f"/items/{quote(no)}?done=attach", status_code=303)
+
+
+@router.get("/items/{no}/evidence/{attachment_id}")
+def item_evidence(request: Request, no: str, attachment_id: int):
+    from duban.services.item_actions import evidence_file
+
+    with uow(request) as u:
+        path, name = evidence_file(u, login_of(request), no, attachment_id)
+    # Always a download, never rendered by the browser: evidence is whatever a person uploaded.
+    return FileResponse(path, media_type="application/octet-stream", filename=name,
+                        content_disposition_type="attachment")
