@@ -22,6 +22,8 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = ROOT / "campaigns" / "lanzhou-2015.yaml"
 ORG = ROOT / "tests" / "data" / "org-small.csv"
+pytest_plugins = ["webconsole"]  # the web console's server and browser fixtures
+
 PG_URL = os.environ.get("DUBAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
 

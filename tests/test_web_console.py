@@ -6,25 +6,9 @@ import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
-from conftest import dump  # noqa: F401
-from webconsole import PASSWORD, browser, console, log_in, screenshots  # noqa: F401  (fixtures)
-
-
-# Browser tests are slow: the ones about the pages run on SQLite only; those that write
-# through the console (login, CSRF, conflicts) run on both databases.
-SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-
-
-def add(db_url, title, *, unit="JGC", person="wu", due=None, today="2015-09-01", category="懒", source="自查"):
-    from duban.services.items import add_item
-    from storage.uow import UnitOfWork
-
-    with UnitOfWork(db_url) as uow:
-        return add_item(uow, "qian", campaign=None, unit=unit, title=title, person=person, category=category,
-                        source=source, due=dt.date.fromisoformat(due) if due else None,
-                        today=dt.date.fromisoformat(today))
+from webconsole import PASSWORD, SQLITE_ONLY, add, events, log_in
 
 
 @pytest.fixture
@@ -38,16 +22,6 @@ def items(console):
         "other": add(console.db_url, "质监站迟到早退", unit="ZJZ", person="chen", due="2015-09-07"),
     }
     return {k: v["no"] for k, v in made.items()}
-
-
-def events(db_url, trigger):
-    from storage.models import Event
-    from storage.uow import UnitOfWork
-
-    with UnitOfWork(db_url) as uow:
-        rows = uow.session.scalars(select(Event).where(Event.trigger == trigger).order_by(Event.id)).all()
-        uow.session.expunge_all()
-        return rows
 
 
 def test_unit_head_logs_in_sees_red_items_and_filters_them(browser, console, items, screenshots):

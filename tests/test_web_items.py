@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from test_web_console import SQLITE_ONLY, add, events
-from webconsole import browser, console, log_in, screenshots  # noqa: F401  (fixtures)
+from webconsole import SQLITE_ONLY, add, events, log_in
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

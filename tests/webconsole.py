@@ -13,7 +13,10 @@ import threading
 import time
 from pathlib import Path
 
+import datetime as dt
+
 import pytest
+from sqlalchemy import select
 
 CHROMIUM = os.environ.get("DUBAN_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("DUBAN_TEST_ARTIFACTS") or Path(__file__).resolve().parents[1] / "test-artifacts")
@@ -117,3 +120,28 @@ def log_in(browser, console: Console, login: str, password: str = PASSWORD):
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     return page
+
+
+# Browser tests are slow: the ones about the pages run on SQLite only; those that write
+# through the console (login, CSRF, conflicts) run on both databases.
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+def add(db_url, title, *, unit="JGC", person="wu", due=None, today="2015-09-01", category="懒", source="自查"):
+    from duban.services.items import add_item
+    from storage.uow import UnitOfWork
+
+    with UnitOfWork(db_url) as uow:
+        return add_item(uow, "qian", campaign=None, unit=unit, title=title, person=person, category=category,
+                        source=source, due=dt.date.fromisoformat(due) if due else None,
+                        today=dt.date.fromisoformat(today))
+
+
+def events(db_url, trigger):
+    from storage.models import Event
+    from storage.uow import UnitOfWork
+
+    with UnitOfWork(db_url) as uow:
+        rows = uow.session.scalars(select(Event).where(Event.trigger == trigger).order_by(Event.id)).all()
+        uow.session.expunge_all()
+        return rows

@@ -33,6 +33,7 @@ def _item(r) -> dict:
 
 def dashboard(uow: UnitOfWork, login: str, *, campaign: str | None = None,
               today: dt.date | None = None) -> dict:
+    uow.read_only()
     who = actor(uow, login)
     permissions.require(who, "read")
     camp = uow.campaigns.only_or(campaign)

@@ -54,7 +54,8 @@ def item_page(uow: UnitOfWork, login: str, no: str, *, today: dt.date | None = N
             refused.append({"trigger": trigger, "message": message})
     evidence = [{"id": a.id, "filename": a.filename, "size": a.size, "sha256": a.sha256,
                  "at": a.created_at.isoformat(timespec="seconds") + "Z"} for a in item.attachments]
-    return {"item": view, "history": history, "evidence": evidence, "actions": allowed, "refused": refused}
+    return {"item": view, "history": history, "evidence": evidence, "actions": allowed, "refused": refused,
+            "may_propose": permissions.allowed(who, "case.propose")}
 
 
 def evidence_file(uow: UnitOfWork, login: str, no: str, attachment_id: int):

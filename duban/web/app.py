@@ -17,7 +17,7 @@ from duban.web.settings import WebSettings
 
 SESSION_COOKIE = "duban_session"
 log = logging.getLogger(__name__)
-PUBLIC_PREFIXES = ("/login", "/static/", "/favicon.ico")
+PUBLIC_PREFIXES = ("/login", "/static/", "/favicon.ico", "/receipt")
 CHANGE_PASSWORD_PATHS = ("/password", "/logout", "/static/")
 
 
@@ -65,8 +65,8 @@ def create_app(settings: WebSettings) -> FastAPI:
         log.exception("internal error on %s %s", request.method, request.url.path)
         return page(request, "error.html", status=500, message=f"内部错误：{type(exc).__name__}（详情见服务器日志）")
 
-    from duban.web.routes import auth, dashboard, items
+    from duban.web.routes import auth, cases, dashboard, items, public, reports
 
-    for module in (auth, dashboard, items):
+    for module in (auth, dashboard, items, cases, reports, public):
         app.include_router(module.router)
     return app

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from duban.errors import BadInput, DubanError, PermissionDenied
 from duban.services.listing import ItemFilters, filter_choices, item_page
@@ -57,6 +57,18 @@ def _refused(request: Request, no: str, exc: DubanError):
     if isinstance(exc, PermissionDenied):
         security.log_refusal(request, exc.message)
     return _item_page(request, no, status=security.status_of(exc), message=exc.message)
+
+
+@router.get("/items/export.xlsx")
+def item_export(request: Request):
+    """The current view (same filters), every matching row, as XLSX."""
+    from duban.services.item_export import items_xlsx
+
+    filters = ItemFilters.from_mapping(request.query_params)
+    with uow(request) as u:
+        data = items_xlsx(u, login_of(request), filters)
+    return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": "attachment; filename*=UTF-8''%E9%97%AE%E9%A2%98%E6%B8%85%E5%8D%95.xlsx"})
 
 
 @router.get("/items/{no}")
