@@ -36,7 +36,7 @@ def test_unit_head_logs_in_sees_red_items_and_filters_them(browser, console, ite
 
     page.click(".light-card-red")
     rows = page.locator("#items tbody tr")
-    assert rows.count() == 3
+    assert rows.count() == 3, page.locator("main").inner_text()
     assert {rows.nth(i).locator("td").first.inner_text() for i in range(3)} == {
         items["red1"], items["red2"], items["other"]}
     page.select_option("select[name=unit]", "JGC")
