@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import RedirectResponse
@@ -31,6 +32,7 @@ def create_app(settings: WebSettings) -> FastAPI:
         from duban.services.accounts import session_for
         from storage.uow import UnitOfWork
 
+        started = time.perf_counter()
         token = request.cookies.get(SESSION_COOKIE, "")
         path = request.url.path
 
@@ -47,6 +49,8 @@ def create_app(settings: WebSettings) -> FastAPI:
         else:
             response = await call_next(request)
         security.add_headers(response, settings)
+        # Server time of the whole request (session lookup included), read by bench/web_bench.py.
+        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
         return response
 
     @app.exception_handler(HTTPException)
