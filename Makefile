@@ -36,7 +36,7 @@ test: install
 # make bench SCALE=city (or province): the scale figures on a bigger dataset; the default stays short.
 SCALE ?= bureau
 bench: install
-	for b in cli_bench render_bench issue_bench campaign_bench sweep_bench tick_bench; do $(BIN)/python bench/$$b.py || exit 1; done
+	for b in cli_bench render_bench issue_bench campaign_bench sweep_bench tick_bench web_bench; do $(BIN)/python bench/$$b.py || exit 1; done
 	$(BIN)/python bench/scale_bench.py --scale $(SCALE)
 	$(BIN)/python bench/scale_bench.py --scale $(SCALE) --pg
 	$(BIN)/python bench/writers_bench.py

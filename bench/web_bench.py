@@ -5,8 +5,9 @@
 A throw-away database on the local PostgreSQL (DUBAN_TEST_PG_URL) gets N items spread over the
 small bureau's units, categories, states and deadlines. `duban web` serves it on loopback; C
 clients, each logged in as the office, fetch item list pages with filters (light, unit, state,
-category, search, later pages). Server time is the console's own `Server-Timing` header; the
-same load then runs again after the list's indexes are dropped. Figures only, no assertions.
+category, search, later pages). Server time is the console's own `Server-Timing` header, end to
+end is what the client waited; the same load then runs again after the list's indexes are
+dropped. Figures only, no assertions.
 """
 
 from __future__ import annotations
@@ -93,9 +94,10 @@ def login(base: str):
     return opener
 
 
-def load(base: str, clients: int, requests: int) -> tuple[list[float], float]:
+def load(base: str, clients: int, requests: int) -> tuple[list[float], list[float], float]:
     openers = [login(base) for _ in range(clients)]
     server_ms: list[float] = []
+    client_ms: list[float] = []
     lock = threading.Lock()
     per_client = max(1, requests // clients)
 
@@ -103,11 +105,14 @@ def load(base: str, clients: int, requests: int) -> tuple[list[float], float]:
         rng = random.Random(index)
         for _ in range(per_client):
             query = rng.choice(QUERIES)
+            sent = time.perf_counter()
             response = openers[index].open(f"{base}/items?{urllib.parse.quote(query, safe='=&')}", timeout=120)
             response.read()
+            took = (time.perf_counter() - sent) * 1000
             timing = re.search(r"dur=([\d.]+)", response.headers.get("Server-Timing", ""))
             with lock:
                 server_ms.append(float(timing.group(1)))
+                client_ms.append(took)
 
     started = time.perf_counter()
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
@@ -115,14 +120,19 @@ def load(base: str, clients: int, requests: int) -> tuple[list[float], float]:
         thread.start()
     for thread in threads:
         thread.join()
-    return server_ms, time.perf_counter() - started
+    return server_ms, client_ms, time.perf_counter() - started
 
 
-def report(label: str, server_ms: list[float], wall: float) -> None:
-    ordered = sorted(server_ms)
+def _spread(values: list[float]) -> str:
+    ordered = sorted(values)
     p95 = ordered[int(len(ordered) * 0.95) - 1]
-    print(f"{label}: {len(ordered)} requests in {wall:.1f} s ({len(ordered) / wall:.1f}/s); server time "
-          f"p50 {statistics.median(ordered):.0f} ms, p95 {p95:.0f} ms, max {ordered[-1]:.0f} ms")
+    return f"p50 {statistics.median(ordered):.0f} ms, p95 {p95:.0f} ms, max {ordered[-1]:.0f} ms"
+
+
+def report(label: str, server_ms: list[float], client_ms: list[float], wall: float) -> None:
+    """Server time (the console's Server-Timing) and end-to-end time as the client saw it."""
+    print(f"{label}: {len(server_ms)} requests in {wall:.1f} s ({len(server_ms) / wall:.1f}/s); "
+          f"server {_spread(server_ms)}; end to end {_spread(client_ms)}")
 
 
 def main() -> None:

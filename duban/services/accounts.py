@@ -161,7 +161,9 @@ def session_for(uow: UnitOfWork, token: str, idle_minutes: int) -> dict | None:
         row.last_seen_at = now
         uow.commit()
     return {"login": row.person.login, "name": row.person.name, "csrf": row.csrf_token,
-            "must_change": account.must_change, "roles": sorted(row.person.role_set)}
+            "must_change": account.must_change, "roles": sorted(row.person.role_set),
+            # what the menus may offer (the use case still decides): actions allowed without scope
+            "may": sorted(action for action in permissions.POLICY if permissions.allowed(row.person, action))}
 
 
 def close_session(uow: UnitOfWork, token: str) -> None:

@@ -14,7 +14,7 @@ from duban import permissions
 from duban.services.common import actor, business_date
 from duban.services.listing import LIGHTS, light_column
 from statemachines.case import CASE
-from storage.models import AccountabilityCase, Attachment, Event, OrgUnit, Person, ProblemItem
+from storage.models import AccountabilityCase, Attachment, Event, OrgUnit, Person, ProblemItem, Report
 from storage.uow import UnitOfWork
 
 LIMIT = 20
@@ -81,7 +81,19 @@ def dashboard(uow: UnitOfWork, login: str, *, campaign: str | None = None,
         cases = [{"no": r.no, "state": r.state, "state_label": CASE.label(r.state), "reason": r.reason,
                   "subject": r.subject} for r in rows]
 
+    from duban.services.problem_lists import awaiting_review
+
+    reports = []
+    if permissions.allowed(who, "report.read"):
+        from duban.services.tips import report_view
+
+        reports = [report_view(r, today) for r in uow.session.scalars(
+            select(Report).where(Report.campaign_id == camp.id, Report.state == "received")
+            .order_by(Report.due, Report.seq).limit(LIMIT))]
+
     return {
+        "reports": reports,
+        "lists": awaiting_review(uow, who, camp)[:LIMIT],
         "campaign": camp.code, "campaign_name": camp.name, "today": today.isoformat(),
         "person": {"login": who.login, "name": who.name, "roles": sorted(who.role_set)},
         "lights": {key: counts.get(key, 0) for key in LIGHTS},

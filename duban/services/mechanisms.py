@@ -84,8 +84,9 @@ def register(uow: UnitOfWork, login: str, *, deliverable: str, unit: str, person
 
 
 def adopt(uow: UnitOfWork, login: str, no: str, *, title: str, files: list[Path], today: dt.date | None = None,
-          expect_version: int | None = None) -> dict:
-    """Attach the adopted document (制度文件) of a mechanism: the file(s) as evidence, its title on the record."""
+          expect_version: int | None = None, filenames: list[str] | None = None) -> dict:
+    """Attach the adopted document (制度文件) of a mechanism: the file(s) as evidence, its title on the record.
+    ``filenames`` name uploads kept under other names (as ``items.attach_evidence``)."""
     item = load_for_change(uow, no, expect_version)
     if item.kind != MECHANISM:
         raise RuleViolation(f"{item.no} 不是长效机制，请用 duban item attach 上传佐证材料")
@@ -97,8 +98,8 @@ def adopt(uow: UnitOfWork, login: str, no: str, *, title: str, files: list[Path]
     title = clean_text(title, "制度文件名称", max_len=DOC_TITLE_MAX)
     if not files:
         raise BadInput("须上传制度文件（--file）")
-    for path in files:
-        evidence.attach(uow, who, item, path, day)
+    for path, filename in zip(files, filenames or [None] * len(files)):
+        evidence.attach(uow, who, item, path, day, filename=filename)
     item.adopted_doc = title
     uow.record(chain=item_chain(item), actor=who.login, today=day, trigger="mechanism_adopted",
                item=item, campaign_id=item.campaign_id, note=title, payload={"adopted_doc": title})

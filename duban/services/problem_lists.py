@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from duban import permissions
-from duban.errors import BadInput, NotFound, RuleViolation
+from duban.errors import BadInput, ConcurrentModification, NotFound, RuleViolation
 from duban.services.common import actor, business_date, clean_text
 from duban.services.items import TEXT_MAX, TITLE_MAX, register_item
 from storage.models import Campaign, ItemPlan, OrgUnit, Person, ProblemList
@@ -318,14 +318,15 @@ def _reviewer_may(who: Person, plist: ProblemList, campaign: Campaign) -> None:
         raise permissions.PermissionDenied(f"{who.name}（{who.login}）无权审核{plist.unit.name}的问题整改清单：仅限该单位负责人")
 
 
-def review_list(uow: UnitOfWork, login: str, *, person: str, decision: str, level: str | None = None,
-                note: str = "", campaign: str | None = None, today: dt.date | None = None) -> dict:
-    """approve or return (退回) a submitted list."""
-    camp = uow.campaigns.only_or(campaign)
-    uow.lock(campaign_chain(camp))
-    today = business_date(camp, today)
-    who = actor(uow, login)
-    owner = uow.org.person_by_name_or_login(person)
+def _list_of(uow: UnitOfWork, camp: Campaign, person: str | None, level: str | None,
+             list_id: int | None) -> ProblemList:
+    """The one list named by its id (the console) or by its person and level (the CLI)."""
+    if list_id is not None:
+        plist = uow.session.get(ProblemList, list_id)
+        if plist is None or plist.campaign_id != camp.id:
+            raise NotFound(f"问题整改清单不存在：{list_id}")
+        return plist
+    owner = uow.org.person_by_name_or_login(person or "")
     query = select(ProblemList).where(ProblemList.campaign_id == camp.id, ProblemList.person_id == owner.id)
     if level is not None:
         query = query.where(ProblemList.level == level)
@@ -334,7 +335,36 @@ def review_list(uow: UnitOfWork, login: str, *, person: str, decision: str, leve
         raise NotFound(f"{owner.name}尚未报送问题整改清单" + (f"（{level}）" if level else ""))
     if len(found) > 1:
         raise BadInput(f"{owner.name}有 {len(found)} 份问题整改清单，请用 --layer 指定：{'、'.join(p.level for p in found)}")
-    plist = found[0]
+    return found[0]
+
+
+def awaiting_review(uow: UnitOfWork, who: Person, campaign: Campaign) -> list[dict]:
+    """Submitted lists this person may review now (the 工作台's hint; review_list decides)."""
+    waiting = []
+    for plist in uow.session.scalars(select(ProblemList).where(ProblemList.campaign_id == campaign.id,
+                                                               ProblemList.state == "submitted")
+                                     .order_by(ProblemList.submitted_on, ProblemList.id)):
+        try:
+            _reviewer_may(who, plist, campaign)
+        except permissions.PermissionDenied:
+            continue
+        waiting.append(list_view(plist))
+    return waiting
+
+
+def review_list(uow: UnitOfWork, login: str, *, decision: str, person: str | None = None, level: str | None = None,
+                list_id: int | None = None, note: str = "", campaign: str | None = None,
+                today: dt.date | None = None, expect_version: int | None = None) -> dict:
+    """approve or return (退回) a submitted list."""
+    camp = uow.campaigns.only_or(campaign)
+    uow.lock(campaign_chain(camp))
+    today = business_date(camp, today)
+    who = actor(uow, login)
+    plist = _list_of(uow, camp, person, level, list_id)
+    owner = plist.person
+    if expect_version is not None and plist.version != expect_version:
+        raise ConcurrentModification(f"{owner.name}的问题整改清单已被他人修改：期望版本 {expect_version}，"
+                                     f"当前版本 {plist.version}")
     _reviewer_may(who, plist, camp)
     if plist.state != "submitted":
         raise RuleViolation(f"{owner.name}的问题整改清单当前为「{LIST_STATES[plist.state]}」，不能审核")

@@ -74,6 +74,14 @@ def _may(who, campaign, action: str) -> None:
     permissions.require(who, action)
 
 
+def report_channels(uow: UnitOfWork, login: str, *, campaign: str | None = None) -> list[tuple[str, str]]:
+    """(code, name) of the plan's reporting channels, for whoever receives reports."""
+    camp = uow.campaigns.only_or(campaign)
+    permissions.require(actor(uow, login), "report.receive")
+    allowed = reporting_sources(camp.plan)
+    return [(s["code"], s["name"]) for s in camp.plan.get("sources", []) if s["code"] in allowed]
+
+
 def report_view(report: Report, today: dt.date) -> dict:
     """The office's view of a report. The identity is never in it: only whether one is sealed."""
     names = {s["code"]: s["name"] for s in report.campaign.plan.get("sources", [])}

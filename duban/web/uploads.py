@@ -60,7 +60,8 @@ def received(upload):
     """(temporary path, label) of a checked upload; the temporary file is removed afterwards."""
     name = clean_name(upload.filename)
     limit = config.MAX_ATTACHMENT_BYTES
-    fd, tmp = tempfile.mkstemp(prefix="duban-upload-")
+    # the label's extension (checked by sniff below) tells readers such as the list import the format
+    fd, tmp = tempfile.mkstemp(prefix="duban-upload-", suffix=Path(name).suffix.lower()[:10])
     try:
         size, head = 0, b""
         with os.fdopen(fd, "wb") as out:

@@ -7,11 +7,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 
-from duban.errors import BadInput, DubanError, PermissionDenied
+from duban.errors import BadInput, DubanError
 from duban.services import cases as case_service
-from duban.web import csrf, security
+from duban.web import csrf
 from duban.web.render import page
-from duban.web.routes.common import login_of, uow
+from duban.web.routes.common import integer, login_of, refused, uow
 
 router = APIRouter()
 
@@ -37,14 +37,6 @@ def case_list(request: Request):
 @router.get("/cases/{no}")
 def case_detail(request: Request, no: str):
     return _case_page(request, no, done=request.query_params.get("done", ""))
-
-
-def _version(form) -> int | None:
-    value = form.get("expect_version")
-    try:
-        return int(value) if value else None
-    except ValueError:
-        raise BadInput(f"版本应为整数：{value[:20]}") from None
 
 
 STEPS = {
@@ -73,11 +65,9 @@ def case_act(request: Request, no: str, trigger: str, form=Depends(csrf.checked_
         if trigger not in STEPS:
             raise BadInput(f"未知操作：{trigger[:40]}")
         with uow(request) as u:
-            STEPS[trigger](u, login_of(request), no, lambda name: (form.get(name) or "").strip(), _version(form))
+            STEPS[trigger](u, login_of(request), no, lambda name: (form.get(name) or "").strip(), integer(form.get("expect_version"), "版本"))
     except DubanError as exc:
-        if isinstance(exc, PermissionDenied):
-            security.log_refusal(request, exc.message)
-        return _case_page(request, no, status=security.status_of(exc), message=exc.message)
+        return refused(request, exc, _case_page, no)
     return RedirectResponse(f"/cases/{quote(no)}?done={quote(trigger)}", status_code=303)
 
 
@@ -94,9 +84,7 @@ def propose(request: Request, no: str, form=Depends(csrf.checked_form)):
             case = case_service.propose_case(u, login_of(request), items=[no], person=person, unit=unit,
                                              reason=(form.get("reason") or "").strip(), facts=(form.get("facts") or ""))
     except DubanError as exc:
-        if isinstance(exc, PermissionDenied):
-            security.log_refusal(request, exc.message)
         from duban.web.routes.items import _item_page
 
-        return _item_page(request, no, status=security.status_of(exc), message=exc.message)
+        return refused(request, exc, _item_page, no)
     return RedirectResponse(f"/cases/{quote(case['no'])}?done=propose", status_code=303)

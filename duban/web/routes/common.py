@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from duban.errors import BadInput, DubanError, PermissionDenied
 from storage.uow import UnitOfWork
 
 
@@ -25,3 +26,26 @@ def safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return "/"
+
+
+def field(form, name: str) -> str | None:
+    """A form field, stripped; None when empty."""
+    value = (form.get(name) or "").strip()
+    return value or None
+
+
+def integer(value: str | None, what: str, default: int | None = None) -> int | None:
+    try:
+        return int(value) if value else default
+    except ValueError:
+        raise BadInput(f"{what}应为整数：{value[:20]}") from None
+
+
+def refused(request: Request, exc: DubanError, show, *args):
+    """The page again with the service's message (a permission refusal also goes on the security
+    chain): ``show(request, *args, status=…, message=…)``."""
+    from duban.web import security
+
+    if isinstance(exc, PermissionDenied):
+        security.log_refusal(request, exc.message)
+    return show(request, *args, status=security.status_of(exc), message=exc.message)

@@ -10,20 +10,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from duban.errors import BadInput, DubanError, PermissionDenied
+from duban.errors import BadInput, DubanError
 from duban.services.listing import ItemFilters, filter_choices, item_page
-from duban.web import csrf, security
+from duban.web import csrf
 from duban.web.render import page
-from duban.web.routes.common import login_of, uow
+from duban.web.routes.common import integer, login_of, refused, uow
 
 router = APIRouter()
-
-
-def _int(value: str | None, default: int | None, what: str) -> int | None:
-    try:
-        return int(value) if value else default
-    except ValueError:
-        raise BadInput(f"{what}应为整数：{value[:20]}") from None
 
 
 @router.get("/items")
@@ -32,8 +25,8 @@ def item_list(request: Request):
     filters = ItemFilters.from_mapping(params)
     with uow(request) as u:
         choices = filter_choices(u)
-        listing = item_page(u, login_of(request), filters, page=_int(params.get("page"), 1, "页码"),
-                            per_page=_int(params.get("per_page"), 50, "每页条数"))
+        listing = item_page(u, login_of(request), filters, page=integer(params.get("page"), "页码", 1),
+                            per_page=integer(params.get("per_page"), "每页条数", 50))
     return page(request, "items.html", listing=listing, choices=choices, filters=asdict(filters),
                 query=urlencode({**filters.as_dict(), **({"per_page": params["per_page"]} if params.get("per_page") else {})}))
 
@@ -50,13 +43,6 @@ def _item_page(request: Request, no: str, *, status: int = 200, message: str = "
     with uow(request) as u:
         detail = item_detail(u, login_of(request), no)
     return page(request, "item.html", status=status, message=message, done=done, **detail)
-
-
-def _refused(request: Request, no: str, exc: DubanError):
-    """The fresh item with the service's message: a conflict shows the state that won."""
-    if isinstance(exc, PermissionDenied):
-        security.log_refusal(request, exc.message)
-    return _item_page(request, no, status=security.status_of(exc), message=exc.message)
 
 
 @router.get("/items/export.xlsx")
@@ -83,11 +69,11 @@ def item_act(request: Request, no: str, trigger: str, form=Depends(csrf.checked_
     try:
         with uow(request) as u:
             transition(u, login_of(request), no, trigger,
-                       expect_version=_int(form.get("expect_version"), None, "版本"),
+                       expect_version=integer(form.get("expect_version"), "版本"),
                        person=(form.get("person") or "").strip() or None, due=_date(form.get("due")),
                        reason=form.get("reason") or "", note=form.get("note") or "")
     except DubanError as exc:
-        return _refused(request, no, exc)
+        return refused(request, exc, _item_page, no)  # a conflict shows the state that won
     return RedirectResponse(f"/items/{quote(no)}?done={quote(trigger)}", status_code=303)
 
 
@@ -102,10 +88,28 @@ def item_attach(request: Request, no: str, form=Depends(csrf.checked_form)):
             raise BadInput("请选择要上传的佐证材料文件")
         with received(upload) as (path, name), uow(request) as u:
             attach_evidence(u, login_of(request), no, [path], filenames=[name],
-                            expect_version=_int(form.get("expect_version"), None, "版本"))
+                            expect_version=integer(form.get("expect_version"), "版本"))
     except DubanError as exc:
-        return _refused(request, no, exc)
+        return refused(request, exc, _item_page, no)  # a conflict shows the state that won
     return RedirectResponse(f"/items/{quote(no)}?done=attach", status_code=303)
+
+
+@router.post("/items/{no}/adopt")
+def item_adopt(request: Request, no: str, form=Depends(csrf.checked_form)):
+    """A mechanism's adopted document (制度文件): its title and the file, required before submitting."""
+    from duban.services.mechanisms import adopt
+    from duban.web.uploads import received
+
+    upload = form.get("file")
+    try:
+        if upload is None or isinstance(upload, str):
+            raise BadInput("请选择要上传的制度文件")
+        with received(upload) as (path, name), uow(request) as u:
+            adopt(u, login_of(request), no, title=form.get("title") or "", files=[path], filenames=[name],
+                  expect_version=integer(form.get("expect_version"), "版本"))
+    except DubanError as exc:
+        return refused(request, exc, _item_page, no)  # a conflict shows the state that won
+    return RedirectResponse(f"/items/{quote(no)}?done=mechanism_adopted", status_code=303)
 
 
 @router.get("/items/{no}/evidence/{attachment_id}")
