@@ -196,3 +196,38 @@ def test_mechanism_registered_adopted_and_submitted_and_a_study_session_recorded
     sessions = office.locator("#sessions").inner_text()
     assert "建设管理处" in sessions and "郑丽（出差）" in sessions
     assert "建设管理处" in office.locator("#study-units").inner_text()
+
+
+@SQLITE_ONLY
+def test_opinions_recorded_by_a_unit_head_triaged_together_by_the_office(browser, console):
+    console.give_password("sun", "zhao", "wu")
+    head = log_in(browser, console, "sun")
+    head.click("nav a[href='/opinions']")
+    assert head.locator("#opinions").count() == 0  # a unit head records, only the office reads
+    for words in ("窗口人员经常不在岗，办事找不到人", "办事窗口工作时间离岗，群众等候太久"):
+        form = action(head, "record")
+        form.locator("select[name=source]").select_option(label="座谈会")
+        form.locator("select[name=respondent]").select_option("服务对象")
+        form.locator("textarea[name=text]").fill(words)
+        form.locator("button").click()
+        assert "已登记意见建议" in head.locator(".message.ok").inner_text()
+    assert "不在岗" not in head.locator("body").inner_text()
+
+    wu = log_in(browser, console, "wu")
+    assert wu.locator("nav a[href='/opinions']").count() == 0
+
+    office = log_in(browser, console, "zhao")
+    office.goto(console.url("/opinions"))
+    assert office.locator("#opinions tbody tr").count() == 2
+    for box in office.locator("#opinions input[type=checkbox]").all():
+        box.check()
+    office.locator("#triage select[name=unit]").select_option("JGC")
+    office.locator("#triage input[name=title]").fill("窗口工作人员离岗")
+    office.locator("#triage button[value=accept]").click()
+    assert "已办理意见建议" in office.locator(".message.ok").inner_text()
+    rows = office.locator("#opinions tbody tr")
+    items = {rows.nth(i).locator("td").last.inner_text() for i in range(2)}
+    assert len(items) == 1 and items.pop().startswith("LZJ2015-")
+    assert "已立为问题" in rows.nth(0).inner_text() and "已立为问题" in rows.nth(1).inner_text()
+    office.locator("#triage button[value=dismiss]").click()  # nothing ticked
+    assert "请给出意见编号" in office.locator(".message.error").inner_text()

@@ -61,6 +61,13 @@ def _respondent(campaign: Campaign, given: str) -> str:
     return value
 
 
+def opinion_choices(campaign: Campaign) -> dict:
+    """What a recording form offers: the plan's opinion channels and respondent kinds."""
+    return {"sources": opinion_sources(campaign.plan),
+            "respondents": list(dict.fromkeys(r for duty in _collect_duties(campaign.plan)
+                                              for r in duty.get("respondents", [])))}
+
+
 def suggestions(campaign: Campaign, text: str) -> list[dict]:
     return suggest(text, campaign.plan.get("categories", []))
 

@@ -69,8 +69,8 @@ def create_app(settings: WebSettings) -> FastAPI:
         log.exception("internal error on %s %s", request.method, request.url.path)
         return page(request, "error.html", status=500, message=f"内部错误：{type(exc).__name__}（详情见服务器日志）")
 
-    from duban.web.routes import auth, cases, dashboard, items, lists, programme, public, reports, tips
+    from duban.web.routes import auth, cases, dashboard, items, lists, opinions, programme, public, reports, tips
 
-    for module in (auth, dashboard, items, cases, reports, lists, programme, tips, public):
+    for module in (auth, dashboard, items, cases, reports, lists, programme, opinions, tips, public):
         app.include_router(module.router)
     return app
