@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/web_bench.py [N] [--clients 20] [--requests 400] [--workers 2]
 
-A throw-away database on the local PostgreSQL (DUBAN_TEST_PG_URL) gets N items spread over the
-small bureau's units, categories, states and deadlines. `duban web` serves it on loopback; C
+A throw-away database on the local PostgreSQL (DUBAN_TEST_PG_URL) gets bench/generate.py's
+bureau with N items (states, deadlines and events as a campaign leaves them). `duban web` serves it on loopback; C
 clients, each logged in as the office, fetch item list pages with filters (light, unit, state,
 category, search, later pages). Server time is the console's own `Server-Timing` header, end to
 end is what the client waited; the same load then runs again after the list's indexes are
@@ -13,7 +13,6 @@ dropped. Figures only, no assertions.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import http.cookiejar
 import os
 import random
@@ -26,62 +25,33 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 PG_URL = os.environ.get("DUBAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-TODAY = "2015-10-20"
+TODAY = "2015-10-27"  # bench/generate.py AS_OF
 PASSWORD = "bench-password"
-QUERIES = ["", "light=red", "light=yellow", "unit=JGC", "unit=ZJZ&light=red", "state=submitted",
-           "category=lan", "q=问题 77", "light=green&page=20", "state=rectifying&unit=RJC&page=3"]
+LOGIN = "office"  # bench/generate.py's office
+QUERIES = ["", "light=red", "light=yellow", "unit=U00003", "unit=U00010&light=red", "state=submitted",
+           "category=lan", "q=生成的问题 77", "light=green&page=20", "state=rectifying&unit=U00007&page=3"]
 LIST_INDEXES = ["ix_problem_items_campaign_state", "ix_problem_items_campaign_due", "ix_problem_items_unit_id",
                 "ix_problem_items_owner_id"]
 
 
-def populate(db_url: str, n: int) -> None:
+def populate(db_url: str, n: int) -> dict:
+    """bench/generate.py's bureau (items and their events through the real schema), N items,
+    and a console password for its office."""
+    from bench.generate import generate
     from duban.services.accounts import set_password
-    from duban.services.org import import_org
-    from duban.services.setup import init_db, load_campaign
-    from storage.models import ProblemItem
     from storage.uow import UnitOfWork
 
-    init_db(db_url)
+    result = generate(db_url, "bureau", n, 2015)
     with UnitOfWork(db_url) as uow:
-        load_campaign(uow, "system", ROOT / "campaigns" / "lanzhou-2015.yaml")
-    with UnitOfWork(db_url) as uow:
-        import_org(uow, "system", ROOT / "tests" / "data" / "org-small.csv")
-    with UnitOfWork(db_url) as uow:
-        set_password(uow, "system", "zhao", PASSWORD, must_change=False)
-    rng = random.Random(7)
-    with UnitOfWork(db_url) as uow:
-        camp = uow.campaigns.get("LZJ2015")
-        units = [u.id for u in uow.org.units()]
-        people = [p.id for p in uow.org.persons() if p.login != "system"]
-        categories = [c.id for c in camp.categories]
-        states = ["assigned", "rectifying", "rectifying", "submitted", "verified", "identified"]
-        start = dt.date(2015, 9, 15)
-        rows = []
-        for seq in range(1, n + 1):
-            state = rng.choice(states)
-            due = start + dt.timedelta(days=rng.randrange(0, 70)) if state != "identified" else None
-            rows.append({"campaign_id": camp.id, "seq": seq, "no": f"LZJ2015-{seq:06d}",
-                         "title": f"基准测试问题 {seq}", "source": "自查", "unit_id": rng.choice(units),
-                         "owner_id": rng.choice(people) if due else None, "category_id": rng.choice(categories),
-                         "state": state, "version": 0, "identified_on": dt.date(2015, 9, 10),
-                         "original_due": due, "due": due})
-            if len(rows) == 5000:
-                uow.session.execute(insert(ProblemItem), rows)
-                rows = []
-        if rows:
-            uow.session.execute(insert(ProblemItem), rows)
-        uow.commit()
-    with create_engine(db_url).connect() as conn:
-        conn.execute(text("ANALYZE"))
-        conn.commit()
+        set_password(uow, "system", LOGIN, PASSWORD, must_change=False)
+    return result
 
 
 def login(base: str):
@@ -90,7 +60,7 @@ def login(base: str):
     html = opener.open(base + "/login", timeout=30).read().decode()
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
     opener.open(base + "/login", data=urllib.parse.urlencode(
-        {"csrf_token": token, "login": "zhao", "password": PASSWORD, "next": "/"}).encode(), timeout=30).read()
+        {"csrf_token": token, "login": LOGIN, "password": PASSWORD, "next": "/"}).encode(), timeout=30).read()
     return opener
 
 
@@ -143,16 +113,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()}")
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    name = f"duban_webbench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    db_url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    from bench.writers_bench import scratch_database
+
+    db_url, drop = scratch_database(PG_URL)
     server = None
     try:
         started = time.perf_counter()
-        populate(db_url, args.n)
-        print(f"setup: {args.n} items in {time.perf_counter() - started:.1f} s")
+        print(f"setup: {populate(db_url, args.n)} in {time.perf_counter() - started:.1f} s")
         port = 18000 + random.randrange(1000)
         base = f"http://127.0.0.1:{port}"
         with tempfile.TemporaryDirectory() as home:
@@ -176,9 +143,7 @@ def main() -> None:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop()
     print(f"load average after: {os.getloadavg()}")
 
 
