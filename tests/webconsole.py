@@ -113,7 +113,7 @@ def screenshots(request):
 def log_in(browser, console: Console, login: str, password: str = PASSWORD):
     """A new browser context (its own cookies), logged in; returns the page on the 工作台."""
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(30_000)  # a loaded CI machine hashes passwords slowly
     page = context.new_page()
     page.goto(console.url("/login"))
     page.fill("input[name=login]", login)
