@@ -44,6 +44,7 @@ _EVENTS = {
     "opinion_recorded": "登记意见建议", "opinion_triaged": "办理意见建议",
     "password_set": "设置控制台密码", "password_changed": "修改控制台密码", "login": "登录控制台",
     "login_failed": "登录失败", "login_throttled": "登录被限制", "logout": "退出控制台",
+    "phase_override": "放开阶段限制",
 }
 
 # What the daily tick does (its own duty keys) and how each day's duty ended.
@@ -51,7 +52,7 @@ _TICK_DUTIES = {
     "phase_open": "阶段开始", "phase_close": "阶段结束", "problem_lists": "问题清单提醒", "sweep": "逾期巡查",
     "spot_check": "暗访抽查", "discipline_check": "作风纪律检查", "recheck": "回头看抽取",
     "satisfaction": "满意度测评提醒", "accountability": "单位问责建议", "publish": "公开台账",
-    "study": "集中学习提醒",
+    "study": "集中学习提醒", "collect_opinions": "征求意见提醒", "reports": "举报交办提醒", "mechanisms": "长效机制提醒",
 }
 _TICK_STATUSES = {"done": "完成", "already_done": "此前已完成", "unavailable": "服务未提供", "refused": "不予执行"}
 
@@ -69,7 +70,8 @@ _STATIC = {
     "duty": _PLAN_DUTIES,
     "light": {"red": "红灯", "yellow": "黄灯", "green": "绿灯"},
     "reminder": {"problem_list": "问题清单提醒", "satisfaction": "满意度测评提醒", "study": "集中学习提醒",
-                 "study_absence": "缺席补学提醒"},
+                 "study_absence": "缺席补学提醒", "collect_opinions": "征求意见提醒", "reports": "举报交办提醒",
+                 "mechanisms": "长效机制提醒"},
     "draw": {"spot_check": "随机暗访抽查", "discipline_check": "作风纪律检查", "recheck": "回头看"},
     "appeal_outcome": {"upheld": "维持原决定", "overturned": "撤销问责", "changed": "变更处理"},
     "machine": {"item": "整改问题", "case": "问责案件"},

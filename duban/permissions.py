@@ -90,6 +90,7 @@ POLICY: dict[str, set[str]] = {
     "mechanism.register": SUPERVISORS,
     "keys.init": {"system", "office"},
     "account.manage": {"system", "office"},
+    "phase.override": {"office"},
 }
 
 ACTION_LABELS = {
@@ -109,6 +110,7 @@ ACTION_LABELS = {
     "tick": "运行每日任务", "study.record": "登记集中学习",
     "mechanism.register": "登记长效机制", "keys.init": "生成签名密钥",
     "account.manage": "管理控制台账号",
+    "phase.override": "放开阶段限制",
 }
 
 

@@ -108,7 +108,8 @@ def test_problem_list_reminders_once_per_week_until_a_list_is_submitted(campaign
 def test_duties_follow_the_calendar_and_the_phases(campaign_db):
     result = _tick(campaign_db, D(2015, 11, 30))
     by_date = {d["date"]: set(d["duties"]) for d in result["days"]}
-    assert by_date["2015-09-01"] == {"phase_open", "study", "problem_lists"}
+    assert by_date["2015-09-01"] == {"phase_open", "study", "problem_lists", "collect_opinions"}
+    assert by_date["2015-09-07"] == {"study", "problem_lists", "collect_opinions"}  # weekly: each Monday
     assert by_date["2015-09-30"] == {"study", "problem_lists", "phase_close"}
     assert by_date["2015-10-01"] == {"phase_open"}  # National Day: no office work
     assert all(not by_date[f"2015-10-0{day}"] for day in range(2, 8))

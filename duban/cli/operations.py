@@ -19,7 +19,7 @@ app.add_typer(draw_app, name="draw")
 satisfaction_app = typer.Typer(help="满意度测评：民生单位的电话抽查、问卷调查、满意度测评及结果公开。",
                                no_args_is_help=True)
 app.add_typer(satisfaction_app, name="satisfaction")
-reminder_app = typer.Typer(help="系统自动发出的提醒（问题清单、满意度测评）。", no_args_is_help=True)
+reminder_app = typer.Typer(help="系统自动发出的提醒（问题清单、学习、征求意见、举报交办、长效机制、满意度测评）。", no_args_is_help=True)
 app.add_typer(reminder_app, name="reminder")
 
 

@@ -168,7 +168,7 @@ INCIDENTS = (
     Incident(D(2015, 11, 3), "举报信箱", "JGC", "ruan", "举报信反映：分管科室多项整改任务长期推进不力，逾期未完成",
              "organizational_handling", "经核实，该同志分管的四项整改任务均已逾期，经催办、督办仍推进不力，负有领导责任。",
              subject_deputy=True, sanction="调整岗位处理"),
-    Incident(D(2015, 11, 10), "作风纪律检查", "ZJG", "san", "作风纪律检查发现工作人员上班期间多次擅离职守外出办理私事",
+    Incident(D(2015, 11, 10), "举报信箱", "ZJG", "san", "举报信反映：工作人员上班期间多次擅离职守外出办理私事",
              "disciplinary_sanction", "该同志十月以来多次在上班期间外出办理私事，经批评教育后仍不改正，情节严重。",
              sanction="记过处分"),
 )
@@ -180,6 +180,8 @@ LIST_FILING = (
     (0.12, (D(2015, 9, 21), D(2015, 9, 30))),
     (0.03, (D(2015, 10, 8), D(2015, 10, 9))),
 )
+# The last filing window lies after the problem-list phase: the office opens 自查 for it.
+LATE_LISTS_REASON = "国庆假期前未能列出问题清单的同志补报本人问题清单"
 OPINION_DAYS = {"座谈会": D(2015, 9, 15), "走访群众": D(2015, 9, 17), "问卷调查": D(2015, 9, 22),
                 "征求意见表": D(2015, 9, 24)}
 REPORT_WINDOW = (D(2015, 10, 7), D(2015, 11, 20))  # working days in (first, last]

@@ -192,6 +192,8 @@ class Simulation:
         rng = self.rng
         windows = [(share, self.calendar.workdays_in(first - dt.timedelta(days=1), last))
                    for share, (first, last) in scenario.LIST_FILING]
+        late_first, late_last = scenario.LIST_FILING[-1][1]
+        self.agenda.at(late_first, self._open_late_lists, late_first, late_last)
         for person in self.bureau.persons:
             roll, total = rng.random(), 0.0
             for share, days in windows:
@@ -237,6 +239,14 @@ class Simulation:
                 category=category, source="自查", today=self.today, due_days=days,
                 description=f"任务书：{measure}。时间表：{days}个工作日内完成。责任人：{person.name}。")
             self._plan_rectification(view["no"], login, dt.date.fromisoformat(view["due"]))
+
+    def _open_late_lists(self, uow: UnitOfWork, first: dt.date, last: dt.date) -> None:
+        from duban.services.phase_gate import closed_reason, override
+
+        campaign = uow.campaigns.get(self.campaign)
+        if closed_reason(campaign, first, source="self_check") or closed_reason(campaign, last, source="self_check"):
+            override(uow, self.cast.office[0], reason=scenario.LATE_LISTS_REASON, source="self_check", start=first,
+                     until=last, campaign=self.campaign, today=self.today)
 
     def _register_opinion(self, uow: UnitOfWork, source: str, unit: str, category: str, text: str,
                           pause: bool) -> None:

@@ -17,9 +17,9 @@ from duban.services.common import (
     clean_text,
     light_of,
     resolve_due,
-    warn_outside_campaign,
     work_calendar,
 )
+from duban.services.phase_gate import require_open, source_code
 from duban.services.reporter_protection import may_read_reports
 from duban.services.views import ITEM_VIEW_LOADS, event_view, item_view
 from statemachines.item import DEADLINE_STATES, ITEM, ItemFacts
@@ -63,7 +63,6 @@ def add_item(uow: UnitOfWork, login: str, *, campaign: str | None, unit: str, ti
     camp = uow.campaigns.only_or(campaign)
     uow.lock(campaign_chain(camp))
     today = business_date(camp, today)
-    warn_outside_campaign(camp, today)
     who = actor(uow, login)
     item = register_item(uow, who, camp, today, unit=unit, title=title, person=person, category=category,
                          source=source, description=description, due=due, due_days=due_days, origin=origin,
@@ -80,6 +79,7 @@ def register_item(uow: UnitOfWork, who, camp, today: dt.date, *, unit: str, titl
     the_unit = uow.org.unit(unit)
     owner = uow.org.person_by_name_or_login(person) if person else None
     permissions.require(who, action, unit=the_unit)
+    require_open(uow, camp, day=today, source=source_code(camp, _source(camp, source)))
     if owner is not None:
         permissions.require_human_owner(owner)
     if who.role_set <= {"cadre"} and action == "item.add" and (owner is None or owner.id != who.id):

@@ -11,24 +11,15 @@ checked for. The overdue sweep commits in batches, so it is idempotent itself an
 its ``DutyRun`` is written when it has finished. A ``day`` row closes the date;
 the next tick starts after the last closed date.
 
-Which duty runs on which date (``duties_due``):
+Which duty runs on which date, and what it does, is the registry in
+``duban.services.duties`` (``duties_due``); this module registers the duties that
+need the tick's own machinery (draws, the sweep, unit accountability, publication):
 
-* any day: ``phase_open`` on a phase's first day, ``phase_close`` on its last;
-* working days only (nobody is in the office on days off, and deadlines count
-  working days), when the day's phase has the duty:
-  - ``study``: reminders to units without a study session in the phase (once per ISO week)
-    and to each person who missed a session (once per absence);
-  - ``problem_lists``: reminders to people without a problem list (once per ISO week each);
-  - ``sweep``: the overdue sweep (red items, 催办/督办, cases) as of that day;
-  - ``spot_check`` / ``discipline_check`` / ``recheck``: one unannounced working day
-    (不打招呼、不定时间) in each block of N working days of the phase, chosen by
-    SHA-256 of the campaign, duty, phase, block and the plan's salt; N is the duty's
-    ``frequency_working_days`` or ``rules.spot_check.frequency_working_days``;
-  - ``satisfaction``: reminders for 民生 units without a 满意度测评 round in the phase;
-  - ``accountability``: unit-level accountability proposals on the last working day
-    of each month (or of the phase, if it ends first);
-  - ``publish``: the 整改落实台账 (XLSX, and PDF when document services exist) and the
-    satisfaction results, on the last working day of each ISO week and of the phase.
+* ``spot_check`` / ``discipline_check`` / ``recheck``: one unannounced working day
+  (不打招呼、不定时间) in each block of N working days of the phase;
+* ``sweep``: the overdue sweep (催办/督办/问责) as of that day, batched;
+* ``accountability``: unit-level accountability proposals at each month's (or phase's) end;
+* ``publish``: the 整改落实台账 and the satisfaction results at each week's (or phase's) end.
 """
 
 from __future__ import annotations
@@ -45,6 +36,7 @@ from sqlalchemy import func, select
 from duban import config, permissions
 from duban.errors import RuleViolation
 from duban.services.common import actor, work_calendar
+from duban.services.duties import REGISTRY, duties_due, duty, month_end, phase_on, phase_workdays, plan_duty, week_end
 from storage.eventlog import canonical_json
 from storage.models import Campaign, DutyRun, Phase
 from storage.uow import UnitOfWork, campaign_chain
@@ -72,72 +64,20 @@ def unavailable(what: str) -> dict:
     return {"status": "unavailable", "message": f"{what}尚未提供，本项未执行"}
 
 
-# --- which duties fall due ---------------------------------------------------------
-
-
-def phase_on(campaign: Campaign, day: dt.date) -> Phase | None:
-    return next((p for p in campaign.phases if p.start_date <= day <= p.end_date), None)
-
-
-def _duty(phase: Phase | None, code: str) -> dict | None:
-    if phase is None:
-        return None
-    return next((d for d in phase.duties if d.get("code") == code), None)
-
-
-def _phase_workdays(phase: Phase) -> list[dt.date]:
-    return work_calendar().workdays_in(phase.start_date - dt.timedelta(days=1), phase.end_date)
+# --- the draw days ---------------------------------------------------------------
 
 
 def unannounced_day_due(campaign: Campaign, phase: Phase, duty: dict, day: dt.date) -> bool:
     """True on the one working day drawn for ``duty`` in this block of N working days."""
     rules = campaign.plan.get("rules", {}).get("spot_check", {})
     every = duty.get("frequency_working_days") or rules.get("frequency_working_days", 5)
-    workdays = _phase_workdays(phase)
+    workdays = phase_workdays(phase)
     if day not in workdays:
         return False
     block = workdays.index(day) // every
     days = workdays[block * every:(block + 1) * every]
     key = canonical_json([campaign.code, duty["code"], phase.code, block, rules.get("seed_salt", "")])
     return days[int(hashlib.sha256(key.encode()).hexdigest(), 16) % len(days)] == day
-
-
-def _last_workday_until(day: dt.date, limit: dt.date) -> bool:
-    """``day`` is a working day and no working day follows it up to ``limit``."""
-    calendar = work_calendar()
-    return calendar.is_workday(day) and calendar.next_workday(day) > limit
-
-
-def _month_end(day: dt.date) -> dt.date:
-    first_next = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-    return first_next - dt.timedelta(days=1)
-
-
-def _week_end(day: dt.date) -> dt.date:
-    return day + dt.timedelta(days=6 - day.weekday())
-
-
-def duties_due(campaign: Campaign, day: dt.date) -> tuple[Phase | None, list[str]]:
-    """The day's phase and the duties due on it, in the order they run."""
-    phase = phase_on(campaign, day)
-    if phase is None:
-        return None, []
-    due = ["phase_open"] if day == phase.start_date else []
-    if work_calendar().is_workday(day):
-        for code in ("study", "problem_lists", "sweep", *DRAW_DUTIES, "satisfaction"):
-            duty = _duty(phase, code)
-            if duty is None:
-                continue
-            if code in DRAW_DUTIES and not unannounced_day_due(campaign, phase, duty, day):
-                continue
-            due.append(code)
-        if _duty(phase, "accountability") and _last_workday_until(day, min(_month_end(day), phase.end_date)):
-            due.append("accountability")
-        if _duty(phase, "publish") and _last_workday_until(day, min(_week_end(day), phase.end_date)):
-            due.append("publish")
-    if day == phase.end_date:
-        due.append("phase_close")
-    return phase, due
 
 
 # --- running them ------------------------------------------------------------------
@@ -166,6 +106,9 @@ def _mark_done(start_uow, login: str, code: str, day: dt.date, duty: str, result
     return _once(start_uow, login, code, day, duty, lambda *_: result)
 
 
+PHASE_EVENTS = {"phase_open": "phase_opened", "phase_close": "phase_closed"}
+
+
 def _phase_event(trigger: str):
     def effect(uow, campaign, who, phase, day):
         uow.record(chain=campaign_chain(campaign), actor=who.login, today=day, trigger=trigger,
@@ -175,18 +118,21 @@ def _phase_event(trigger: str):
     return effect
 
 
+@duty("problem_lists", order=20)
 def _problem_list_reminders(uow, campaign, who, phase, day):
     from duban.services.reminders import remind_problem_lists
 
     return remind_problem_lists(uow, campaign, who, day)
 
 
+@duty("satisfaction", order=60)
 def _satisfaction_reminders(uow, campaign, who, phase, day):
     from duban.services.reminders import remind_satisfaction_rounds
 
     return remind_satisfaction_rounds(uow, campaign, who, day, phase)
 
 
+@duty("study", order=10)
 def _study_reminders(uow, campaign, who, phase, day):
     from duban.services.study import remind_study
 
@@ -194,6 +140,7 @@ def _study_reminders(uow, campaign, who, phase, day):
 
 
 def _draw(kind: str):
+    @duty(kind, order=50, due=unannounced_day_due)
     def effect(uow, campaign, who, phase, day):
         from duban.services.draws import make_draw
 
@@ -204,7 +151,12 @@ def _draw(kind: str):
     return effect
 
 
-def _sweep(start_uow, login: str, code: str, day: dt.date) -> dict:
+for _kind in DRAW_DUTIES:
+    _draw(_kind)
+
+
+@duty("sweep", order=40, runner=True)
+def _sweep(start_uow, login: str, code: str, day: dt.date, options: dict) -> dict:
     sweep = optional_service("duban.services.escalation", "sweep")
     if sweep is None:
         return unavailable("逾期巡查服务（duban.services.escalation.sweep）")
@@ -212,7 +164,8 @@ def _sweep(start_uow, login: str, code: str, day: dt.date) -> dict:
     return _mark_done(start_uow, login, code, day, "sweep", {"status": "done", **outcome})
 
 
-def _unit_cases(start_uow, login: str, code: str, day: dt.date) -> dict:
+@duty("accountability", order=80, due=month_end, runner=True)
+def _unit_cases(start_uow, login: str, code: str, day: dt.date, options: dict) -> dict:
     propose = optional_service("duban.services.cases", "propose_unit_cases")
     if propose is None:
         return unavailable("单位问责建议服务（duban.services.cases.propose_unit_cases）")
@@ -244,16 +197,17 @@ def _jsonable(outcome) -> dict:
     return {"proposed": len(created), "cases": created}
 
 
-def _publish(start_uow, login: str, code: str, day: dt.date, ledger_pdf: bool) -> dict:
+@duty("publish", order=90, due=week_end, runner=True)
+def _publish(start_uow, login: str, code: str, day: dt.date, options: dict) -> dict:
     # Files are written first (deterministic paths, atomic replace): a crash before the
     # DutyRun commits only means they are written again by the next tick.
-    files = publish_ledger(start_uow, login, campaign=code, day=day, pdf=ledger_pdf)
+    files = publish_ledger(start_uow, login, campaign=code, day=day, pdf=options.get("ledger_pdf", True))
 
     def effect(uow, campaign, who, phase):
         from duban.services.satisfaction import publish_pending
 
         result = {"ledger": {k: files[k] for k in ("xlsx", "pdf", "rows")}}
-        if _duty(phase, "satisfaction") and campaign.plan.get("rules", {}).get("satisfaction", {}).get("publish", True):
+        if plan_duty(phase, "satisfaction") and campaign.plan.get("rules", {}).get("satisfaction", {}).get("publish", True):
             table = publish_pending(uow, campaign, who, day)
             result["satisfaction_published"] = table["newly_published"]
         uow.record(chain=campaign_chain(campaign), actor=who.login, today=day, trigger="ledger_published",
@@ -267,18 +221,13 @@ def _with_day(effect, day):
     return lambda uow, campaign, who, phase: effect(uow, campaign, who, phase, day)
 
 
-def _run_duty(start_uow, login: str, code: str, day: dt.date, duty: str, ledger_pdf: bool) -> dict:
-    if duty == "sweep":
-        return _sweep(start_uow, login, code, day)
-    if duty == "accountability":
-        return _unit_cases(start_uow, login, code, day)
-    if duty == "publish":
-        return _publish(start_uow, login, code, day, ledger_pdf)
-    effects = {"phase_open": _phase_event("phase_opened"), "phase_close": _phase_event("phase_closed"),
-               "problem_lists": _problem_list_reminders, "satisfaction": _satisfaction_reminders,
-               "study": _study_reminders,
-               **{kind: _draw(kind) for kind in DRAW_DUTIES}}
-    return _once(start_uow, login, code, day, duty, _with_day(effects[duty], day))
+def _run_duty(start_uow, login: str, code: str, day: dt.date, duty: str, options: dict) -> dict:
+    if duty in PHASE_EVENTS:
+        return _once(start_uow, login, code, day, duty, _with_day(_phase_event(PHASE_EVENTS[duty]), day))
+    spec = REGISTRY[duty]
+    if spec.runner is not None:
+        return spec.runner(start_uow, login, code, day, options)
+    return _once(start_uow, login, code, day, duty, _with_day(spec.effect, day))
 
 
 def run_day(start_uow, login: str, code: str, day: dt.date, *, ledger_pdf: bool = True) -> dict:
@@ -290,8 +239,9 @@ def run_day(start_uow, login: str, code: str, day: dt.date, *, ledger_pdf: bool 
     workday = work_calendar().is_workday(day)
     # Duties done by an earlier, interrupted tick are skipped here; _once checks again
     # under the campaign lock, for a tick running concurrently.
+    options = {"ledger_pdf": ledger_pdf}
     results = {duty: {"status": "already_done"} if duty in done
-               else _run_duty(start_uow, login, code, day, duty, ledger_pdf) for duty in due}
+               else _run_duty(start_uow, login, code, day, duty, options) for duty in due}
     summary = {"phase": phase_code, "workday": workday,
                "duties": {duty: r.get("status") for duty, r in results.items()}}
     _mark_done(start_uow, login, code, day, DAY_DONE, summary)

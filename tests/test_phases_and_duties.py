@@ -1,0 +1,133 @@
+"""Phases gate actions; every plan duty code does something on a working day of its phase."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import dump
+
+D = dt.date
+
+
+def _factory(db_url):
+    from storage.uow import UnitOfWork
+
+    return lambda: UnitOfWork(db_url)
+
+
+def _reminders(db_url, kind: str) -> list:
+    from storage.models import Reminder
+
+    with _factory(db_url)() as uow:
+        return [(r.key, r.on_date, r.text) for r in uow.session.scalars(
+            select(Reminder).where(Reminder.kind == kind).order_by(Reminder.key))]
+
+
+def _run_day(db_url, day: dt.date) -> dict:
+    from duban.services.tick import run_day
+
+    return run_day(_factory(db_url), "system", "LZJ2015", day, ledger_pdf=False)
+
+
+# --- the registry ------------------------------------------------------------------
+
+
+def test_every_plan_duty_code_is_implemented_and_nothing_else():
+    from duban.plan.phases import DutyCode
+    from duban.services.duties import REGISTRY, _load_duty_modules
+
+    _load_duty_modules()
+    assert set(REGISTRY) == {code.value for code in DutyCode}
+
+
+def test_a_plan_naming_an_unknown_duty_is_bad_input(cli, tmp_path):
+    from tests.conftest import PLAN
+
+    text = PLAN.read_text(encoding="utf-8").replace("- code: mechanisms", "- code: make_tea", 1)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text, encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'x.sqlite'}"
+    assert cli("--db", url, "init").code == 0
+    r = cli("--db", url, "campaign", "load", str(bad))
+    assert r.code == 2, r
+    assert "make_tea" in r.stderr or "duties" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+# --- one test per duty code the tick reminds for (study: tests/test_study.py) ----------------
+
+
+def test_collect_opinions_reminds_only_units_without_an_opinion_yet(campaign_db):
+    from duban.services.items import add_item
+
+    with _factory(campaign_db)() as uow:
+        add_item(uow, "zhao", campaign=None, unit="JGC", title="审批环节多", source="座谈会", today=D(2015, 9, 1))
+    result = _run_day(campaign_db, D(2015, 9, 1))["results"]["collect_opinions"]
+    keys = [key for key, *_ in _reminders(campaign_db, "collect_opinions")]
+    assert result["sent"] == len(keys) > 0
+    assert not any(":JGC:" in key for key in keys) and any(":ZJZ:" in key for key in keys)
+    assert all("座谈会、走访群众、问卷调查、征求意见表" in text for *_k, text in _reminders(campaign_db, "collect_opinions"))
+
+
+def test_reports_remind_the_office_of_reports_not_assigned_after_a_working_day(campaign_db):
+    from duban.services.items import add_item
+
+    with _factory(campaign_db)() as uow:
+        no = add_item(uow, "zhao", campaign=None, unit="ZJZ", title="来电人张三13800000000反映投诉无人答复",
+                      source="举报电话", today=D(2015, 10, 8))["no"]
+    assert _run_day(campaign_db, D(2015, 10, 8))["results"]["reports"]["sent"] == 0  # same day: not late yet
+    assert _run_day(campaign_db, D(2015, 10, 9))["results"]["reports"]["sent"] == 1
+    [(key, _day, text)] = _reminders(campaign_db, "reports")
+    assert no in text and "举报电话" in text
+    assert "张三" not in text and "138" not in text  # nothing the reporter said
+    assert _run_day(campaign_db, D(2015, 10, 12))["results"]["reports"]["sent"] == 0  # once per report
+
+
+def test_mechanisms_remind_unit_heads_in_the_consolidation_phase(campaign_db):
+    result = _run_day(campaign_db, D(2015, 11, 2))["results"]["mechanisms"]
+    sent = _reminders(campaign_db, "mechanisms")
+    assert result["sent"] == len(sent) > 0
+    assert all("长效机制" in text for *_k, text in sent)
+
+
+# --- phase gating ---------------------------------------------------------------------
+
+
+def test_hotline_report_before_the_plan_opens_it_is_refused_and_writes_nothing(cli, campaign_db):
+    before = dump(campaign_db)
+    r = cli("item", "add", "--unit", "ZJZ", "--title", "来电反映", "--source", "举报电话", db=campaign_db,
+            as_user="zhao", today="2015-09-10")
+    assert r.code == 3, r
+    assert "动员学习、查摆问题" in r.stderr and "举报电话" in r.stderr and "集中整改、从严问责" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert dump(campaign_db) == before
+    ok = cli("item", "add", "--unit", "ZJZ", "--title", "来电反映", "--source", "举报电话", db=campaign_db,
+             as_user="zhao", today="2015-10-08")
+    assert ok.code == 0, ok
+
+
+@pytest.mark.parametrize("day, word", [("2015-08-31", "尚未开始"), ("2015-12-01", "已经结束")])
+def test_registering_outside_the_campaign_is_refused(cli, campaign_db, day, word):
+    r = cli("item", "add", "--unit", "ZJZ", "--title", "工作拖拉", db=campaign_db, as_user="zhao", today=day)
+    assert r.code == 3 and word in r.stderr, r
+
+
+def test_the_office_can_open_a_source_for_some_days_with_a_reason(cli, campaign_db):
+    add = ("item", "add", "--unit", "ZJZ", "--title", "补报问题清单")
+    assert cli(*add, db=campaign_db, as_user="zhao", today="2015-10-08").code == 3  # 自查 closed in October
+    refused = cli("phase", "override", "--source", "自查", "--until", "2015-10-09", "--reason", "补报",
+                  db=campaign_db, as_user="feng", today="2015-10-08")
+    assert refused.code == 3, refused  # a unit head may not open a phase
+    r = cli("phase", "override", "--source", "自查", "--until", "2015-10-09", "--reason", "国庆后补报清单",
+            db=campaign_db, as_user="zhao", today="2015-10-08", json=True)
+    assert r.code == 0, r
+    assert r.json()["source"] == "self_check" and r.json()["until"] == "2015-10-09"
+    assert cli(*add, db=campaign_db, as_user="zhao", today="2015-10-08").code == 0
+    assert cli(*add, db=campaign_db, as_user="zhao", today="2015-10-09").code == 0
+    assert cli(*add, db=campaign_db, as_user="zhao", today="2015-10-12").code == 3  # the window has closed
+    listed = cli("phase", "list", db=campaign_db, as_user="zhao", json=True).json()
+    assert [o["reason"] for o in listed["overrides"]] == ["国庆后补报清单"]
+    assert cli("audit", "verify", db=campaign_db, as_user="zhao").code == 0
