@@ -398,6 +398,7 @@ def test_dismissal(cli, campaign_db):
 
 def test_unit_level_proposals_are_idempotent(cli, campaign_db, tmp_path):
     from duban.services.items import add_item as add_item_service, transition
+    from duban.services.phase_gate import override
     from storage.uow import UnitOfWork
 
     db = campaign_db
@@ -405,7 +406,9 @@ def test_unit_level_proposals_are_idempotent(cli, campaign_db, tmp_path):
         add_item(cli, db, person=person, due="2015-09-15")
     for _ in range(2):  # 人事教育处: only two, below the threshold
         add_item(cli, db, person="qian", unit="RJC", due="2015-09-15")
-    # 质量监督站: a spot-checked item that relapsed
+    # 质量监督站: a spot-checked item that relapsed (spot checks open in October: the office opened them early)
+    with UnitOfWork(db) as uow:
+        override(uow, "zhao", reason="先行暗访试点", source="暗访抽查", start=dt.date(2015, 9, 10))
     with UnitOfWork(db) as uow:
         spot = add_item_service(uow, "zhao", campaign=None, unit="ZJZ", title="暗访发现窗口无人值守", person="chen",
                                 source="暗访抽查", due=dt.date(2015, 9, 30), origin="spotcheck:1",

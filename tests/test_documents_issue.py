@@ -45,7 +45,7 @@ def run(cli, db, *args, as_user="zhao", today=TODAY):
 def add_item(cli, db, *, unit="JGC", person="wu", title="窗口服务推诿扯皮，群众反映办事难", days=None,
              due=None, description="", category="懒", today=TODAY) -> str:
     args = ["item", "add", "--unit", unit, "--title", title, "--person", person, "--category", category,
-            "--source", "暗访抽查"]
+            "--source", "自查"]
     args += ["--days", str(days)] if days else ["--due", due]
     if description:
         args += ["--description", description]

@@ -116,7 +116,7 @@ def _verified_item(db_url, title: str, verified_on: dt.date, tmp_path) -> str:
     evidence.write_text("整改佐证材料", encoding="utf-8")
     start = verified_on - dt.timedelta(days=10)
     with _uow(db_url) as uow:
-        no = add_item(uow, "zhao", campaign=None, unit="JGC", title=title, person="wu",
+        no = add_item(uow, "zhao", campaign=None, unit="JGC", title=title, person="wu", source="作风纪律检查",
                       due=verified_on + dt.timedelta(days=20), today=start)["no"]
     for login, trigger, extra in (("wu", "start", {}), ("wu", "submit", {"evidence_files": [evidence]}),
                                   ("qian", "verify", {})):

@@ -17,6 +17,7 @@ from duban.services.common import (
     clean_text,
     light_of,
     resolve_due,
+    warn_outside_campaign,
     work_calendar,
 )
 from duban.services.phase_gate import require_open, source_code
@@ -80,6 +81,7 @@ def register_item(uow: UnitOfWork, who, camp, today: dt.date, *, unit: str, titl
     owner = uow.org.person_by_name_or_login(person) if person else None
     permissions.require(who, action, unit=the_unit)
     require_open(uow, camp, day=today, source=source_code(camp, _source(camp, source)))
+    warn_outside_campaign(camp, today)  # opened by the office outside the campaign: a late entry
     if owner is not None:
         permissions.require_human_owner(owner)
     if who.role_set <= {"cadre"} and action == "item.add" and (owner is None or owner.id != who.id):
