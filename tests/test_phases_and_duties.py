@@ -86,11 +86,12 @@ def test_reports_remind_the_office_of_reports_not_assigned_after_a_working_day(c
     assert _run_day(campaign_db, D(2015, 10, 12))["results"]["reports"]["sent"] == 0  # once per report
 
 
-def test_mechanisms_remind_unit_heads_in_the_consolidation_phase(campaign_db):
-    result = _run_day(campaign_db, D(2015, 11, 2))["results"]["mechanisms"]
-    sent = _reminders(campaign_db, "mechanisms")
-    assert result["sent"] == len(sent) > 0
-    assert all("长效机制" in text for *_k, text in sent)
+def test_mechanisms_duty_reminds_what_is_due_in_the_consolidation_phase(campaign_db):
+    result = _run_day(campaign_db, D(2015, 11, 2))
+    assert result["duties"]["mechanisms"] == "done"
+    sent = _reminders(campaign_db, "mechanism")  # duban.services.mechanisms: unregistered plan mechanisms
+    assert result["results"]["mechanisms"]["sent"] == len(sent) > 0
+    assert "mechanisms" not in _run_day(campaign_db, D(2015, 10, 8))["duties"]
 
 
 # --- phase gating ---------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """What the tick does for the plan duties that are first of all people's work:
-``collect_opinions``, ``reports`` and ``mechanisms`` (``study`` is ``duban.services.study``).
+``collect_opinions`` and ``reports`` (``study`` is ``duban.services.study``, ``mechanisms``
+``duban.services.mechanisms``: this module only registers them).
 
 Each sends reminders (``Reminder`` rows, one per key, so a rerun the same week changes
 nothing) and records one ``reminders_sent`` event per run that sent any. The texts are
@@ -10,9 +11,9 @@ templates under ``templates/reminders/`` filled from the plan and the organisati
 * ``reports`` (every working day): the office is reminded of each report (an item from
   the duty's sources) still not assigned after a working day — the number, unit, source
   and dates only, never what the reporter said;
-* ``mechanisms`` (weekly): every unit head is asked for the unit's long-term mechanisms.
+* ``mechanisms``: each plan mechanism not registered or not yet verified, once per ISO week.
 
-Later work builds on the same keys: opinion intake and mechanism records
+Later work builds on the same keys: opinion intake
 can narrow who is reminded (only those with nothing recorded yet).
 """
 
@@ -123,9 +124,8 @@ def remind_unassigned_reports(uow: UnitOfWork, campaign: Campaign, who: Person, 
             "unassigned": len(rows)}
 
 
-@duty("mechanisms", order=70, due=weekly)
+@duty("mechanisms", order=70)  # its reminders are keyed per ISO week
 def remind_mechanisms(uow: UnitOfWork, campaign: Campaign, who: Person, phase: Phase, day: dt.date) -> dict:
-    planned = _plan_duty(phase, "mechanisms")
-    wanted = _to_heads(campaign, "mechanisms", day, working_units(uow), lambda unit: reminder_text(
-        "mechanisms", unit=unit.name, duty=planned["name"], description=planned.get("description", "")))
-    return _send(uow, campaign, who, day, "mechanisms", planned["name"], wanted)
+    from duban.services.mechanisms import remind_mechanisms as remind
+
+    return remind(uow, campaign, who, day, phase)

@@ -80,7 +80,8 @@ def register_item(uow: UnitOfWork, who, camp, today: dt.date, *, unit: str, titl
     the_unit = uow.org.unit(unit)
     owner = uow.org.person_by_name_or_login(person) if person else None
     permissions.require(who, action, unit=the_unit)
-    require_open(uow, camp, day=today, source=source_code(camp, _source(camp, source)))
+    if kind == "problem":  # a problem's source must be open on the day (a mechanism comes from its duty)
+        require_open(uow, camp, day=today, source=source_code(camp, _source(camp, source)))
     warn_outside_campaign(camp, today)  # opened by the office outside the campaign: a late entry
     if owner is not None:
         permissions.require_human_owner(owner)
