@@ -45,6 +45,8 @@ _EVENTS = {
     "password_set": "设置控制台密码", "password_changed": "修改控制台密码", "login": "登录控制台",
     "login_failed": "登录失败", "login_throttled": "登录被限制", "logout": "退出控制台",
     "phase_override": "放开阶段限制",
+    "draws_committed": "公布抽取密钥哈希", "draw_revealed": "揭示抽取密钥",
+    "measure_done": "问责措施落实", "case_escalated": "督促落实问责措施",
 }
 
 # What the daily tick does (its own duty keys) and how each day's duty ended.
@@ -53,6 +55,7 @@ _TICK_DUTIES = {
     "spot_check": "暗访抽查", "discipline_check": "作风纪律检查", "recheck": "回头看抽取",
     "satisfaction": "满意度测评提醒", "accountability": "单位问责建议", "publish": "公开台账",
     "study": "集中学习提醒", "collect_opinions": "征求意见提醒", "reports": "举报交办提醒", "mechanisms": "长效机制提醒",
+    "draw_commit": "公布抽取密钥哈希", "draw_reveal": "揭示抽取密钥",
 }
 _TICK_STATUSES = {"done": "完成", "already_done": "此前已完成", "unavailable": "服务未提供", "refused": "不予执行"}
 
@@ -71,7 +74,7 @@ _STATIC = {
     "light": {"red": "红灯", "yellow": "黄灯", "green": "绿灯"},
     "reminder": {"problem_list": "问题清单提醒", "satisfaction": "满意度测评提醒", "study": "集中学习提醒",
                  "study_absence": "缺席补学提醒", "collect_opinions": "征求意见提醒", "reports": "举报交办提醒",
-                 "mechanisms": "长效机制提醒"},
+                 "mechanisms": "长效机制提醒", "measure": "问责措施催办督办"},
     "draw": {"spot_check": "随机暗访抽查", "discipline_check": "作风纪律检查", "recheck": "回头看"},
     "appeal_outcome": {"upheld": "维持原决定", "overturned": "撤销问责", "changed": "变更处理"},
     "machine": {"item": "整改问题", "case": "问责案件"},

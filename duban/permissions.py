@@ -91,6 +91,7 @@ POLICY: dict[str, set[str]] = {
     "keys.init": {"system", "office"},
     "account.manage": {"system", "office"},
     "phase.override": {"office"},
+    "draw.pending": {"office", "system"},
 }
 
 ACTION_LABELS = {
@@ -111,6 +112,7 @@ ACTION_LABELS = {
     "mechanism.register": "登记长效机制", "keys.init": "生成签名密钥",
     "account.manage": "管理控制台账号",
     "phase.override": "放开阶段限制",
+    "draw.pending": "查看未揭示的抽取",
 }
 
 

@@ -1,7 +1,8 @@
 """Lifecycle of a problem item (整改问题).
 
 identified 已查摆 → assigned 已交办 → rectifying 整改中 → submitted 待验收 →
-verified 已销号 → rechecked 回头看通过, with reject, relapse, reopen and withdraw.
+verified 已销号 → rechecked 回头看通过, with reject, relapse, reopen and withdraw. No
+state is final: 回头看通过 can still relapse, and a withdrawn item can be reopened.
 """
 
 from __future__ import annotations
@@ -96,7 +97,8 @@ ITEM = Lifecycle(
         Transition("withdraw", OPEN, "withdrawn", (reason_given,)),
     ],
     initial="identified",
-    final=frozenset({"rechecked", "withdrawn"}),
+    # No state is final: a relapse takes 回头看通过 back to 整改中, and the office reopens what was withdrawn.
+    final=frozenset(),
 )
 
 # States in which the item's deadline is running (traffic lights apply).

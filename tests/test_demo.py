@@ -111,6 +111,36 @@ def test_every_rung_of_the_ladder_is_in_the_database(full_demo):
         assert any(c.person_id for c in commended) and any(c.unit_id for c in commended)
 
 
+def test_pressure_passes_one_level_at_a_time_from_september(full_demo):
+    """No 督办 without an earlier 催办, no 问责 without an earlier 督办, 催办单 issued, September
+    deadlines supervised in September, and no 督办 addressed to the item's owner."""
+    out = full_demo[0]
+    from storage.models import Document, Escalation, ProblemItem
+
+    with _uow(out) as uow:
+        rows = uow.session.execute(select(Escalation.item_id, Escalation.cycle, Escalation.level, Escalation.on_date,
+                                          Escalation.addressee_id, Escalation.automatic)).all()
+        owners = dict(uow.session.execute(select(ProblemItem.id, ProblemItem.owner_id)).all())
+        sheets = uow.session.scalar(select(func.count()).select_from(Document)
+                                    .where(Document.kind == "reminder_sheet"))
+    first = {}
+    for item_id, cycle, level, on_date, _, _ in rows:
+        key = (item_id, cycle, level)
+        first[key] = min(first.get(key, on_date), on_date)
+    for item_id, cycle, level, on_date, addressee, automatic in rows:
+        if level == "督办" and automatic:
+            assert first.get((item_id, cycle, "催办"), on_date) < on_date, (item_id, cycle)
+            assert (item_id, cycle, "催办") in first
+        if level == "问责":
+            supervised = [first.get((item_id, cycle, lvl)) for lvl in ("督办", "挂牌督办")]
+            assert any(day is not None and day < on_date for day in supervised), (item_id, cycle)
+        if level in ("督办", "问责"):
+            assert addressee != owners[item_id], (item_id, level)
+    assert sheets > 0 and sheets == sum(1 for row in rows if row.level == "催办")
+    september = [row for row in rows if row.on_date.month == 9]
+    assert {row.level for row in september} >= {"催办", "督办"}
+
+
 def test_documents_are_issued_numbered_and_filed(full_demo):
     out, result = full_demo[:2]
     from duban.services.documents import verify_file

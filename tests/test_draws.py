@@ -39,17 +39,37 @@ def _canonical(value) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def test_draw_is_recomputable_from_published_inputs(campaign_db):
+def _reveal(db_url, day=OCT_9 + dt.timedelta(days=1)) -> dict:
+    from duban.services.draws import reveal_pending
+
+    with _uow(db_url) as uow:
+        return reveal_pending(uow, "system", today=day)
+
+
+def _show(db_url, draw_id, login="system") -> dict:
+    from duban.services.draws import show_draw
+
+    with _uow(db_url) as uow:
+        return show_draw(uow, login, draw_id)
+
+
+def test_draw_is_recomputable_from_published_inputs_after_the_reveal(campaign_db):
     result = _draw(campaign_db)
-    assert result["created"] and result["population"] == ["BGS", "JCS", "JGC", "RJC", "ZJZ"]
-    assert result["sample_size"] == 3 and len(set(result["selection"])) == 3
+    # The leadership (BGS) and the campaign office (JCS, RJC) check; they are not drawn.
+    assert result["created"] and result["population"] == ["JGC", "ZJZ"]
+    assert result["sample_size"] == 2 and result["status"] == "pending"
+    assert result["seed_inputs"]["secret"] is None  # not even the office's view shows it before the reveal
+    assert _reveal(campaign_db)["revealed"] == 1
+    shown = _show(campaign_db, result["id"], "feng")  # a unit head may look once it is revealed
+    secret = shown["seed_inputs"]["secret"]
+    assert hashlib.sha256(secret.encode()).hexdigest() == result["seed_inputs"]["secret_sha256"]
 
     # Recomputed from the documented recipe alone, without duban's code.
     population_sha = hashlib.sha256(_canonical(result["population"]).encode()).hexdigest()
-    seed = hashlib.sha256(_canonical(["LZJ2015", "spot_check", "2015-10-09", "LZJ2015-spot-check",
+    seed = hashlib.sha256(_canonical(["LZJ2015", "spot_check", "2015-10-09", secret, "LZJ2015-spot-check",
                                       population_sha]).encode()).hexdigest()
     assert seed == result["seed"]
-    assert random.Random(int(seed, 16)).sample(result["population"], 3) == result["selection"]
+    assert random.Random(int(seed, 16)).sample(result["population"], 2) == result["selection"]
     assert _verify(campaign_db, result["id"])
 
 
@@ -76,7 +96,8 @@ def _other_selection(result) -> list[str]:
 
 @pytest.mark.parametrize("column", ["population", "selection", "seed"])
 def test_tampering_makes_verify_fail(campaign_db, column):
-    result = _draw(campaign_db)
+    result = _draw(campaign_db, sample_size=1)
+    _reveal(campaign_db)
     value = {"population": result["population"][:-1], "selection": _other_selection(result),
              "seed": "0" * 64}[column]
     _tamper(campaign_db, result["id"], column, value)
@@ -88,12 +109,14 @@ def test_consistent_rewrite_is_caught_by_the_event_log(campaign_db):
     from duban.services.draws import audit_draw, compute_seed, select_sample
     from storage.db import get_engine
 
-    result = _draw(campaign_db)
-    population = ["BGS", "JCS", "RJC"]  # 建设管理处 and 质量监督站 quietly removed
-    seed = compute_seed("LZJ2015", "spot_check", OCT_9, "LZJ2015-spot-check", population)
+    result = _draw(campaign_db, sample_size=1)
+    _reveal(campaign_db)
+    secret = _show(campaign_db, result["id"])["seed_inputs"]["secret"]
+    population = ["ZJZ"]  # 建设管理处 quietly removed
+    seed = compute_seed("LZJ2015", "spot_check", OCT_9, "LZJ2015-spot-check", population, secret=secret)
     with get_engine(campaign_db).begin() as conn:
         conn.execute(text("UPDATE draws SET population = :p, seed = :s, selection = :sel WHERE id = :id"),
-                     {"p": json.dumps(population), "s": seed, "sel": json.dumps(select_sample(seed, population, 3)),
+                     {"p": json.dumps(population), "s": seed, "sel": json.dumps(select_sample(seed, population, 1)),
                       "id": result["id"]})
     with _uow(campaign_db) as uow:
         audit = audit_draw(uow, result["id"])
@@ -147,12 +170,15 @@ def test_empty_recheck_population_stores_nothing(campaign_db):
 
 
 def test_cli_draw_show_and_verify(campaign_db, cli):
-    made = cli("draw", "spot-check", db=campaign_db, json=True, today="2015-10-09")
+    made = cli("draw", "spot-check", "--size", "1", db=campaign_db, json=True, today="2015-10-09")
     assert made.code == 0, made
     draw_id = made.json()["id"]
     shown = cli("draw", "show", draw_id, db=campaign_db, json=True)
     assert shown.code == 0 and shown.json()["selection"] == made.json()["selection"]
-    ok = cli("draw", "verify", draw_id, db=campaign_db)
+    early = cli("draw", "verify", draw_id, db=campaign_db)
+    assert early.code == 3 and "尚未揭示" in early.stderr
+    assert cli("draw", "reveal", db=campaign_db, today="2015-10-12").code == 0
+    ok = cli("draw", "verify", draw_id, db=campaign_db, as_user="feng")
     assert ok.code == 0 and "复核通过" in ok.stdout
 
     _tamper(campaign_db, draw_id, "selection", _other_selection(made.json()))
@@ -184,3 +210,30 @@ def test_satisfaction_rounds_for_public_serving_units(campaign_db, cli):
     assert published.code == 0 and published.json()["newly_published"] == 1
     assert [r["published"] for r in published.json()["rounds"]] == [True]
     assert cli("satisfaction", "publish", db=campaign_db, json=True).json()["newly_published"] == 0
+
+
+def test_a_relapsed_and_reverified_item_is_drawn_for_recheck_again(campaign_db, tmp_path):
+    from duban.services.items import transition
+
+    old = [_verified_item(campaign_db, f"问题{i}", dt.date(2015, 10, 12), tmp_path) for i in range(4)]
+    first = _draw(campaign_db, kind="recheck", day=dt.date(2015, 11, 2))
+    [drawn] = first["selection"]
+    evidence = tmp_path / "再次整改.txt"
+    evidence.write_text("再次整改佐证", encoding="utf-8")
+    steps = (("zhao", "relapse", {"reason": "回头看发现反弹", "due": dt.date(2015, 11, 10)}),  # back to 整改中
+             ("wu", "submit", {"evidence_files": [evidence]}), ("qian", "verify", {}))
+    for login, trigger, extra in steps:
+        with _uow(campaign_db) as uow:
+            transition(uow, login, drawn, trigger, today=dt.date(2015, 11, 4), **extra)
+    second = _draw(campaign_db, kind="recheck", day=dt.date(2015, 11, 19))
+    assert drawn in second["population"]  # verified again on 11-04: due for 回头看 again
+    assert set(old) - {drawn} <= set(second["population"])
+
+
+def test_no_item_state_with_a_way_out_is_labelled_final():
+    from statemachines.case import CASE
+    from statemachines.item import ITEM
+
+    for lifecycle in (ITEM, CASE):
+        leaving = {source for t in lifecycle.transitions for source in t.source}
+        assert not lifecycle.final & leaving, lifecycle.name

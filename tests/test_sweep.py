@@ -1,7 +1,9 @@
 """The overdue sweep (催办 → 督办 → 问责) on real 2015 dates, exactly once however often or badly it runs.
 
 2015: 国庆 10-01…10-07 off, Saturday 10-10 a 调休 make-up working day. The reference plan
-turns an item yellow with ≤ 3 working days left and proposes a case after 5 working days red.
+turns an item yellow with ≤ 3 working days left; one level at a time: 催办 at yellow (or when
+first found red), 督办 once red and the 催办 is 2 working days old, a case once the 督办 is 5
+working days old.
 """
 
 from __future__ import annotations
@@ -84,12 +86,11 @@ def test_lights_on_2015_dates(cli, campaign_db, items):
 def test_sweep_twice_escalates_each_item_exactly_once(cli, campaign_db, items):
     db = campaign_db
     first = sweep(cli, db, AS_OF)
-    assert first["counts"] == {"催办": 2, "督办": 2, "问责": 0}
-    assert first["new_red"] == [items["red"], items["red_station"]]
+    assert first["counts"] == {"催办": 4, "督办": 0, "问责": 0}  # red, but never reminded: 催办 first
+    assert first["new_red"] == []
     expected = sorted([
         (items["yellow_holiday"], "催办", 0, "wu"), (items["yellow_today"], "催办", 0, "wu"),
-        (items["red"], "督办", 0, "sun"),  # the 督办单 goes to the unit head
-        (items["red_station"], "督办", 0, "feng"),
+        (items["red"], "催办", 0, "wu"), (items["red_station"], "催办", 0, "chen"),  # 催办 goes to the owner
     ])
     assert escalations(db) == expected
     assert escalate_events(db) == sorted((no, 1) for no, *_ in expected)
@@ -98,6 +99,13 @@ def test_sweep_twice_escalates_each_item_exactly_once(cli, campaign_db, items):
     assert again["counts"] == {"催办": 0, "督办": 0, "问责": 0} and again["new_red"] == []
     assert escalations(db) == expected
     assert escalate_events(db) == sorted((no, 1) for no, *_ in expected)
+
+    assert sweep(cli, db, "2015-09-29")["counts"]["督办"] == 0  # one working day after the 催办: too early
+    later = sweep(cli, db, "2015-09-30")
+    assert later["counts"] == {"催办": 0, "督办": 3, "问责": 0}
+    assert sorted(later["new_red"]) == sorted([items["yellow_today"], items["red"], items["red_station"]])
+    assert (items["red"], "督办", 0, "sun") in escalations(db)  # the 督办单 goes to the unit head
+    assert (items["red_station"], "督办", 0, "feng") in escalations(db)
 
     shown = cli("item", "show", items["red"], db=db, as_user="zhao", json=True).json()
     history = cli("item", "history", items["red"], db=db, as_user="zhao", json=True).json()
@@ -134,15 +142,18 @@ def test_grace_cutoff_matches_working_days_overdue():
 
 def test_case_proposed_once_after_grace_period(cli, campaign_db, items):
     db = campaign_db
-    red = items["red"]  # due 09-25; working days overdue: 09-28 … 09-30, 10-08, 10-09, then 10-10 (调休) is the 6th
-    assert sweep(cli, db, "2015-10-09")["counts"]["问责"] == 0
-    proposed = sweep(cli, db, "2015-10-10")
-    assert proposed["counts"]["问责"] == 2 and len(proposed["cases"]) == 2
-    assert sweep(cli, db, "2015-10-10")["counts"] == {"催办": 0, "督办": 0, "问责": 0}
-    # On 10-12 the item due 09-28 is 6 working days overdue; the two earlier cases are not proposed again.
-    assert sweep(cli, db, "2015-10-12")["counts"] == {"催办": 0, "督办": 0, "问责": 1}
+    red = items["red"]  # due 09-25
+    sweep(cli, db, AS_OF)  # 催办
+    sweep(cli, db, "2015-09-30")  # 督办 of the three red items
+    # 督办 on 09-30; working days after it: 10-08, 10-09, 10-10 (调休), 10-12, 10-13, then 10-14 is the 6th.
+    # Due 10-08 and 10-09 (reminded 09-28 and 09-30): red now, 督办.
+    assert sweep(cli, db, "2015-10-12")["counts"] == {"催办": 0, "督办": 2, "问责": 0}
+    assert sweep(cli, db, "2015-10-13")["counts"]["问责"] == 0
+    proposed = sweep(cli, db, "2015-10-14")
+    assert proposed["counts"]["问责"] == 3 and len(proposed["cases"]) == 3
+    assert sweep(cli, db, "2015-10-14")["counts"] == {"催办": 0, "督办": 0, "问责": 0}
     cases = sql(db, "SELECT origin, state FROM cases ORDER BY origin")
-    assert cases == [(f"sweep:{no}:0", "proposed") for no in (items["yellow_today"], red, items["red_station"])]
+    assert cases == [(f"sweep:{no}:0", "proposed") for no in sorted((items["yellow_today"], red, items["red_station"]))]
     assert (red, "问责", 0, "sun") in escalations(db)
     assert cli("audit", "verify", db=db).code == 0
 
@@ -160,9 +171,11 @@ def test_a_new_deadline_after_closing_starts_a_new_cycle(cli, campaign_db, items
                                (("verify", no), "li", "2015-09-29"),
                                ((trigger, no, "--reason", reason, "--due", "2015-10-20"), "zhao", "2015-10-12")):
         assert cli("item", *args, db=db, as_user=login, today=today).code == 0
+    sweep(cli, db, "2015-10-16")  # the new deadline is three working days away: 催办 again
     again = sweep(cli, db, "2015-10-21")
     assert no in again["new_red"]
-    assert [(level, cycle) for n, level, cycle, _ in escalations(db) if n == no] == [("督办", 0), ("督办", 1)]
+    assert sorted((cycle, level) for n, level, cycle, _ in escalations(db) if n == no) == [
+        (0, "催办"), (1, "催办"), (1, "督办")]
     assert cli("item", "show", no, db=db, as_user="zhao", json=True).json()["relapse_count"] == relapses
 
 
@@ -184,10 +197,10 @@ def test_manual_escalation_once_per_level(cli, campaign_db, items):
     assert escalate("挂牌督办", as_user="wu").code == 3  # a cadre cannot escalate
     assert escalate("挂牌督办").code == 0
     assert escalate("问责").code == 2  # not a manual level
-    # Once red, the sweep finds the 督办 of this cycle already done.
-    assert sweep(cli, db, "2015-10-12")["new_red"] == [items["yellow_holiday"], items["yellow_today"], items["red"],
-                                                      items["red_station"]]
-    assert [level for n, level, *_ in escalations(db) if n == no] == ["挂牌督办", "督办"]
+    # Once red, the sweep finds the 督办 of this cycle already done, and sends no 催办 below it;
+    # the 督办 of 09-28 is more than 5 working days old on 10-12, so a case is proposed.
+    assert sweep(cli, db, "2015-10-12")["new_red"] == []
+    assert {level for n, level, *_ in escalations(db) if n == no} == {"问责", "挂牌督办", "督办"}
 
 
 def test_list_red_items_of_one_unit_as_json(cli, campaign_db, items):
@@ -243,7 +256,7 @@ def test_sweep_killed_midway_then_rerun_escalates_each_item_once(campaign_db):
 
     rerun = run_duban("--db", db, "--json", "sweep", "--as-of", AS_OF, "--batch-size", str(batch))
     assert rerun.returncode == 0, rerun.stderr
-    assert json.loads(rerun.stdout)["counts"]["督办"] == n - done
+    assert json.loads(rerun.stdout)["counts"]["催办"] == n - done
     assert sql(db, "SELECT count(*), count(DISTINCT item_id) FROM escalations") == [(n, n)]
     assert sql(db, """SELECT count(*), count(DISTINCT item_id) FROM events WHERE "trigger" = 'escalate'""") == [(n, n)]
     assert sql(db, "SELECT min(version), max(version) FROM problem_items") == [(1, 1)]
@@ -278,6 +291,6 @@ def test_unique_violation_from_a_racing_writer_counts_as_done(campaign_db, items
     monkeypatch.setattr(escalation, "_sweep_reason", reason_then_race)
     result = escalation.sweep(lambda: UnitOfWork(campaign_db), "system", as_of=dt.date(2015, 9, 28))
     assert raced == [items["yellow_holiday"]]
-    assert result["counts"] == {"催办": 1, "督办": 2, "问责": 0}
+    assert result["counts"] == {"催办": 3, "督办": 0, "问责": 0}
     assert [row[:3] for row in escalations(campaign_db)].count((items["yellow_holiday"], "催办", 0)) == 1
     assert (items["yellow_holiday"], 1) not in escalate_events(campaign_db)  # the racer's row, the racer's business

@@ -176,12 +176,17 @@ def list_(
     state_: Optional[str] = typer.Option(None, "--state", metavar="状态", help="只看该状态，如 已作出处理决定"),
     person: Optional[str] = typer.Option(None, "--person", metavar="人员", help="只看该被问责人（登录名或姓名）"),
     unit: Optional[str] = typer.Option(None, "--unit", metavar="单位", help="只看该被问责单位（编码或名称）"),
+    overdue: bool = typer.Option(False, "--overdue", help="只看限期问责措施已逾期未落实的案件"),
 ) -> None:
-    """列出问责案件，可按状态、被问责人、单位筛选。"""
+    """列出问责案件，可按状态、被问责人、单位筛选；--overdue 只看措施逾期未落实的。"""
     from duban.services.cases import list_cases
+    from duban.services.measures import overdue_cases
 
     with uow() as u:
         result = list_cases(u, actor(), campaign=campaign, state=state_, person=person, unit=unit)
+        if overdue:
+            late = {c["no"] for c in overdue_cases(u, actor(), campaign=campaign, today=state.today)}
+            result = [c for c in result if c["no"] in late]
     emit(result, lambda r: table(f"问责案件（{len(r)} 件）", ["编号", "对象", "状态", "措施", "最低等级", "提出日期"],
                                  [[c["no"], c["subject"], c["state_label"], c["measure_label"], c["min_grade_label"],
                                    c["proposed_on"]] for c in r]))

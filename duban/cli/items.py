@@ -65,7 +65,7 @@ def _transition(no: str, trigger: str, expect: Optional[int], **kwargs) -> None:
 @item_app.command("assign")
 def assign(no: str = ITEM_NO, person: str = PERSON,
            due: Optional[str] = DUE, days: Optional[int] = DAYS, expect: Optional[int] = EXPECT) -> None:
-    """交办：指定责任人与整改期限。"""
+    """交办：指定责任人与整改期限（不给 --due、--days 时按方案的默认整改时限）。"""
     _transition(no, "assign", expect, person=person, due=date_opt(due, "--due"), due_days=days)
 
 
@@ -98,7 +98,7 @@ def reject(no: str = ITEM_NO, reason: str = typer.Option(..., "--reason", metava
 
 @item_app.command("recheck")
 def recheck(no: str = ITEM_NO, note: str = NOTE, expect: Optional[int] = EXPECT) -> None:
-    """回头看通过（最终状态）。"""
+    """回头看通过（此后仍可认定问题反弹或重新打开）。"""
     _transition(no, "recheck", expect, note=note)
 
 
@@ -120,7 +120,7 @@ def reopen(no: str = ITEM_NO, reason: str = typer.Option(..., "--reason", metava
 def withdraw(no: str = ITEM_NO,
              reason: str = typer.Option(..., "--reason", metavar="文本", help="撤销理由（重复、误报…）"),
              expect: Optional[int] = EXPECT) -> None:
-    """撤销重复或误登记的问题（最终状态）。"""
+    """撤销重复或误登记的问题（整治办可重新打开）。"""
     _transition(no, "withdraw", expect, reason=reason)
 
 

@@ -34,7 +34,9 @@ def _show_draw(r: dict) -> None:
             ["抽取范围", f"{r['population_size']} 个：{'、'.join(r['population'])}"],
             ["抽取数量", r["sample_size"]], ["抽中", "、".join(r["selection"])],
             ["随机种子", r["seed"]], ["种子输入", " | ".join(str(v) for v in r["seed_inputs"].values())],
-            ["算法", r["algorithm"]]]
+            ["算法", r["algorithm"]],
+            ["状态", f"已揭示（{r['revealed_on']}）" if r.get("revealed_on") else
+             ("未揭示：密钥将于次一工作日揭示" if r.get("status") == "pending" else "可复核")]]
     if "created" in r:
         rows.append(["说明", "新抽取" if r["created"] else "当日已抽取，返回原结果"])
     table(f"随机抽取 #{r['id']}", ["项目", "内容"], rows)
@@ -53,13 +55,13 @@ SIZE = typer.Option(None, "--size", metavar="数量", help="抽取数量（默�
 
 @draw_app.command("spot-check")
 def draw_spot_check(campaign: Optional[str] = CAMPAIGN, size: Optional[int] = SIZE) -> None:
-    """随机暗访抽查：从全部单位中抽取（同一天再次执行返回当日结果）。"""
+    """随机暗访抽查：从方案规定可抽查的单位中抽取（同一天再次执行返回当日结果）。"""
     _draw("spot_check", campaign, size)
 
 
 @draw_app.command("discipline-check")
 def draw_discipline_check(campaign: Optional[str] = CAMPAIGN, size: Optional[int] = SIZE) -> None:
-    """机关作风纪律检查：从全部单位中抽取。"""
+    """机关作风纪律检查：从方案规定可抽查的单位中抽取。"""
     _draw("discipline_check", campaign, size)
 
 
@@ -83,7 +85,7 @@ def draw_show(draw_id: int = DRAW_ID) -> None:
 def draw_list(campaign: Optional[str] = CAMPAIGN,
               kind: Optional[str] = typer.Option(None, "--kind", metavar="类型", help=f"只看该类型：{choices('draw')}")
               ) -> None:
-    """列出全部抽取。"""
+    """列出抽取（未揭示的抽取只有专项整治办公室可见）。"""
     from duban.services.draws import list_draws
 
     with uow() as u:
@@ -92,17 +94,24 @@ def draw_list(campaign: Optional[str] = CAMPAIGN,
         [r["id"], r["date"], r["kind_label"], r["population_size"], "、".join(r["selection"])] for r in rows]))
 
 
-@draw_app.command("verify")
-def draw_verify(draw_id: int = DRAW_ID) -> None:
-    """复核：按存储的范围重算种子与抽中结果，并与事件日志核对；不一致时退出码 3。"""
-    from duban import permissions
-    from duban.errors import IntegrityFailure
-    from duban.services.common import actor as acting_person
-    from duban.services.draws import audit_draw
+@draw_app.command("reveal")
+def draw_reveal(campaign: Optional[str] = CAMPAIGN) -> None:
+    """揭示业务日期之前各次抽取的密钥（每日任务会自动揭示），揭示后任何人可复核。"""
+    from duban.services.draws import reveal_pending
 
     with uow() as u:
-        permissions.require(acting_person(u, actor()), "read")
-        result = audit_draw(u, draw_id)
+        result = reveal_pending(u, actor(), campaign=campaign, today=state.today)
+    emit(result, lambda r: typer.echo(f"已揭示 {r['revealed']} 个抽取密钥"))
+
+
+@draw_app.command("verify")
+def draw_verify(draw_id: int = DRAW_ID) -> None:
+    """复核：用揭示的密钥和存储的范围重算种子与抽中结果，并与事先公布的密钥哈希、事件日志核对；不一致或尚未揭示时退出码 3。"""
+    from duban.errors import IntegrityFailure
+    from duban.services.draws import verify_for
+
+    with uow() as u:
+        result = verify_for(u, actor(), draw_id)
     emit(result, lambda r: typer.echo(f"抽取 #{r['id']} 复核通过：种子与结果均可重算" if r["ok"] else ""))
     if not result["ok"]:
         raise IntegrityFailure(f"抽取 #{draw_id} 复核不通过：" + "；".join(result["problems"]))

@@ -113,6 +113,12 @@ class Bureau:
     def head_of(self, unit: str) -> PersonSpec:
         return next(p for p in self.persons if p.unit == unit and "负责人" in p.roles)
 
+    def leader_in_charge(self, unit: str) -> PersonSpec:
+        """分管领导: the deputies share the units in turn (the leader when there is no deputy)."""
+        leaders = self.deputies or [self.leader]
+        index = [u.code for u in self.units].index(unit)
+        return leaders[index % len(leaders)]
+
     def members_of(self, unit: str) -> list[PersonSpec]:
         return [p for p in self.persons if p.unit == unit]
 
@@ -120,13 +126,14 @@ class Bureau:
         """The org-import CSV (UTF-8 with BOM so Excel opens it too)."""
         with open(path, "w", newline="", encoding="utf-8-sig") as fh:
             writer = csv.writer(fh)
-            writer.writerow(["类型", "编码", "名称", "所属单位", "单位类别", "民生", "职务", "角色"])
-            writer.writerow(["单位", LEADERSHIP_UNIT, "局领导班子", "", "领导班子", "否", "", ""])
+            writer.writerow(["类型", "编码", "名称", "所属单位", "单位类别", "民生", "职务", "角色", "分管领导"])
+            writer.writerow(["单位", LEADERSHIP_UNIT, "局领导班子", "", "领导班子", "否", "", "", ""])
             for unit in self.units:
-                writer.writerow(["单位", unit.code, unit.name, "", unit.kind, "是" if unit.serves_public else "否", "", ""])
+                writer.writerow(["单位", unit.code, unit.name, "", unit.kind, "是" if unit.serves_public else "否", "", "",
+                                 self.leader_in_charge(unit.code).login])
             for person in self.persons:
                 writer.writerow(["人员", person.login, person.name, person.unit, "", "", person.title,
-                                 ";".join(person.roles)])
+                                 ";".join(person.roles), ""])
         return path
 
 

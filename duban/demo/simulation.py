@@ -160,9 +160,10 @@ class Simulation:
             published = result["days"][-1]["results"].get("publish", {}).get("ledger") if result["days"] else None
             if published:
                 self.last_ledger = {"date": day, **published}
-            if result["new_red"]:  # what the escalate flow does for each duban.item.red event
-                sheets = issue_supervision_sheets(self.start_uow, "system", campaign=self.campaign,
-                                                  items=result["new_red"])
+            swept = [d["results"].get("sweep", {}).get("counts", {}) for d in result["days"]]
+            if any(counts.get("催办") or counts.get("督办") for counts in swept):
+                # What the escalate flow and render-documents do: a 催办单 or 督办单 for each new escalation.
+                sheets = issue_supervision_sheets(self.start_uow, "system", campaign=self.campaign)
                 ticks["supervision_sheets"] += len(sheets.get("issued", []))
                 self.failures += [Failure(day, "issue_supervision_sheets", f["error"]) for f in sheets.get("failed", [])]
             with self.start_uow() as uow:

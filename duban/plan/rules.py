@@ -11,8 +11,9 @@ from duban.plan.fields import Code, Count, PlanIssue, PlanModel, Text
 
 class Escalation(PlanModel):
     remind_at_yellow: bool = True  # 催办 when an item turns yellow
-    supervise_at_red: bool = True  # 督办单 to the unit head when overdue
-    case_after_working_days: Count = 5  # grace after red, then propose a case
+    supervise_at_red: bool = True  # 督办单 one level up when overdue, at least `interval` after the 催办
+    interval_working_days: Count = 2  # at least this long between 催办 and 督办 (one level at a time)
+    case_after_working_days: Count = 5  # grace after the 督办, then propose a case
     case_measure: Code | None = None  # measure suggested for such a case
 
 
@@ -24,7 +25,11 @@ class RecheckRules(PlanModel):
 class SpotCheckRules(PlanModel):
     sample_size: Count = 3
     frequency_working_days: Count = 5
-    seed_salt: Text = "spot-check"  # makes the random draw reproducible per campaign
+    seed_salt: Text = "spot-check"  # mixed into every draw's seed (the secret makes it unpredictable)
+    unit_kinds: list[Text] = ["处室", "局属单位"]  # kinds of unit a spot check may draw
+    # Units where someone of these roles works are not drawn: they check, they are not checked.
+    exclude_roles: list[Literal["leader", "deputy_leader", "office", "unit_head", "cadre"]] = [
+        "leader", "deputy_leader", "office"]
 
 
 class SatisfactionRules(PlanModel):

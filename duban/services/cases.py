@@ -130,6 +130,7 @@ def case_view(uow: UnitOfWork, case: AccountabilityCase, ladder) -> dict:
         "document_title": measure.document_title if measure else None,
         "needs_leader_approval": measure.needs_leader_approval if measure else None,
         "measure_due": case.measure_due.isoformat() if case.measure_due else None,
+        "measure_done_on": case.measure_done_on.isoformat() if case.measure_done_on else None,
         "proposed_by": _login(uow, case.proposed_by_id),
         "decided_by": _login(uow, case.decided_by_id),
         "approved_by": _login(uow, case.approved_by_id),

@@ -15,6 +15,8 @@ A duty whose work commits in batches of its own (the sweep) registers a ``runner
 instead, ``runner(start_uow, login, campaign_code, day, options) -> dict``, and must
 be idempotent itself; the tick writes its DutyRun when it returns.
 
+``every_phase=True`` runs a duty in every phase once the plan names it in one (the
+sweep: deadlines fall in every phase, and pressure starts with the first of them).
 ``due(campaign, phase, duty, day)`` is asked only for working days inside the phase
 (nobody is in the office on days off, and deadlines count working days); ``order``
 fixes the order in which one day's duties run.
@@ -39,16 +41,17 @@ class DutySpec:
     due: Schedule
     effect: Callable | None = None  # (uow, campaign, who, phase, day) -> dict, in the tick's transaction
     runner: Callable | None = None  # (start_uow, login, campaign_code, day, options) -> dict
+    every_phase: bool = False  # once the plan names the duty in any phase, it runs in all of them
 
 
 REGISTRY: dict[str, DutySpec] = {}
 
 
-def duty(code: str, *, order: int, due: Schedule | None = None, runner: bool = False):
+def duty(code: str, *, order: int, due: Schedule | None = None, runner: bool = False, every_phase: bool = False):
     """Register what the tick does for ``code``; see the module docstring."""
     def register(function):
-        REGISTRY[code] = DutySpec(code, order, due or every_workday,
-                                  effect=None if runner else function, runner=function if runner else None)
+        REGISTRY[code] = DutySpec(code, order, due or every_workday, effect=None if runner else function,
+                                  runner=function if runner else None, every_phase=every_phase)
         return function
     return register
 
@@ -114,6 +117,8 @@ def duties_due(campaign: Campaign, day: dt.date) -> tuple[Phase | None, list[str
     if work_calendar().is_workday(day):
         for spec in sorted(REGISTRY.values(), key=lambda s: s.order):
             found = plan_duty(phase, spec.code)
+            if found is None and spec.every_phase:
+                found = next((d for p in campaign.phases if (d := plan_duty(p, spec.code))), None)
             if found is not None and spec.due(campaign, phase, found, day):
                 due.append(spec.code)
     if day == phase.end_date:

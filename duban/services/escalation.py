@@ -39,8 +39,8 @@ def sweep(start_uow: Callable[[], UnitOfWork], login: str, *, campaign: str | No
           progress: Callable[[int, int], None] | None = None) -> dict:
     """逾期巡查: escalate every yellow and red item per the campaign's rules, committing per batch.
 
-    催办 goes to the owner, 督办 and 问责 to the unit head; 问责 also proposes a case against the
-    owner. ``new_red`` lists the items whose 督办 this run issued, i.e. red for the first time in
+    催办 goes to the owner, 督办 and 问责 one level up (``supervisor_of``); 问责 also proposes a
+    case against the owner. ``new_red`` lists the items whose 督办 this run issued, i.e. red for the first time in
     their current cycle (empty when the plan turns ``supervise_at_red`` off).
     """
     started = time.perf_counter()
@@ -142,16 +142,40 @@ def grace_cutoff(today: dt.date, grace_working_days: int) -> dt.date:
 
 
 def _sweep_conditions(camp, today: dt.date) -> dict:
-    """Level → SQL condition on ProblemItem, per the plan's escalation rules."""
+    """Level → SQL condition on ProblemItem, per the plan's escalation rules.
+
+    One level at a time (一级一级传导压力): 催办 when the item turns yellow (or is found red);
+    督办 once it is red and its 催办 is at least ``interval_working_days`` old; 问责 once
+    its 督办 is more than ``case_after_working_days`` working days old. A level the plan turns off is
+    skipped, and the next one counts from the level before it (or from the deadline).
+    """
     rules = camp.plan.get("rules", {}).get("escalation", {})
+    interval = rules.get("interval_working_days", 2)
+    grace = rules.get("case_after_working_days", 5)
     red = light_condition(camp, "red", today)
-    conditions = {}
+    conditions, previous = {}, None
     if rules.get("remind_at_yellow", True):
-        conditions[REMIND] = light_condition(camp, "yellow", today)
+        above = exists().where(Escalation.item_id == ProblemItem.id, Escalation.level.in_(MANUAL_LEVELS),
+                               Escalation.cycle == ProblemItem.escalation_cycle)
+        conditions[REMIND] = (light_condition(camp, "yellow", today) | red) & ~above  # not below a 督办
+        previous = REMIND
     if rules.get("supervise_at_red", True):
-        conditions[SUPERVISE] = red
-    conditions[CASE] = red & (ProblemItem.due < grace_cutoff(today, rules.get("case_after_working_days", 5)))
+        conditions[SUPERVISE] = red & (_escalated_before(previous, grace_cutoff(today, interval - 1))
+                                       if previous else True)
+        previous = SUPERVISE
+    if previous == SUPERVISE:
+        conditions[CASE] = red & _escalated_before(SUPERVISE, grace_cutoff(today, grace))
+    elif previous == REMIND:
+        conditions[CASE] = red & _escalated_before(REMIND, grace_cutoff(today, max(grace, interval)))
+    else:
+        conditions[CASE] = red & (ProblemItem.due < grace_cutoff(today, grace))
     return conditions
+
+
+def _escalated_before(level: str, cutoff: dt.date):
+    """The item got ``level`` in its current cycle on a date before ``cutoff``."""
+    return exists().where(Escalation.item_id == ProblemItem.id, Escalation.level == level,
+                          Escalation.cycle == ProblemItem.escalation_cycle, Escalation.on_date < cutoff)
 
 
 def _not_escalated(level: str):
@@ -208,10 +232,37 @@ def _propose_case(uow: UnitOfWork, login: str, camp, item: ProblemItem, row: Esc
 
 def _escalation(item: ProblemItem, level: str, today: dt.date, who: Person, reason: str, *,
                 automatic: bool) -> Escalation:
-    addressee = item.owner if level == REMIND else unit_head(item.unit)
+    addressee = item.owner if level == REMIND else supervisor_of(item)
     return Escalation(campaign_id=item.campaign_id, item_id=item.id, level=level, cycle=item.escalation_cycle,
                       on_date=today, reason=reason, addressee_id=addressee.id if addressee else None,
                       actor=who.login, automatic=automatic)
+
+
+def supervisor_of(item: ProblemItem) -> Person | None:
+    """Who receives a 督办 or 问责: the first up the line who is not the item's owner.
+
+    The line is the unit's head, the heads of the units above it, the unit's leader in
+    charge (分管领导), then the campaign's leader (组长): pressure passes one level up,
+    never back to the person who owns the item.
+    """
+    for person in supervision_line(item.unit):
+        if person is not None and person.id != item.owner_id:
+            return person
+    return None
+
+
+def supervision_line(unit: OrgUnit | None) -> list[Person | None]:
+    line, leader_in_charge, node = [], None, unit
+    while node is not None:
+        line.append(node.head)
+        leader_in_charge = leader_in_charge or node.leader_in_charge
+        node = node.parent
+    line.append(leader_in_charge)
+    session = object_session(unit) if unit is not None else None
+    if session is not None:
+        line += [p for p in session.scalars(select(Person).where(Person.active.is_(True)).order_by(Person.id))
+                 if "leader" in p.role_set][:1]
+    return line
 
 
 def _sweep_reason(camp, level: str, item: ProblemItem, today: dt.date) -> str:
@@ -222,8 +273,12 @@ def _sweep_reason(camp, level: str, item: ProblemItem, today: dt.date) -> str:
     overdue = calendar.workdays_between(item.due, today)
     if level == SUPERVISE:
         return f"红灯：整改期限 {item.due.isoformat()} 已逾期 {overdue} 个工作日，请单位负责人督促整改"
-    grace = camp.plan.get("rules", {}).get("escalation", {}).get("case_after_working_days", 5)
-    return f"逾期超过 {grace} 个工作日仍未整改（期限 {item.due.isoformat()}，已逾期 {overdue} 个工作日），建议问责"
+    rules = camp.plan.get("rules", {}).get("escalation", {})
+    grace = rules.get("case_after_working_days", 5)
+    measures = {m["code"]: m["name"] for m in camp.plan.get("accountability", {}).get("measures", [])}
+    suggested = f"，建议{measures[rules['case_measure']]}" if rules.get("case_measure") in measures else "，建议问责"
+    return (f"督办后逾期超过 {grace} 个工作日仍未整改（期限 {item.due.isoformat()}，"
+            f"已逾期 {overdue} 个工作日）{suggested}")
 
 
 def _record(uow: UnitOfWork, who: Person, item: ProblemItem, row: Escalation, today: dt.date) -> None:

@@ -220,6 +220,8 @@ def transition(uow: UnitOfWork, login: str, no: str, trigger: str, *, today: dt.
         # A paused clock must be resumed first, or the item would leave oversight still paused.
         raise RuleViolation(f"{item.no} 已于 {item.paused_since.isoformat()} 挂起，请先恢复计时（duban deadline resume）")
     owner = uow.org.person_by_name_or_login(person) if person else None
+    if trigger == "assign" and due is None and due_days is None:  # the plan's default 整改时限
+        due_days = item.campaign.plan.get("rules", {}).get("default_rectify_working_days", 15)
     due = resolve_due(today, due, due_days)
     reason = clean_text(reason, "理由", max_len=TEXT_MAX, required=False)
     note = clean_text(note, "备注", max_len=TEXT_MAX, required=False)

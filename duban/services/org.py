@@ -31,7 +31,7 @@ from storage.uow import ORG_CHAIN, UnitOfWork
 
 COLUMNS = {
     "类型": "kind", "编码": "code", "名称": "name", "所属单位": "parent", "单位类别": "unit_kind",
-    "民生": "serves_public", "职务": "title", "角色": "roles",
+    "民生": "serves_public", "职务": "title", "角色": "roles", "分管领导": "leader_in_charge",
 }
 REQUIRED = ("kind", "code", "name")
 YES = {"是", "Y", "y", "yes", "1", "true", "√"}
@@ -51,6 +51,7 @@ class Row:
     serves_public: str = ""
     title: str = ""
     roles: str = ""
+    leader_in_charge: str = ""  # unit rows: login of the 分管领导
 
 
 def read_rows(path: Path) -> list[Row]:
@@ -160,6 +161,11 @@ def import_org(uow: UnitOfWork, login: str, path: Path, *, today: dt.date | None
         owner = names_taken.get(row.name)
         if owner and owner != row.code:
             bad(row, f"单位名称“{row.name}”已被编码 {owner} 使用")
+    existing_logins = {p.login for p in uow.org.persons()}
+    file_persons = {r.code for r in person_rows}
+    for row in unit_rows:
+        if row.leader_in_charge and row.leader_in_charge not in existing_logins | file_persons:
+            bad(row, f"分管领导不存在：{row.leader_in_charge}（应填人员登录名）")
     for row, cycle in _parent_cycles(existing_units, unit_rows):
         bad(row, f"所属单位形成循环：{' → '.join(cycle)}")
     for row in person_rows:
@@ -219,6 +225,12 @@ def import_org(uow: UnitOfWork, login: str, path: Path, *, today: dt.date | None
         if "unit_head" in row.roles.split(",") and unit.head_id != person.id:
             unit.head_id = person.id
             changes["units_updated"] += unit.code in existing_units
+    for row in unit_rows:
+        leader = persons.get(row.leader_in_charge) if row.leader_in_charge else None
+        unit = units[row.code]
+        if unit.leader_in_charge_id != (leader.id if leader else None):
+            unit.leader_in_charge_id = leader.id if leader else None
+            changes["units_updated"] += row.code in existing_units and row.code not in updated
     people_by_id = {p.id: p for p in persons.values()}
     for unit in units.values():  # a head who lost the role or left the unit no longer heads it
         head = people_by_id.get(unit.head_id)
@@ -246,8 +258,9 @@ def unit_categories(uow: UnitOfWork) -> list[str]:
 def _unit_snapshot(units, people_by_id: dict) -> list[dict]:
     """Every unit's parent and head after the import: the audit replays who heads what from it."""
     codes = {unit.id: unit.code for unit in units}
-    return sorted(({"code": unit.code, "parent": codes.get(unit.parent_id),
-                    "head": people_by_id[unit.head_id].login if unit.head_id in people_by_id else None}
+    login = lambda person_id: people_by_id[person_id].login if person_id in people_by_id else None
+    return sorted(({"code": unit.code, "parent": codes.get(unit.parent_id), "head": login(unit.head_id),
+                    "leader_in_charge": login(unit.leader_in_charge_id)}
                    for unit in units), key=lambda unit: unit["code"])
 
 

@@ -17,7 +17,7 @@ need the tick's own machinery (draws, the sweep, unit accountability, publicatio
 
 * ``spot_check`` / ``discipline_check`` / ``recheck``: one unannounced working day
   (不打招呼、不定时间) in each block of N working days of the phase;
-* ``sweep``: the overdue sweep (催办/督办/问责) as of that day, batched;
+* ``sweep``: the overdue sweep (催办/督办/问责) as of that day, batched, in every phase;
 * ``accountability``: unit-level accountability proposals at each month's (or phase's) end;
 * ``publish``: the 整改落实台账 and the satisfaction results at each week's (or phase's) end.
 """
@@ -25,19 +25,18 @@ need the tick's own machinery (draws, the sweep, unit accountability, publicatio
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import importlib
 from collections import Counter
 from pathlib import Path
 from typing import Callable
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import object_session
 
 from duban import config, permissions
 from duban.errors import RuleViolation
 from duban.services.common import actor, work_calendar
-from duban.services.duties import REGISTRY, duties_due, duty, month_end, phase_on, phase_workdays, plan_duty, week_end
-from storage.eventlog import canonical_json
+from duban.services.duties import REGISTRY, duties_due, duty, month_end, phase_on, plan_duty, week_end
 from storage.models import Campaign, DutyRun, Phase
 from storage.uow import UnitOfWork, campaign_chain
 
@@ -68,16 +67,10 @@ def unavailable(what: str) -> dict:
 
 
 def unannounced_day_due(campaign: Campaign, phase: Phase, duty: dict, day: dt.date) -> bool:
-    """True on the one working day drawn for ``duty`` in this block of N working days."""
-    rules = campaign.plan.get("rules", {}).get("spot_check", {})
-    every = duty.get("frequency_working_days") or rules.get("frequency_working_days", 5)
-    workdays = phase_workdays(phase)
-    if day not in workdays:
-        return False
-    block = workdays.index(day) // every
-    days = workdays[block * every:(block + 1) * every]
-    key = canonical_json([campaign.code, duty["code"], phase.code, block, rules.get("seed_salt", "")])
-    return days[int(hashlib.sha256(key.encode()).hexdigest(), 16) % len(days)] == day
+    """True on the one working day of its block that the block's committed secret picks."""
+    from duban.services.draws import is_draw_day
+
+    return is_draw_day(object_session(campaign), campaign, phase, duty, day)
 
 
 # --- running them ------------------------------------------------------------------
@@ -107,6 +100,30 @@ def _mark_done(start_uow, login: str, code: str, day: dt.date, duty: str, result
 
 
 PHASE_EVENTS = {"phase_open": "phase_opened", "phase_close": "phase_closed"}
+DRAW_SECRETS = ("draw_reveal", "draw_commit")  # the tick's own steps, before the day's duties
+
+
+def _reveal_draws(uow, campaign, who, phase, day):
+    from duban.services.draws import reveal_due
+
+    return reveal_due(uow, campaign, who, day)
+
+
+def _commit_draws(uow, campaign, who, phase, day):
+    from duban.services.draws import commit_phase
+
+    return commit_phase(uow, campaign, who, phase, day)
+
+
+def _secret_steps(uow, campaign: Campaign, day: dt.date) -> list[str]:
+    """Reveal the secrets of past draws; commit the phase's secrets before its first draw can fall due."""
+    from duban.services.draws import needs_reveal, uncommitted
+
+    phase = phase_on(campaign, day)
+    steps = ["draw_reveal"] if needs_reveal(uow.session, campaign, day) else []
+    if phase is not None and uncommitted(uow.session, campaign, phase):
+        steps.append("draw_commit")
+    return steps
 
 
 def _phase_event(trigger: str):
@@ -144,7 +161,7 @@ def _draw(kind: str):
     def effect(uow, campaign, who, phase, day):
         from duban.services.draws import make_draw
 
-        row, created = make_draw(uow, campaign, who, kind, day)
+        row, created = make_draw(uow, campaign, who, kind, day, scheduled=True)
         if row is None:
             return {"draw_id": None, "population": 0, "selection": []}
         return {"draw_id": row.id, "population": len(row.population), "selection": row.selection}
@@ -155,13 +172,19 @@ for _kind in DRAW_DUTIES:
     _draw(_kind)
 
 
-@duty("sweep", order=40, runner=True)
+@duty("sweep", order=40, runner=True, every_phase=True)
 def _sweep(start_uow, login: str, code: str, day: dt.date, options: dict) -> dict:
     sweep = optional_service("duban.services.escalation", "sweep")
     if sweep is None:
         return unavailable("逾期巡查服务（duban.services.escalation.sweep）")
     outcome = sweep(start_uow, login, campaign=code, as_of=day)
-    return _mark_done(start_uow, login, code, day, "sweep", {"status": "done", **outcome})
+
+    def measures(uow, campaign, who, phase):
+        from duban.services.measures import follow_up
+
+        return {**outcome, **follow_up(uow, campaign, who, day)}  # in the sweep's DutyRun transaction
+
+    return _once(start_uow, login, code, day, "sweep", measures)
 
 
 @duty("accountability", order=80, due=month_end, runner=True)
@@ -224,6 +247,9 @@ def _with_day(effect, day):
 def _run_duty(start_uow, login: str, code: str, day: dt.date, duty: str, options: dict) -> dict:
     if duty in PHASE_EVENTS:
         return _once(start_uow, login, code, day, duty, _with_day(_phase_event(PHASE_EVENTS[duty]), day))
+    if duty in DRAW_SECRETS:
+        effect = _reveal_draws if duty == "draw_reveal" else _commit_draws
+        return _once(start_uow, login, code, day, duty, _with_day(effect, day))
     spec = REGISTRY[duty]
     if spec.runner is not None:
         return spec.runner(start_uow, login, code, day, options)
@@ -231,6 +257,11 @@ def _run_duty(start_uow, login: str, code: str, day: dt.date, duty: str, options
 
 
 def run_day(start_uow, login: str, code: str, day: dt.date, *, ledger_pdf: bool = True) -> dict:
+    options = {"ledger_pdf": ledger_pdf}
+    with start_uow() as uow:
+        steps = _secret_steps(uow, uow.campaigns.get(code), day)
+    # The draw secrets first: which day a draw falls on depends on the committed secret.
+    results = {step: _run_duty(start_uow, login, code, day, step, options) for step in steps}
     with start_uow() as uow:
         campaign = uow.campaigns.get(code)
         phase, due = duties_due(campaign, day)
@@ -239,9 +270,8 @@ def run_day(start_uow, login: str, code: str, day: dt.date, *, ledger_pdf: bool 
     workday = work_calendar().is_workday(day)
     # Duties done by an earlier, interrupted tick are skipped here; _once checks again
     # under the campaign lock, for a tick running concurrently.
-    options = {"ledger_pdf": ledger_pdf}
-    results = {duty: {"status": "already_done"} if duty in done
-               else _run_duty(start_uow, login, code, day, duty, options) for duty in due}
+    results.update({duty: {"status": "already_done"} if duty in done
+                    else _run_duty(start_uow, login, code, day, duty, options) for duty in due})
     summary = {"phase": phase_code, "workday": workday,
                "duties": {duty: r.get("status") for duty, r in results.items()}}
     _mark_done(start_uow, login, code, day, DAY_DONE, summary)
@@ -334,29 +364,30 @@ def publish_ledger(start_uow, login: str, *, campaign: str | None = None, day: d
             "pdf": pdf_path, "pdf_note": pdf_note, "units": unit_summary(rows)}
 
 
-# --- documents the automation issues: 督办单 for 督办 ----------------------------------
+# --- documents the automation issues: 催办单 for 催办, 督办单 for 督办 -------------------
 
 SUPERVISION_SHEET = "supervision_sheet"
+SHEET_KINDS = {"催办": "reminder_sheet", "督办": SUPERVISION_SHEET}  # the sweep's levels that get a sheet
 
 
 def pending_supervision_sheets(uow: UnitOfWork, campaign: Campaign,
-                               items: list[str] | None = None) -> list[tuple[int, str, dt.date]]:
-    """(escalation id, item no, 督办 date) of every 督办 without a 督办单 yet, oldest first."""
+                               items: list[str] | None = None) -> list[tuple[int, str, dt.date, str]]:
+    """(escalation id, item no, date, sheet kind) of every 催办/督办 without its sheet yet, oldest first."""
     from storage.models import Document, Escalation, ProblemItem
 
-    query = (select(Escalation.id, ProblemItem.no, Escalation.on_date)
+    query = (select(Escalation.id, ProblemItem.no, Escalation.on_date, Escalation.level)
              .join(ProblemItem, ProblemItem.id == Escalation.item_id)
-             .where(Escalation.campaign_id == campaign.id, Escalation.level == "督办",
+             .where(Escalation.campaign_id == campaign.id, Escalation.level.in_(list(SHEET_KINDS)),
                     ~select(Document.id).where(Document.escalation_id == Escalation.id).exists())
              .order_by(Escalation.id))
     if items is not None:
         query = query.where(ProblemItem.no.in_(items))
-    return [tuple(row) for row in uow.session.execute(query)]
+    return [(id_, no, day, SHEET_KINDS[level]) for id_, no, day, level in uow.session.execute(query)]
 
 
 def issue_supervision_sheets(start_uow, login: str, *, campaign: str | None = None, items: list[str] | None = None,
                              exclude: list[str] = (), limit: int | None = None, workers: int = 1) -> dict:
-    """Issue the 督办单 of 督办 escalations that lack one, dated the day of the 督办.
+    """Issue the 催办单 and 督办单 of 催办/督办 escalations that lack one, dated the day of the escalation.
 
     ``items`` limits this to those items, ``exclude`` leaves those out (their sheets are
     someone else's job, e.g. the escalate flow's for items just turned red).
@@ -381,22 +412,22 @@ def issue_supervision_sheets(start_uow, login: str, *, campaign: str | None = No
         pending = [p for p in pending_supervision_sheets(uow, camp, items) if p[1] not in skip][:limit]
     issued, raced, failed = [], 0, []
     if workers > 1 and len(pending) > 1:
-        for on_date in sorted({day for _, _, day in pending}):
-            jobs = [{"kind": SUPERVISION_SHEET, "escalation_id": id_} for id_, _, day in pending if day == on_date]
+        for on_date in sorted({day for _, _, day, _ in pending}):
+            jobs = [{"kind": kind, "escalation_id": id_} for id_, _, day, kind in pending if day == on_date]
             batch = issue_batch(start_uow, login, jobs, workers=workers, today=on_date)
             issued += [{"item": d["item"], "escalation_id": d["escalation_id"], "doc_number": d["doc_number"]}
                        for d in batch["issued"]]
             failed += batch["failed"]
     else:
-        for escalation_id, no, on_date in pending:
+        for escalation_id, no, on_date, kind in pending:
             try:
                 with start_uow() as uow:
-                    doc = issue_document(uow, login, SUPERVISION_SHEET, escalation_id=escalation_id, today=on_date)
+                    doc = issue_document(uow, login, kind, escalation_id=escalation_id, today=on_date)
             except (AlreadyIssued, ConcurrentModification):
                 raced += 1  # issued by someone else meanwhile
                 continue
             except DubanError as error:  # reported like the batch's failures; the others are still issued
-                failed.append({"job": {"kind": SUPERVISION_SHEET, "escalation_id": escalation_id}, "error": error.message})
+                failed.append({"job": {"kind": kind, "escalation_id": escalation_id}, "error": error.message})
                 continue
             issued.append({"item": no, "escalation_id": escalation_id, "doc_number": doc["doc_number"]})
     return {"status": "done", "campaign": code, "pending": len(pending), "issued": issued, "raced": raced,

@@ -19,6 +19,7 @@ from storage.models.programme import StudyAttendance, StudySession
 from storage.models.opinions import Opinion
 from storage.models.problem_lists import ItemPlan, ProblemList
 from storage.models.reports import ReceiptLookup, Report
+from storage.models.oversight import DrawSecret
 
 __all__ = [
     "NAMING",
@@ -53,4 +54,5 @@ __all__ = [
     "Opinion",
     "Account",
     "WebSession",
+    "DrawSecret",
 ]

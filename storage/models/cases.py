@@ -43,6 +43,7 @@ class AccountabilityCase(Base):
     measure: Mapped[str | None] = mapped_column(String(48))
     sanction: Mapped[str | None] = mapped_column(String(48))  # the measure's sanction decided, e.g. 记过处分
     measure_due: Mapped[dt.date | None] = mapped_column(Date)
+    measure_done_on: Mapped[dt.date | None] = mapped_column(Date)  # the measure carried out (measure_done)
     proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))

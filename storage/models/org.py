@@ -26,9 +26,14 @@ class OrgUnit(Base):
     head_id: Mapped[int | None] = mapped_column(
         ForeignKey("persons.id", use_alter=True, name="fk_org_units_head_id_persons")
     )
+    # 分管领导: the member of the leadership in charge of the unit; receives a 督办 when the head owns the item.
+    leader_in_charge_id: Mapped[int | None] = mapped_column(
+        ForeignKey("persons.id", use_alter=True, name="fk_org_units_leader_in_charge_id_persons")
+    )
 
     parent: Mapped[OrgUnit | None] = relationship(remote_side="OrgUnit.id")
     head: Mapped[Person | None] = relationship(foreign_keys=[head_id], post_update=True)
+    leader_in_charge: Mapped[Person | None] = relationship(foreign_keys=[leader_in_charge_id], post_update=True)
 
 
 class Person(Base):

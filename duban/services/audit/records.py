@@ -19,6 +19,8 @@ from duban.services.audit.replay import UNKNOWN, differences
 from storage.eventlog import canonical_json
 from storage.models import Account, Campaign, Commendation, Document, Draw, Event, OrgUnit, Person, SatisfactionRound
 from storage.uow import ORG_CHAIN, SECURITY_CHAIN, UnitOfWork
+from storage.models import Campaign, Commendation, Document, Draw, DrawSecret, Event, OrgUnit, Person, SatisfactionRound
+from storage.uow import ORG_CHAIN, UnitOfWork
 
 
 def _events(uow: UnitOfWork, *triggers: str, chain: str | None = None):
@@ -56,7 +58,9 @@ def check_org(uow: UnitOfWork) -> list[AuditProblem]:
         for change in payload.get("persons", []):
             persons[change["login"]] = {"roles": sorted(change["new_roles"]), "unit": change["new_unit"]}
         if "units" in payload:
-            units = {unit["code"]: {"parent": unit["parent"], "head": unit["head"]} for unit in payload["units"]}
+            units = {unit["code"]: {"parent": unit["parent"], "head": unit["head"],
+                                    "leader_in_charge": unit.get("leader_in_charge", UNKNOWN)}
+                     for unit in payload["units"]}
     codes = dict(uow.session.execute(select(OrgUnit.id, OrgUnit.code)).all())
     people = uow.session.scalars(select(Person)).all()
     logins = {person.id: person.login for person in people}
@@ -67,7 +71,8 @@ def check_org(uow: UnitOfWork) -> list[AuditProblem]:
     if units is not None:
         rows = uow.session.scalars(select(OrgUnit)).all()
         _table(problems, "org_units", units,
-               {u.code: {"parent": codes.get(u.parent_id), "head": logins.get(u.head_id)} for u in rows},
+               {u.code: {"parent": codes.get(u.parent_id), "head": logins.get(u.head_id),
+                         "leader_in_charge": logins.get(u.leader_in_charge_id)} for u in rows},
                lambda code: code, {u.code: u.id for u in rows})
     return problems
 
@@ -100,6 +105,36 @@ def check_draws(uow: UnitOfWork) -> list[AuditProblem]:
                                              "；".join(found["problems"])))
     for draw_id in sorted(recorded - {row.id for row in rows} - {None}):
         problems.append(AuditProblem.row("draws", draw_id, "抽查", "已被删除（事件日志记有这次抽取）"))
+    return problems + check_draw_secrets(uow)
+
+
+def check_draw_secrets(uow: UnitOfWork) -> list[AuditProblem]:
+    """Each secret is what was committed (its hash), used by the draw that named it, revealed as logged."""
+    from duban.services.draws import COMMITTED_TRIGGER, DRAW_TRIGGER, REVEALED_TRIGGER, secret_hash
+
+    secrets: dict[int, dict] = {}
+    for ev, payload in _events(uow, COMMITTED_TRIGGER, DRAW_TRIGGER, REVEALED_TRIGGER):
+        if ev.trigger == COMMITTED_TRIGGER:
+            for c in payload.get("commitments", []):
+                secrets[c["secret_id"]] = {"sha256": c["sha256"], "draw_id": None, "revealed_on": None}
+        elif ev.trigger == DRAW_TRIGGER:
+            if "secret_id" in payload:
+                entry = secrets.setdefault(payload["secret_id"], {"sha256": payload.get("secret_sha256"),
+                                                                  "revealed_on": None})
+                entry["draw_id"] = payload.get("draw_id")
+        else:
+            for r in payload.get("secrets", []):
+                entry = secrets.setdefault(r["secret_id"], {})
+                entry.update(revealed_on=ev.business_date.isoformat(), secret_revealed=secret_hash(r["secret"]))
+    actual = {}
+    for row in uow.session.scalars(select(DrawSecret)):
+        actual[row.id] = {"sha256": row.secret_sha256, "draw_id": row.draw_id,
+                          "revealed_on": row.revealed_on.isoformat() if row.revealed_on else None,
+                          "secret_revealed": secret_hash(row.secret)}
+        if secret_hash(row.secret) != row.secret_sha256:
+            actual[row.id]["sha256"] = secret_hash(row.secret)  # a secret changed after its commitment
+    problems: list[AuditProblem] = []
+    _table(problems, "draw_secrets", secrets, actual, lambda id_: "抽取密钥")
     return problems
 
 

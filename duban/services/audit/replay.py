@@ -196,7 +196,7 @@ ITEM_RULES = {
 CASE_COLUMNS = (
     "state", "version", "subject_person", "subject_unit", "items", "reason", "facts_sha256", "min_grade", "origin",
     "proposed_by", "proposed_on", "measure", "grade", "sanction", "measure_due", "decided_by", "decided_on", "approved_by",
-    "closed_on",
+    "closed_on", "measure_done_on",
 )
 CASE_CHILDREN = {"documents": ("documents", "文书")}
 
@@ -239,6 +239,8 @@ CASE_RULES = {
     "overturn": lambda s, ev: s.update(closed_on=ev.day),
     "document_issued": _document,
     "document_reissued": _document,
+    "measure_done": lambda s, ev: s.update(measure_done_on=ev.day),
+    # case_escalated (a 催办/督办 of the measure) changes no column: it counts toward the version only
 }
 
 

@@ -66,6 +66,7 @@ def case_rows(session: Session, logins: dict[int, str], units: dict[int, str]) -
             "facts_sha256": _sha(case.facts), "min_grade": case.min_grade, "origin": case.origin,
             "proposed_by": logins.get(case.proposed_by_id), "proposed_on": _iso(case.proposed_on),
             "measure": case.measure, "grade": case.grade, "sanction": case.sanction, "measure_due": _iso(case.measure_due),
+            "measure_done_on": _iso(case.measure_done_on),
             "decided_by": logins.get(case.decided_by_id), "decided_on": _iso(case.decided_on),
             "approved_by": logins.get(case.approved_by_id), "closed_on": _iso(case.closed_on),
         })

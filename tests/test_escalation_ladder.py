@@ -1,0 +1,98 @@
+"""一级一级传导压力: 催办 → 督办 → 问责, at least the plan's interval apart, from the first deadline
+(September too), each level's sheet issued, and a 督办 never addressed to the item's owner."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+D = dt.date
+
+
+def _factory(db_url):
+    from storage.uow import UnitOfWork
+
+    return lambda: UnitOfWork(db_url)
+
+
+def _tick(db_url, through: dt.date) -> dict:
+    from duban.services.tick import run_tick
+
+    return run_tick(_factory(db_url), "system", through=through, ledger_pdf=False)
+
+
+def _escalations(db_url, no: str) -> list[tuple]:
+    from storage.models import Escalation, Person, ProblemItem
+
+    with _factory(db_url)() as uow:
+        return [tuple(r) for r in uow.session.execute(
+            select(Escalation.level, Escalation.on_date, Person.login)
+            .join(ProblemItem, ProblemItem.id == Escalation.item_id)
+            .outerjoin(Person, Person.id == Escalation.addressee_id)
+            .where(ProblemItem.no == no).order_by(Escalation.on_date, Escalation.id))]
+
+
+def _add(db_url, *, person: str, due: dt.date, unit: str = "JGC") -> str:
+    from duban.services.items import add_item
+
+    with _factory(db_url)() as uow:
+        return add_item(uow, "zhao", campaign=None, unit=unit, title=f"{person} 的问题", person=person, due=due,
+                        today=D(2015, 9, 7))["no"]
+
+
+def _leaders_in_charge(cli, db_url, tmp_path) -> None:
+    sheet = tmp_path / "leaders.csv"
+    sheet.write_text("类型,编码,名称,所属单位,单位类别,民生,职务,角色,分管领导\n"
+                     "单位,JGC,建设管理处,,处室,是,,,li\n", encoding="utf-8")
+    r = cli("org", "import", str(sheet), db=db_url, as_user="zhao")
+    assert r.code == 0, r
+
+
+def test_september_deadline_goes_up_the_ladder_in_september(campaign_db):
+    no = _add(campaign_db, person="wu", due=D(2015, 9, 15))
+    _tick(campaign_db, D(2015, 9, 30))
+    ladder = _escalations(campaign_db, no)
+    assert [level for level, *_ in ladder] == ["催办", "督办", "问责"]
+    (_, remind, to_owner), (_, supervise, to_head), (_, case, _) = ladder
+    assert remind == D(2015, 9, 10) and to_owner == "wu"  # yellow: 3 working days left
+    assert supervise == D(2015, 9, 16) and to_head == "sun"  # first red day, ≥ 2 working days after the 催办
+    assert case == D(2015, 9, 24)  # more than 5 working days after the 督办
+
+
+def test_a_late_sweep_does_not_skip_a_level(campaign_db, cli):
+    """An item found already red gets its 催办 first; the 督办 follows no sooner than the interval."""
+    no = _add(campaign_db, person="wu", due=D(2015, 9, 8))
+    assert cli("sweep", "--as-of", "2015-09-21", db=campaign_db, json=True).json()["counts"] == {
+        "催办": 1, "督办": 0, "问责": 0}
+    assert cli("sweep", "--as-of", "2015-09-22", db=campaign_db, json=True).json()["counts"]["督办"] == 0
+    assert cli("sweep", "--as-of", "2015-09-23", db=campaign_db, json=True).json()["counts"]["督办"] == 1
+    assert cli("sweep", "--as-of", "2015-10-12", db=campaign_db, json=True).json()["counts"]["问责"] == 1
+    assert [level for level, *_ in _escalations(campaign_db, no)] == ["催办", "督办", "问责"]
+
+
+def test_supervision_goes_to_the_leader_in_charge_when_the_head_owns_the_item(campaign_db, cli, tmp_path):
+    _leaders_in_charge(cli, campaign_db, tmp_path)
+    heads_own = _add(campaign_db, person="sun", due=D(2015, 9, 15))  # sun heads 建设管理处
+    station_head = _add(campaign_db, person="feng", due=D(2015, 9, 15), unit="ZJZ")  # feng heads 质量监督站
+    _tick(campaign_db, D(2015, 9, 25))
+    assert [(level, to) for level, _, to in _escalations(campaign_db, heads_own)] == [
+        ("催办", "sun"), ("督办", "li"), ("问责", "li")]
+    # 质量监督站 lies under 建设管理处: its head's item goes to the head above, not to 分管领导.
+    assert [(level, to) for level, _, to in _escalations(campaign_db, station_head)][1] == ("督办", "sun")
+    assert cli("audit", "verify", db=campaign_db, as_user="zhao").code == 0
+
+
+def test_reminder_and_supervision_sheets_are_issued(campaign_db, files_dir):
+    from duban.services.tick import issue_supervision_sheets
+    from storage.models import Document
+
+    no = _add(campaign_db, person="wu", due=D(2015, 9, 15))
+    _tick(campaign_db, D(2015, 9, 17))
+    result = issue_supervision_sheets(_factory(campaign_db), "system")
+    assert result["failed"] == [] and len(result["issued"]) == 2
+    with _factory(campaign_db)() as uow:
+        kinds = sorted(uow.session.scalars(select(Document.kind)))
+    assert kinds == ["reminder_sheet", "supervision_sheet"]
+    assert issue_supervision_sheets(_factory(campaign_db), "system")["issued"] == []
+    assert no
