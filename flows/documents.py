@@ -45,5 +45,5 @@ def render_documents(db_url: str | None = None, campaign: str | None = None, bat
         failed += result["failed"]
         if result["pending"] < batch_size or not result["issued"]:
             break  # nothing left, or nothing more can be issued now
-    print(f"已制发督办单 {len(issued)} 份" + (f"，{len(failed)} 份未能制发" if failed else ""))
+    print(f"已制发催办单、督办单 {len(issued)} 份" + (f"，{len(failed)} 份未能制发" if failed else ""))
     return {"status": "done", "issued": issued, "failed": failed}

@@ -108,10 +108,12 @@ def test_problem_list_reminders_once_per_week_until_a_list_is_submitted(campaign
 def test_duties_follow_the_calendar_and_the_phases(campaign_db):
     result = _tick(campaign_db, D(2015, 11, 30))
     by_date = {d["date"]: set(d["duties"]) for d in result["days"]}
-    assert by_date["2015-09-01"] == {"phase_open", "study", "problem_lists", "collect_opinions"}
-    assert by_date["2015-09-07"] == {"study", "problem_lists", "collect_opinions"}  # weekly: each Monday
-    assert by_date["2015-09-30"] == {"study", "problem_lists", "phase_close"}
-    assert by_date["2015-10-01"] == {"phase_open"}  # National Day: no office work
+    # The sweep runs in every phase (deadlines fall in September too).
+    assert by_date["2015-09-01"] == {"phase_open", "study", "problem_lists", "sweep", "collect_opinions"}
+    assert by_date["2015-09-07"] == {"study", "problem_lists", "sweep", "collect_opinions"}  # weekly: each Monday
+    assert by_date["2015-09-30"] == {"study", "problem_lists", "sweep", "phase_close"}
+    # National Day: no office work; the phase's draw secrets are committed as it opens.
+    assert by_date["2015-10-01"] == {"draw_commit", "phase_open"}
     assert all(not by_date[f"2015-10-0{day}"] for day in range(2, 8))
     assert "sweep" in by_date["2015-10-10"]  # a Saturday, but a 调休 working day
     september = [duties for date, duties in by_date.items() if date.startswith("2015-09")]
@@ -219,7 +221,8 @@ def test_cli_tick(campaign_db, cli):
     red = cli("tick", "--through", "2015-10-08", db=campaign_db, json=True)
     assert red.code == 0, red
     assert red.json()["new_red"] == [no]
-    assert [d["item"] for d in red.json()["supervision_sheets"]["issued"]] == [no]  # as the escalate flow would
+    issued = red.json()["supervision_sheets"]["issued"]  # as the escalate flow would: 催办单 and 督办单
+    assert sorted((d["item"], d["kind"]) for d in issued) == [(no, "reminder_sheet"), (no, "supervision_sheet")]
 
 
 @pytest.mark.parametrize("through", [D(2015, 8, 31)])
@@ -253,16 +256,17 @@ def test_tick_issues_every_owed_supervision_sheet_once(campaign_db, cli):
 
     no = _assigned_item(campaign_db, "审批拖拉", D(2015, 9, 25))
     swept = cli("sweep", "--as-of", "2015-10-08", db=campaign_db, as_user="system", json=True)
-    assert swept.code == 0 and swept.json()["new_red"] == [no]  # 督办 by a manual sweep: no 督办单 yet
+    # Found red by a late manual sweep: 催办 first (no level is skipped), and no 催办单 yet.
+    assert swept.code == 0 and swept.json()["counts"]["催办"] == 1 and swept.json()["new_red"] == []
     first = cli("tick", "--through", "2015-10-08", db=campaign_db, json=True)
     assert first.code == 0, first
-    assert first.json()["new_red"] == []  # the tick's own sweeps find it escalated already
-    assert [d["item"] for d in first.json()["supervision_sheets"]["issued"]] == [no]
+    assert first.json()["new_red"] == []  # the 督办 waits for the plan's interval after the 催办
+    assert [(d["item"], d["kind"]) for d in first.json()["supervision_sheets"]["issued"]] == [(no, "reminder_sheet")]
     again = cli("tick", "--through", "2015-10-09", db=campaign_db, json=True)
     assert again.code == 0 and again.json()["supervision_sheets"]["issued"] == []
     with _factory(campaign_db)() as uow:
         sheets = uow.session.execute(select(Document.escalation_id, Document.issued_on)).all()
-        escalation = uow.session.scalars(select(Escalation.id).where(Escalation.level == "督办")).one()
+        escalation = uow.session.scalars(select(Escalation.id).where(Escalation.level == "催办")).one()
     assert [tuple(s) for s in sheets] == [(escalation, D(2015, 10, 8))]
 
 
@@ -288,6 +292,6 @@ def test_a_refused_sheet_stays_owed_and_does_not_block_the_others(campaign_db, m
     monkeypatch.setattr(documents, "issue_document", refuse_the_first)
     result = issue_supervision_sheets(_factory(campaign_db), "system")
     assert [d["item"] for d in result["issued"]] == [second]
-    assert result["failed"] == [{"job": {"kind": "supervision_sheet", "escalation_id": refused}, "error": "模板有误"}]
+    assert result["failed"] == [{"job": {"kind": "reminder_sheet", "escalation_id": refused}, "error": "模板有误"}]
     monkeypatch.setattr(documents, "issue_document", issue)
     assert [d["item"] for d in issue_supervision_sheets(_factory(campaign_db), "system")["issued"]] == [first]

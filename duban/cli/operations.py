@@ -194,7 +194,7 @@ def tick(
                                           help="处理到该日期 YYYY-MM-DD（默认为业务日期；停机期间的日期依次补跑）"),
     campaign: Optional[str] = CAMPAIGN,
     documents: bool = typer.Option(True, "--documents/--no-documents",
-                                   help="制发所有尚未制发的督办单（含新增红灯问题；在 Prefect 中由 escalate 部署完成）"),
+                                   help="制发所有尚未制发的催办单和督办单（在 Prefect 中由 escalate 部署完成）"),
 ) -> None:
     """运行每日任务（不需要 Prefect）：按数据库中的阶段与职责，逐日执行到期事项，每项每天只执行一次。"""
     from duban import clock
@@ -224,9 +224,12 @@ def tick(
         sheets = r.get("supervision_sheets", {})
         if sheets.get("status") == "done":
             if sheets["issued"]:
-                typer.echo(f"制发督办单 {len(sheets['issued'])} 份")
+                counts = {kind: sum(1 for d in sheets["issued"] if d.get("kind") == kind)
+                          for kind in ("reminder_sheet", "supervision_sheet")}
+                typer.echo("制发" + "、".join(f"{label('document', kind)} {n} 份" for kind, n in counts.items() if n))
             for failure in sheets["failed"]:
-                typer.echo(f"注意：督办记录 {failure['job']['escalation_id']} 的督办单未能制发：{failure['error']}", err=True)
+                what = label("document", failure["job"].get("kind"))
+                typer.echo(f"注意：督办记录 {failure['job']['escalation_id']} 的{what}未能制发：{failure['error']}", err=True)
         elif sheets:
             typer.echo(f"注意：{sheets['message']}", err=True)
         for d in r["days"]:

@@ -415,8 +415,9 @@ def issue_supervision_sheets(start_uow, login: str, *, campaign: str | None = No
         for on_date in sorted({day for _, _, day, _ in pending}):
             jobs = [{"kind": kind, "escalation_id": id_} for id_, _, day, kind in pending if day == on_date]
             batch = issue_batch(start_uow, login, jobs, workers=workers, today=on_date)
-            issued += [{"item": d["item"], "escalation_id": d["escalation_id"], "doc_number": d["doc_number"]}
-                       for d in batch["issued"]]
+            kinds = {id_: kind for id_, _, _, kind in pending}
+            issued += [{"item": d["item"], "escalation_id": d["escalation_id"], "doc_number": d["doc_number"],
+                        "kind": kinds.get(d["escalation_id"])} for d in batch["issued"]]
             failed += batch["failed"]
     else:
         for escalation_id, no, on_date, kind in pending:
@@ -429,6 +430,6 @@ def issue_supervision_sheets(start_uow, login: str, *, campaign: str | None = No
             except DubanError as error:  # reported like the batch's failures; the others are still issued
                 failed.append({"job": {"kind": kind, "escalation_id": escalation_id}, "error": error.message})
                 continue
-            issued.append({"item": no, "escalation_id": escalation_id, "doc_number": doc["doc_number"]})
+            issued.append({"item": no, "escalation_id": escalation_id, "doc_number": doc["doc_number"], "kind": kind})
     return {"status": "done", "campaign": code, "pending": len(pending), "issued": issued, "raced": raced,
             "failed": failed}
