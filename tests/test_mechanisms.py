@@ -42,6 +42,7 @@ def test_a_mechanism_is_escalated_by_the_same_sweep_as_an_item(campaign_db, cli)
     mechanism = _add(cli, campaign_db, "cadre_education", "--unit", "JGC", "--person", "wu", "--due",
                      "2015-11-06").json()["no"]
     problem = cli("item", "add", "--unit", "JGC", "--title", "审批拖拉", "--person", "wu", "--due", "2015-11-06",
+                  "--source", "满意度测评",  # a source the plan opens in November
                   db=campaign_db, as_user="zhao", json=True, today="2015-11-02").json()["no"]
     assert cli("mechanism", "list", db=campaign_db, as_user="wu", json=True,
                today="2015-11-05").json()[3]["item"]["light"] == "yellow"
@@ -64,7 +65,7 @@ def test_judged_on_the_adopted_document_and_listed_apart_in_the_ledger(campaign_
 
     no = _add(cli, campaign_db, "organizational_discipline", "--unit", "BGS", "--person", "li").json()["no"]
     problem = cli("item", "add", "--unit", "JGC", "--title", "窗口服务差", "--person", "wu", "--days", "10",
-                  db=campaign_db, as_user="zhao", json=True, today="2015-11-02").json()["no"]
+                  "--source", "满意度测评", db=campaign_db, as_user="zhao", json=True, today="2015-11-02").json()["no"]
     doc = tmp_path / "rules.pdf"
     doc.write_bytes(b"%PDF-1.4 adopted rules")
     assert cli("item", "start", no, db=campaign_db, as_user="li", today="2015-11-03").code == 0
