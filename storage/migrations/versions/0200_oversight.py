@@ -1,7 +1,7 @@
 """oversight: committed draw secrets (unannounced, verifiable draws); units' leader in charge; measures carried out
 
 Revision ID: 0200_oversight
-Revises: 0501_programme
+Revises: 0401_intake
 Create Date: 2026-12-01 03:10:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0200_oversight'
-down_revision = '0501_programme'
+down_revision = '0401_intake'
 branch_labels = None
 depends_on = None
 
