@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.conftest import dump
 
@@ -86,6 +86,25 @@ def test_reports_remind_the_office_of_reports_not_assigned_after_a_working_day(c
     assert _run_day(campaign_db, D(2015, 10, 12))["results"]["reports"]["sent"] == 0  # once per report
 
 
+def test_reports_duty_reminds_of_untriaged_reports_and_escalates_them_past_their_deadline(campaign_db):
+    from duban.services.tips import receive_report
+    from storage.models import Event
+
+    with _factory(campaign_db)() as uow:
+        no = receive_report(uow, "zhao", channel="举报信箱", content="某科长上班时间打牌，电话13800000000",
+                            today=D(2015, 10, 8))["no"]
+    assert _run_day(campaign_db, D(2015, 10, 8))["results"]["reports"]["sent"] == 0  # same day: not late yet
+    assert _run_day(campaign_db, D(2015, 10, 9))["results"]["reports"]["sent"] == 1
+    [(_key, _day, text)] = _reminders(campaign_db, "reports")
+    assert no in text and "举报信箱" in text and "打牌" not in text and "138" not in text
+    assert _run_day(campaign_db, D(2015, 10, 21))["results"]["reports"]["escalated"] == []  # due 10-21
+    assert _run_day(campaign_db, D(2015, 10, 22))["results"]["reports"]["escalated"] == [no]
+    assert _run_day(campaign_db, D(2015, 10, 26))["results"]["reports"]["escalated"] == []  # once
+    with _factory(campaign_db)() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Event)
+                                  .where(Event.trigger == "report_overdue")) == 1
+
+
 def test_mechanisms_duty_reminds_what_is_due_in_the_consolidation_phase(campaign_db):
     result = _run_day(campaign_db, D(2015, 11, 2))
     assert result["duties"]["mechanisms"] == "done"
@@ -108,6 +127,22 @@ def test_hotline_report_before_the_plan_opens_it_is_refused_and_writes_nothing(c
     ok = cli("item", "add", "--unit", "ZJZ", "--title", "来电反映", "--source", "举报电话", db=campaign_db,
              as_user="zhao", today="2015-10-08")
     assert ok.code == 0, ok
+
+
+def test_a_report_received_before_the_plan_opens_its_channel_is_refused_and_writes_nothing(cli, campaign_db):
+    tip = ("tip", "add", "--channel", "举报电话", "--content", "窗口人员上班时间离岗")
+    before = dump(campaign_db)
+    r = cli(*tip, db=campaign_db, as_user="zhao", today="2015-09-10")
+    assert r.code == 3 and "举报电话" in r.stderr and "集中整改、从严问责" in r.stderr, r
+    assert "离岗" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert dump(campaign_db) == before
+    assert cli(*tip, db=campaign_db, as_user="zhao", today="2015-10-08").code == 0
+    # a report dated back into September is refused too, unless the office opens the channel with a reason
+    late = (*tip, "--received", "2015-09-28")
+    assert cli(*late, db=campaign_db, as_user="zhao", today="2015-10-08").code == 3
+    assert cli("phase", "override", "--source", "举报电话", "--from", "2015-09-28", "--until", "2015-09-28",
+               "--reason", "节前来电补登", db=campaign_db, as_user="zhao", today="2015-10-08").code == 0
+    assert cli(*late, db=campaign_db, as_user="zhao", today="2015-10-08").code == 0
 
 
 @pytest.mark.parametrize("day, word", [("2015-08-31", "尚未开始"), ("2015-12-01", "已经结束")])

@@ -125,8 +125,7 @@ def list_mechanisms(uow: UnitOfWork, login: str, *, campaign: str | None = None,
 def remind_mechanisms(uow: UnitOfWork, campaign: Campaign, who: Person, day: dt.date, phase: Phase) -> dict:
     """The mechanisms duty: once per ISO week, what is due — each plan mechanism not yet registered,
     and each registered one not yet verified — to the office (unregistered) or its owner."""
-    from duban.services.reminders import _insert_missing as insert_missing
-    from duban.services.reminders import iso_week
+    from duban.services.reminders import iso_week, send
 
     uow.lock(campaign_chain(campaign))
     week = iso_week(day)
@@ -140,9 +139,5 @@ def remind_mechanisms(uow: UnitOfWork, campaign: Campaign, who: Person, day: dt.
             wanted[key] = {"person_id": item.owner_id, "unit_id": item.unit_id,
                            "text": reminder_text("mechanism_due", name=item.title, no=item.no, unit=item.unit.name,
                                                  due=item.due.isoformat() if item.due else "—")}
-    new = insert_missing(uow, campaign, "mechanism", day, wanted)
-    if new:
-        uow.record(chain=campaign_chain(campaign), actor=who.login, today=day, trigger="reminders_sent",
-                   campaign_id=campaign.id, note="长效机制提醒",
-                   payload={"kind": "mechanism", "week": week, "count": len(new)})
+    new = send(uow, campaign, who, day, kind="mechanism", wanted=wanted)
     return {"week": week, "due": len(wanted), "sent": len(new)}

@@ -20,6 +20,8 @@ from sqlalchemy import exists, select
 from duban import permissions
 from duban.services.common import actor, business_date
 from storage.models import Campaign, OrgUnit, Person, Phase, ProblemList, Reminder, SatisfactionRound
+from duban.wording import reminder_text, text
+from storage.models import Campaign, OrgUnit, Person, Phase, ProblemItem, Reminder, SatisfactionRound
 from storage.uow import UnitOfWork, campaign_chain
 
 # Seed §五(一)2: 每个领导班子成员和党员干部都要列出问题整改清单 — the office's staff too.
@@ -31,8 +33,8 @@ def iso_week(day: dt.date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def _insert_missing(uow: UnitOfWork, campaign: Campaign, kind: str, day: dt.date,
-                    wanted: dict[str, dict]) -> list[str]:
+def insert_missing(uow: UnitOfWork, campaign: Campaign, kind: str, day: dt.date,
+                   wanted: dict[str, dict]) -> list[str]:
     """Insert the reminders whose keys are absent; returns the new keys."""
     if not wanted:
         return []
@@ -40,6 +42,23 @@ def _insert_missing(uow: UnitOfWork, campaign: Campaign, kind: str, day: dt.date
     new = [key for key in wanted if key not in present]
     for key in new:
         uow.session.add(Reminder(campaign_id=campaign.id, key=key, kind=kind, on_date=day, **wanted[key]))
+    return new
+
+
+def announce(uow: UnitOfWork, campaign: Campaign, who: Person, day: dt.date, *, kind: str, count: int,
+             note: str | None = None) -> None:
+    """One ``reminders_sent`` event for a run that sent any; its note is the plan duty's name or the kind's."""
+    if count:
+        uow.record(chain=campaign_chain(campaign), actor=who.login, today=day, trigger="reminders_sent",
+                   campaign_id=campaign.id, note=note or text("reminder_notes", kind),
+                   payload={"kind": kind, "week": iso_week(day), "count": count})
+
+
+def send(uow: UnitOfWork, campaign: Campaign, who: Person, day: dt.date, *, kind: str, wanted: dict[str, dict],
+         note: str | None = None) -> list[str]:
+    """The reminders of ``wanted`` not sent before, and their event; returns the new keys."""
+    new = insert_missing(uow, campaign, kind, day, wanted)
+    announce(uow, campaign, who, day, kind=kind, count=len(new), note=note)
     return new
 
 
@@ -57,15 +76,11 @@ def remind_problem_lists(uow: UnitOfWork, campaign: Campaign, who: Person, day: 
     wanted = {
         f"problem-list:{campaign.code}:{p.login}:{week}": {
             "person_id": p.id, "unit_id": p.unit_id,
-            "text": f"{p.name}同志：请于本周内列出本人问题整改清单（任务书、时间表、责任人）并登记。",
+            "text": reminder_text("problem_list", name=p.name),
         }
         for p in persons_without_problem_list(uow, campaign)
     }
-    new = _insert_missing(uow, campaign, "problem_list", day, wanted)
-    if new:
-        uow.record(chain=campaign_chain(campaign), actor=who.login, today=day, trigger="reminders_sent",
-                   campaign_id=campaign.id, note="问题整改清单提醒",
-                   payload={"kind": "problem_list", "week": week, "count": len(new)})
+    new = send(uow, campaign, who, day, kind="problem_list", wanted=wanted)
     return {"week": week, "missing": len(wanted), "sent": len(new)}
 
 
@@ -85,15 +100,11 @@ def remind_satisfaction_rounds(uow: UnitOfWork, campaign: Campaign, who: Person,
     wanted = {
         f"satisfaction:{campaign.code}:{unit.code}:{week}": {
             "unit_id": unit.id,
-            "text": f"{unit.name}本阶段尚未开展满意度测评，请组织电话抽查、问卷调查或满意度测评。",
+            "text": reminder_text("satisfaction", unit=unit.name),
         }
         for unit in units_without_satisfaction_round(uow, campaign, phase)
     }
-    new = _insert_missing(uow, campaign, "satisfaction", day, wanted)
-    if new:
-        uow.record(chain=campaign_chain(campaign), actor=who.login, today=day, trigger="reminders_sent",
-                   campaign_id=campaign.id, note="满意度测评提醒",
-                   payload={"kind": "satisfaction", "week": week, "count": len(new)})
+    new = send(uow, campaign, who, day, kind="satisfaction", wanted=wanted)
     return {"week": week, "missing": len(wanted), "sent": len(new)}
 
 

@@ -226,8 +226,7 @@ def units_without_session(uow: UnitOfWork, campaign: Campaign, phase: Phase, day
 def remind_study(uow: UnitOfWork, campaign: Campaign, who: Person, day: dt.date, phase: Phase) -> dict:
     """Once per ISO week, each unit that has held no session in the phase; once per absence, the
     person who missed a session (补学)."""
-    from duban.services.reminders import _insert_missing as insert_missing
-    from duban.services.reminders import iso_week
+    from duban.services.reminders import announce, insert_missing, iso_week
 
     uow.lock(campaign_chain(campaign))
     week = iso_week(day)
@@ -251,10 +250,7 @@ def remind_study(uow: UnitOfWork, campaign: Campaign, who: Person, day: dt.date,
     }
     new_units = insert_missing(uow, campaign, "study", day, wanted)
     new_absences = insert_missing(uow, campaign, "study_absence", day, missed)
-    if new_units or new_absences:
-        uow.record(chain=campaign_chain(campaign), actor=who.login, today=day, trigger="reminders_sent",
-                   campaign_id=campaign.id, note="集中学习提醒",
-                   payload={"kind": "study", "week": week, "count": len(new_units) + len(new_absences)})
+    announce(uow, campaign, who, day, kind="study", count=len(new_units) + len(new_absences))
     return {"week": week, "units_without_session": len(wanted), "sent": len(new_units),
             "absences_reminded": len(new_absences)}
 

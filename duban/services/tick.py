@@ -13,7 +13,9 @@ the next tick starts after the last closed date.
 
 Which duty runs on which date, and what it does, is the registry in
 ``duban.services.duties`` (``duties_due``); this module registers the duties that
-need the tick's own machinery (draws, the sweep, unit accountability, publication):
+need the tick's own machinery (draws, the sweep, unit accountability, publication);
+the reminder duties (study, problem lists, opinions, reports, satisfaction, mechanisms)
+are ``duban.services.duty_reminders``:
 
 * ``spot_check`` / ``discipline_check`` / ``recheck``: one unannounced working day
   (不打招呼、不定时间) in each block of N working days of the phase;
@@ -133,27 +135,6 @@ def _phase_event(trigger: str):
                    payload={"phase": phase.code, "duties": [d["code"] for d in phase.duties]})
         return {"phase": phase.code}
     return effect
-
-
-@duty("problem_lists", order=20)
-def _problem_list_reminders(uow, campaign, who, phase, day):
-    from duban.services.reminders import remind_problem_lists
-
-    return remind_problem_lists(uow, campaign, who, day)
-
-
-@duty("satisfaction", order=60)
-def _satisfaction_reminders(uow, campaign, who, phase, day):
-    from duban.services.reminders import remind_satisfaction_rounds
-
-    return remind_satisfaction_rounds(uow, campaign, who, day, phase)
-
-
-@duty("study", order=10)
-def _study_reminders(uow, campaign, who, phase, day):
-    from duban.services.study import remind_study
-
-    return remind_study(uow, campaign, who, day, phase)
 
 
 def _draw(kind: str):

@@ -23,9 +23,10 @@ from duban.labels import label
 from duban.services import identity_vault
 from duban.services.common import actor, business_date, clean_text, warn_outside_campaign, work_calendar
 from duban.services.items import TEXT_MAX, register_item
+from duban.services.phase_gate import require_open
 from duban.services.reporter_protection import reporting_sources
 from statemachines.report import REPORT, ReportFacts
-from storage.models import ProblemItem, ReceiptLookup, Report, utcnow
+from storage.models import Campaign, ProblemItem, ReceiptLookup, Report, utcnow
 from storage.uow import UnitOfWork, campaign_chain
 
 RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud over the phone
@@ -125,6 +126,8 @@ def receive_report(uow: UnitOfWork, login: str, *, channel: str, content: str, c
     received_on = received_on or today
     if received_on > today:
         raise BadInput(f"受理日期 {received_on.isoformat()} 晚于业务日期 {today.isoformat()}")
+    channel_code = _channel(camp, channel)
+    require_open(uow, camp, day=received_on, source=channel_code)  # the plan opens each channel in its phases
     identity = {key: clean_text(value, what, max_len=limit, required=False)
                 for key, value, what, limit in (("name", reporter_name, "举报人姓名", NAME_MAX),
                                                 ("contact", reporter_contact, "举报人联系方式", CONTACT_MAX))}
@@ -134,7 +137,7 @@ def receive_report(uow: UnitOfWork, login: str, *, channel: str, content: str, c
     report = Report(
         campaign=camp, seq=(uow.session.scalar(select(func.max(Report.seq)).where(Report.campaign_id == camp.id))
                             or 0) + 1,
-        channel=_channel(camp, channel), received_on=received_on,
+        channel=channel_code, received_on=received_on,
         content=clean_text(content, "举报内容", max_len=TEXT_MAX),
         reported_unit=uow.org.unit(unit) if unit else None,
         reported_person=uow.org.person_by_name_or_login(person) if person else None,
@@ -248,6 +251,25 @@ def reveal_identity(uow: UnitOfWork, login: str, no: str, *, reason: str, today:
     return {"no": report.no, "name": identity.get("name"), "contact": identity.get("contact")}
 
 
+def unhandled_reports(uow: UnitOfWork, camp: Campaign, *, before: dt.date) -> list[Report]:
+    """Reports received before ``before`` and not yet triaged, oldest first."""
+    return list(uow.session.scalars(select(Report).where(
+        Report.campaign_id == camp.id, Report.state == "received", Report.received_on < before).order_by(Report.seq)))
+
+
+def escalate_overdue_reports(uow: UnitOfWork, camp: Campaign, who, today: dt.date) -> list[Report]:
+    """Reports still untriaged past their handling deadline: escalated once, to the office (in the caller's
+    transaction)."""
+    overdue = uow.session.scalars(select(Report).where(
+        Report.campaign_id == camp.id, Report.state == "received", Report.due < today,
+        Report.escalated_on.is_(None)).order_by(Report.seq)).all()
+    for report in overdue:
+        report.escalated_on = today
+        _record(uow, who.login, report, today, "report_overdue", from_state=report.state,
+                payload={"due": report.due.isoformat()})
+    return list(overdue)
+
+
 def sweep_reports(uow: UnitOfWork, login: str, *, campaign: str | None = None,
                   today: dt.date | None = None) -> list[dict]:
     """Reports still untriaged past their handling deadline: escalated once, to the office."""
@@ -256,13 +278,7 @@ def sweep_reports(uow: UnitOfWork, login: str, *, campaign: str | None = None,
     today = business_date(camp, today)
     who = actor(uow, login)
     permissions.require(who, "sweep")
-    overdue = uow.session.scalars(select(Report).where(
-        Report.campaign_id == camp.id, Report.state == "received", Report.due < today,
-        Report.escalated_on.is_(None)).order_by(Report.seq)).all()
-    for report in overdue:
-        report.escalated_on = today
-        _record(uow, who.login, report, today, "report_overdue", from_state=report.state,
-                payload={"due": report.due.isoformat()})
+    overdue = escalate_overdue_reports(uow, camp, who, today)
     uow.commit()
     return [report_view(r, today) for r in overdue]
 
