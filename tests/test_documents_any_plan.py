@@ -99,10 +99,11 @@ def test_a_second_plan_prints_its_own_wording_and_none_of_the_reference(cli, pro
     for kind, case_no in cases.items():
         texts[kind] = pdf_text(run(cli, db, "doc", "render", kind, "--case", case_no)["path"])
 
-    run(cli, db, "tick", as_user="system", today=SWEEP_DAY)  # the automation issues the 督办单
-    sheets = [d for d in run(cli, db, "doc", "list", today=SWEEP_DAY) if d["kind"] == "supervision_sheet"]
+    run(cli, db, "tick", as_user="system", today=SWEEP_DAY)  # the automation issues the 催办单 and 督办单
+    issued = run(cli, db, "doc", "list", today=SWEEP_DAY)
+    sheets = [d for d in issued if d["kind"] == "supervision_sheet"]
     texts["supervision_sheet"] = pdf_text(sheets[0]["path"])
-    reminder = run(cli, db, "doc", "render", "reminder_sheet", "--item", soon, today=SWEEP_DAY)
+    [reminder] = [d for d in issued if d["kind"] == "reminder_sheet" and d["item"] == soon]
     texts["reminder_sheet"] = pdf_text(reminder["path"])
     ledger = run(cli, db, "doc", "ledger", "--out", tmp_path / "out", today=SWEEP_DAY)
     texts["ledger"] = read_pdf(Path(ledger["pdf"]).read_bytes()).compact_text()
@@ -121,7 +122,7 @@ def test_a_second_plan_prints_its_own_wording_and_none_of_the_reference(cli, pro
         "written_check_notice": ("和效查〔2007〕1号", "根据《关于在省直机关开展干部作风效能建设活动的实施意见》有关规定"),
         "decision": ("和西省机关效能建设领导小组文件", "和效决〔2007〕1号", "调离工作岗位", "各厅局、各直属机构："),
         "supervision_sheet": ("省效能办", "和效督〔2007〕1号"),
-        "reminder_sheet": ("省效能办", "和效催〔2007〕1号"),
+        "reminder_sheet": ("省效能办", "和效催〔2007〕"),  # the tick numbered the late items' 催办单 first
         "ledger": ("和西省直机关干部作风效能建设活动整改落实台账",),
         "publicity": ("效能建设活动",),
     }
@@ -219,14 +220,17 @@ def test_documents_state_the_facts_on_their_own_date(cli, province_db, tmp_path)
     run(cli, db, "item", "reject", redone, "--reason", "未在大厅公开", as_user="ma", today="2007-11-08")
     run(cli, db, "item", "submit", redone, "--evidence", evidence, as_user="song", today="2007-11-14")
     run(cli, db, "item", "verify", redone, as_user="ma", today="2007-11-15")
-    run(cli, db, "sweep", "--as-of", "2007-11-20", today="2007-11-20")  # 督办 both late items, 催办 soon
+    # One level at a time: 催办 the late items, 督办 them two working days later, a case proposal for
+    # what is still late more than 5 working days after its 督办 (and 催办 soon, late by then).
+    for day in ("2007-11-13", "2007-11-15", "2007-11-23"):
+        run(cli, db, "sweep", "--as-of", day, today=day)
 
-    # The sweep's proposal for the late item: decided and approved, issued a week later.
-    case = next(c for c in run(cli, db, "case", "list", today="2007-11-20") if c["items"] == [late])
+    # The sweep's proposal for the late item: decided and approved, issued a few days later.
+    case = next(c for c in run(cli, db, "case", "list", today="2007-11-23") if c["items"] == [late])
     assert (case["origin"] or "").startswith("sweep:")
-    run(cli, db, "case", "investigate", case["no"], today="2007-11-21")
-    run(cli, db, "case", "decide", case["no"], "--measure", "诫勉谈话", as_user="he", today="2007-11-21")
-    run(cli, db, "case", "approve", case["no"], as_user="gao", today="2007-11-21")
+    run(cli, db, "case", "investigate", case["no"], today="2007-11-23")
+    run(cli, db, "case", "decide", case["no"], "--measure", "诫勉谈话", as_user="he", today="2007-11-23")
+    run(cli, db, "case", "approve", case["no"], as_user="gao", today="2007-11-23")
     text = pdf_text(run(cli, db, "doc", "render", "--case", case["no"], today="2007-11-27")["path"])
     assert "截至2007年11月27日" in text and "已逾期11个工作日" in text, text
     for machine in ("建议问责", "逾期超过", "「", "」"):

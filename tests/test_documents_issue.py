@@ -28,6 +28,7 @@ except ImportError:
 
 TODAY = "2015-09-28"  # 15 working days later is 2015-10-23 (国庆 holidays, 10月10日 调休)
 SWEEP_DAY = "2015-10-08"
+SUPERVISE_DAY = "2015-10-12"  # 2 working days after the 催办 (10月10日 调休)
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 # What only the second plan (tests/data/plans/province-2007.yaml) prints: never in the reference's documents.
 OTHER_PLAN_PHRASES = ("和西", "效能建设活动", "厅局", "直属机构", "和效", "实施意见", "省效能办", "专项工作")
@@ -137,13 +138,16 @@ def test_every_kind_is_rendered_from_the_database(cli, campaign_db, tmp_path):
             assert expected in text, (kind, expected)
         assert not [phrase for phrase in OTHER_PLAN_PHRASES if phrase in text], kind
 
+    # One level at a time: 催办 on the first sweep after the deadline, 督办 two working days later.
     run(cli, db, "sweep", "--as-of", SWEEP_DAY)
-    supervision = render(cli, db, "督办单", "--escalation", escalation_id(db, late, "督办"), today=SWEEP_DAY)
+    assert escalation_id(db, late, "督办") is None
+    reminder = render(cli, db, "reminder_sheet", "--escalation", escalation_id(db, yellow, "催办"), today=SWEEP_DAY)
+    run(cli, db, "sweep", "--as-of", SUPERVISE_DAY)
+    supervision = render(cli, db, "督办单", "--escalation", escalation_id(db, late, "督办"), today=SUPERVISE_DAY)
     text = pdf_text(supervision["path"])
     for expected in ("督办单", "督办〔2015〕1号", "质量监督站", late, "质量投诉答复超过时限", "陈静",
-                     "整改期限2015年9月30日，已逾期1个工作日", "2015年10月13日", "2015年10月8日"):
+                     "整改期限2015年9月30日，已逾期4个工作日", "2015年10月13日", "2015年10月12日"):
         assert expected in text, expected
-    reminder = render(cli, db, "reminder_sheet", "--escalation", escalation_id(db, yellow, "催办"), today=SWEEP_DAY)
     for sheet in (supervision, reminder):  # a form is one page
         assert read_pdf(Path(sheet["path"]).read_bytes()).page_count == 1
     text = pdf_text(reminder["path"])

@@ -26,7 +26,7 @@ class SpotCheckRules(PlanModel):
     sample_size: Count = 3
     frequency_working_days: Count = 5
     seed_salt: Text = "spot-check"  # mixed into every draw's seed (the secret makes it unpredictable)
-    unit_kinds: list[Text] = ["处室", "局属单位"]  # kinds of unit a spot check may draw
+    unit_kinds: list[Text] | None = None  # kinds of unit a spot check may draw (default: every kind)
     # Units where someone of these roles works are not drawn: they check, they are not checked.
     exclude_roles: list[Literal["leader", "deputy_leader", "office", "unit_head", "cadre"]] = [
         "leader", "deputy_leader", "office"]

@@ -90,12 +90,12 @@ def _phase_duty(campaign: Campaign, kind: str, day: dt.date) -> dict:
 def eligible_units(uow: UnitOfWork, campaign: Campaign) -> list[str]:
     """Codes of the units the plan lets a spot check draw (see the module docstring)."""
     rules = _rules(campaign).get("spot_check", {})
-    kinds = rules.get("unit_kinds", ["处室", "局属单位"])
+    kinds = rules.get("unit_kinds")
     excluded_roles = set(rules.get("exclude_roles", ["leader", "deputy_leader", "office"]))
     checking = {p.unit_id for p in uow.session.scalars(select(Person).where(Person.active.is_(True)))
                 if p.role_set & excluded_roles}
-    units = uow.session.execute(select(OrgUnit.id, OrgUnit.code).where(OrgUnit.kind.in_(kinds))
-                                .order_by(OrgUnit.code)).all()
+    query = select(OrgUnit.id, OrgUnit.code).order_by(OrgUnit.code)
+    units = uow.session.execute(query.where(OrgUnit.kind.in_(kinds)) if kinds else query).all()
     return [code for id_, code in units if id_ not in checking]
 
 
@@ -353,13 +353,19 @@ def _sees_pending(who) -> bool:
     return permissions.allowed(who, "draw.pending")
 
 
+def _pending_refusal(campaign: Campaign, draw_id: int) -> PermissionDenied:
+    office = campaign.plan["organization"]["office"]["name"]
+    return PermissionDenied(f"抽取 #{draw_id} 尚未揭示，只有{office}可以查看（不打招呼、不定时间）")
+
+
 def show_draw(uow: UnitOfWork, login: str, draw_id: int) -> dict:
     who = actor(uow, login)
     permissions.require(who, "read")
     row = _get(uow, draw_id)
-    view = draw_view(row, uow.session.get(Campaign, row.campaign_id), _secret_of(uow, row))
+    campaign = uow.session.get(Campaign, row.campaign_id)
+    view = draw_view(row, campaign, _secret_of(uow, row))
     if view["status"] == "pending" and not _sees_pending(who):
-        raise PermissionDenied(f"抽取 #{draw_id} 尚未揭示，只有专项整治办公室可以查看（不打招呼、不定时间）")
+        raise _pending_refusal(campaign, draw_id)
     return view
 
 
@@ -438,7 +444,7 @@ def verify_for(uow: UnitOfWork, login: str, draw_id: int) -> dict:
     result = audit_draw(uow, draw_id)
     if result["pending"]:
         if not _sees_pending(who):
-            raise PermissionDenied(f"抽取 #{draw_id} 尚未揭示，只有专项整治办公室可以查看（不打招呼、不定时间）")
+            raise _pending_refusal(uow.session.get(Campaign, _get(uow, draw_id).campaign_id), draw_id)
         raise RuleViolation(f"抽取 #{draw_id} 的密钥尚未揭示，揭示后（次一工作日）方可复核")
     return result
 

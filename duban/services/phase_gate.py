@@ -85,9 +85,9 @@ def closed_reason(campaign: Campaign, day: dt.date, *, source: str | None = None
     """Why ``source``/``duty`` is closed on ``day`` (one Chinese sentence), or None when open."""
     what = f"问题来源「{_source_name(campaign, source)}」" if source else f"「{_duty_name(campaign, duty)}」"
     if day < campaign.start_date:
-        return f"{day.isoformat()} 专项整治尚未开始（{campaign.start_date.isoformat()} 开始），{what}未开放"
+        return f"{day.isoformat()} 活动尚未开始（{campaign.start_date.isoformat()} 开始），{what}未开放"
     if day > campaign.end_date:
-        return f"{day.isoformat()} 专项整治已经结束（{campaign.end_date.isoformat()} 结束），{what}已关闭"
+        return f"{day.isoformat()} 活动已经结束（{campaign.end_date.isoformat()} 结束），{what}已关闭"
     open_in = phases_opening(campaign, source=source, duty=duty)
     phase = next((p for p in campaign.phases if p.start_date <= day <= p.end_date), None)
     if phase is not None and phase in open_in:
@@ -105,7 +105,8 @@ def require_open(uow: UnitOfWork, campaign: Campaign, *, day: dt.date, source: s
     reason = closed_reason(campaign, day, source=source, duty=duty)
     if reason is None or _overridden(uow, campaign, day, source, duty):
         return
-    raise RuleViolation(f"{reason}；如确需办理，请由专项整治办公室执行 duban phase override 说明理由后办理")
+    office = campaign.plan["organization"]["office"]["name"]
+    raise RuleViolation(f"{reason}；如确需办理，请由{office}执行 duban phase override 说明理由后办理")
 
 
 def override(uow: UnitOfWork, login: str, *, reason: str, source: str | None = None, duty: str | None = None,
