@@ -44,9 +44,9 @@ def run(cli, db, *args, as_user="zhao", today=TODAY):
 
 
 def add_item(cli, db, *, unit="JGC", person="wu", title="窗口服务推诿扯皮，群众反映办事难", days=None,
-             due=None, description="", category="懒", today=TODAY) -> str:
+             due=None, description="", category="懒", today=TODAY, source="自查") -> str:
     args = ["item", "add", "--unit", unit, "--title", title, "--person", person, "--category", category,
-            "--source", "自查"]
+            "--source", source]
     args += ["--days", str(days)] if days else ["--due", due]
     if description:
         args += ["--description", description]
@@ -311,7 +311,7 @@ def test_batch_command_issues_what_is_missing(cli, campaign_db, files_dir):
 def test_batch_outside_the_campaign_warns_once(cli, campaign_db, files_dir):
     db = campaign_db
     for n in range(1, 4):
-        add_item(cli, db, title=f"窗口问题{n}", due="2015-12-18", today="2015-11-20")
+        add_item(cli, db, title=f"窗口问题{n}", due="2015-12-18", today="2015-11-20", source="问卷调查")  # open in November
     r = cli("doc", "batch", "rectification_notice", "--chunk", "1", db=db, as_user="zhao", today="2015-12-01")
     assert r.code == 0, r
     assert r.stderr.splitlines() == [line for line in r.stderr.splitlines() if line.startswith("注意：")]
