@@ -45,6 +45,7 @@ _EVENTS = {
     "password_set": "设置控制台密码", "password_changed": "修改控制台密码", "login": "登录控制台",
     "login_failed": "登录失败", "login_throttled": "登录被限制", "logout": "退出控制台",
     "phase_override": "放开阶段限制",
+    "phase_override": "放开阶段限制", "visit_recorded": "登记暗访检查结果",
     "draws_committed": "公布抽取密钥哈希", "draw_revealed": "揭示抽取密钥",
     "measure_done": "问责措施落实", "case_escalated": "督促落实问责措施",
 }
@@ -74,11 +75,12 @@ _STATIC = {
     "light": {"red": "红灯", "yellow": "黄灯", "green": "绿灯"},
     "reminder": {"problem_list": "问题清单提醒", "satisfaction": "满意度测评提醒", "study": "集中学习提醒",
                  "study_absence": "缺席补学提醒", "collect_opinions": "征求意见提醒", "reports": "举报交办提醒",
-                 "mechanisms": "长效机制提醒", "measure": "问责措施催办督办"},
+                 "mechanisms": "长效机制提醒", "mechanism": "长效机制提醒", "measure": "问责措施催办督办"},
     "draw": {"spot_check": "随机暗访抽查", "discipline_check": "作风纪律检查", "recheck": "回头看"},
     "appeal_outcome": {"upheld": "维持原决定", "overturned": "撤销问责", "changed": "变更处理"},
     "machine": {"item": "整改问题", "case": "问责案件"},
     "identity": {"sealed": "（已加密）", "anonymous": "（匿名）"},
+    "visit_outcome": {"clean": "无问题", "found": "发现问题"},
 }
 
 # Short forms people type for a few tables, besides the labels themselves.

@@ -406,19 +406,24 @@ class Simulation:
                 self.agenda.at(self.wd(day, 1), self._handle_case, case.no, None)
 
     def _inspect(self, uow: UnitOfWork, draw_id: int, kind: str, units: list[str]) -> None:
-        source, origin = ("暗访抽查", "spotcheck") if kind == "spot_check" else ("作风纪律检查", "discipline")
+        """The visit to each drawn unit is recorded against its draw; what it found is assigned at once."""
+        from duban.services.visits import record_visit
+
+        source = "暗访抽查" if kind == "spot_check" else "作风纪律检查"
+        phases = uow.campaigns.get(self.campaign).phases
+        checklist = next((d.get("checklist") or [] for p in phases for d in p.duties if d.get("code") == kind), [])
         for unit in units:
             if unit not in self.unit_codes:
-                continue  # 局领导班子 drawn: checked by the leadership itself, nothing registered
-            for _ in range(self.rng.choice((0, 0, 1, 1, 1, 2))):
-                category, text = self.rng.choice(scenario.FINDINGS[source])
+                continue
+            found = [self.rng.choice(scenario.FINDINGS[source]) for _ in range(self.rng.choice((0, 0, 1, 1, 1, 2)))]
+            visit = record_visit(uow, self.cast.inspector, draw_id, unit=unit, outcome="发现问题" if found else "无问题",
+                                 problems=[self.rng.choice(checklist)] if found and checklist else [],
+                                 findings=[(text, category) for category, text in found], today=self.today)
+            for no in visit["items"]:
                 offender = self.rng.choice(self.cast.members[unit][1:])
-                view = items.add_item(
-                    uow, self.cast.inspector, campaign=self.campaign, unit=unit, title=text, person=offender,
-                    category=category, source=source, origin=f"{origin}:{draw_id}", today=self.today,
-                    due_days=self.rng.choice((5, 10)),
-                    description=f"{source}（抽查号 {draw_id}）发现，责令当事人限期整改。")
-                self._plan_rectification(view["no"], offender, dt.date.fromisoformat(view["due"]))
+                view = items.transition(uow, self.cast.inspector, no, "assign", today=self.today, person=offender,
+                                        due_days=self.rng.choice((5, 10)))
+                self._plan_rectification(no, offender, dt.date.fromisoformat(view["due"]))
 
     def _recheck(self, uow: UnitOfWork, no: str) -> None:
         item = uow.items.get(no)

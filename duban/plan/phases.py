@@ -48,6 +48,7 @@ _DUTY_PARAMETERS: dict[str, set[DutyCode]] = {
     "channels": {DutyCode.PUBLISH, DutyCode.SATISFACTION},
     "sample_size": {DutyCode.SPOT_CHECK, DutyCode.DISCIPLINE_CHECK},
     "frequency_working_days": {DutyCode.SPOT_CHECK, DutyCode.DISCIPLINE_CHECK},
+    "checklist": {DutyCode.SPOT_CHECK, DutyCode.DISCIPLINE_CHECK},
 }
 
 
@@ -81,6 +82,7 @@ class Duty(PlanModel):
     respondents: list[Text] = []  # collect_opinions: 意见提出者类别 (工作对象、服务对象 …); empty: any
     sample_size: Count | None = None  # overrides rules.spot_check.sample_size
     frequency_working_days: Count | None = None  # overrides rules.spot_check
+    checklist: list[Text] = []  # spot_check/discipline_check: what a visit checks (上下班纪律、办公秩序 …)
 
     @model_validator(mode="after")
     def _parameters_fit_duty(self) -> Duty:
@@ -106,6 +108,7 @@ class Phase(PlanModel):
         for d, duty in enumerate(self.duties):
             check_unique(duty.deliverables, ("duties", d, "deliverables"))
             for field in ("topics", "forms", "respondents"):
+            for field in ("topics", "forms", "checklist"):
                 values = getattr(duty, field)
                 twice = next((v for i, v in enumerate(values) if v in values[:i]), None)
                 if twice is not None:

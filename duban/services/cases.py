@@ -227,11 +227,13 @@ def propose_case(uow: UnitOfWork, login: str, *, items: list[str], person: str |
 
 def propose_unit_cases(uow: UnitOfWork, login: str, *, campaign: str | None = None,
                        today: dt.date | None = None, min_overdue: int = 3) -> list[dict]:
-    """通报批评 proposals for units running the campaign poorly: ≥ N overdue items or a failed spot check.
+    """通报批评 proposals for units running the campaign poorly: ≥ N overdue items, a failed spot check
+    (an item found by one relapsed), or a visit this month that found problems (``duban inspect record``).
 
     Idempotent per unit and month (origin ``unit-poor:<unit>:<YYYY-MM>``).
     """
     from duban.services.items import light_condition
+    from duban.services.visits import units_with_findings
 
     if min_overdue < 1:
         raise BadInput(f"逾期问题数下限应不小于 1，实为 {min_overdue}")
@@ -247,19 +249,27 @@ def propose_unit_cases(uow: UnitOfWork, login: str, *, campaign: str | None = No
     floor = (ladder.grade_rank(measure.grade), f"开展{campaign_kind(camp)}不力的单位应予{UNIT_POOR_MEASURE}")
     in_campaign = select(ProblemItem).where(ProblemItem.campaign_id == camp.id).order_by(ProblemItem.seq)
     overdue = uow.session.scalars(in_campaign.where(light_condition(camp, "red", today))).all()
-    failed = uow.session.scalars(in_campaign.where(ProblemItem.origin.startswith("spotcheck:"),
-                                                   ProblemItem.relapse_count > 0)).all()
-    units = sorted({item.unit for item in [*overdue, *failed]}, key=lambda u: u.code)
+    failed = uow.session.scalars(in_campaign.where(
+        ProblemItem.origin.startswith("spotcheck:") | ProblemItem.origin.startswith("draw:"),
+        ProblemItem.relapse_count > 0)).all()
+    visited = units_with_findings(uow, camp, today.replace(day=1), today)
+    units = sorted({item.unit for item in [*overdue, *failed]} | {uow.session.get(OrgUnit, id_) for id_ in visited},
+                   key=lambda u: u.code)
     results = []
     for unit in units:
         late = [item for item in overdue if item.unit_id == unit.id]
         relapsed = [item for item in failed if item.unit_id == unit.id]
-        if len(late) < min_overdue and not relapsed:
+        found = visited.get(unit.id, [])
+        if len(late) < min_overdue and not relapsed and not found:
             continue
+        found_items = [no for visit in found for no in visit.items]
         results.append(_propose(
-            uow, who, camp, ladder, today, items=[i.no for i in [*late, *relapsed]], person=None, unit=unit,
-            reason=f"{unit.name}开展{campaign_kind(camp)}不力：逾期未整改问题 {len(late)} 个，暗访抽查发现问题反弹 {len(relapsed)} 个",
-            facts="逾期：" + ("、".join(i.no for i in late) or "无") + "；抽查反弹：" + ("、".join(i.no for i in relapsed) or "无"),
+            uow, who, camp, ladder, today, items=list(dict.fromkeys([*(i.no for i in [*late, *relapsed]), *found_items])),
+            person=None, unit=unit,
+            reason=f"{unit.name}开展{campaign_kind(camp)}不力：逾期未整改问题 {len(late)} 个，暗访抽查发现问题反弹 {len(relapsed)} 个"
+                   f"，暗访检查发现问题 {len(found)} 次",
+            facts="逾期：" + ("、".join(i.no for i in late) or "无") + "；抽查反弹：" + ("、".join(i.no for i in relapsed) or "无")
+                  + "；暗访检查：" + ("、".join(f"{v.on_date.isoformat()}（抽取 #{v.draw_id}）" for v in found) or "无"),
             origin=f"unit-poor:{unit.code}:{today:%Y-%m}", floor=floor))
     uow.commit()
     return results

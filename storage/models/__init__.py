@@ -19,7 +19,7 @@ from storage.models.programme import StudyAttendance, StudySession
 from storage.models.opinions import Opinion
 from storage.models.problem_lists import ItemPlan, ProblemList
 from storage.models.reports import ReceiptLookup, Report
-from storage.models.oversight import DrawSecret
+from storage.models.oversight import DrawSecret, Visit
 
 __all__ = [
     "NAMING",
@@ -55,4 +55,5 @@ __all__ = [
     "Account",
     "WebSession",
     "DrawSecret",
+    "Visit",
 ]

@@ -1,6 +1,8 @@
 """Reconciliation of the records that are not items or cases: who may do what (people's roles
 and units, unit heads), the campaign plans, draws, satisfaction rounds, commendations, the
 register of 台账 and 公示, and console passwords.
+and units, unit heads), the campaign plans, draws and the visits they led to, satisfaction
+rounds, commendations and the register of 台账 and 公示.
 
 Each ``CHECKS`` entry replays the events of one kind of record and compares them with its
 table; add one for a new kind of record that its events describe.
@@ -138,6 +140,24 @@ def check_draw_secrets(uow: UnitOfWork) -> list[AuditProblem]:
     return problems
 
 
+def check_visits(uow: UnitOfWork) -> list[AuditProblem]:
+    """Visit records are what their ``visit_recorded`` events say (checklist, outcome, items found)."""
+    from duban.services.visits import TRIGGER, visit_payload
+    from storage.models import Visit
+
+    recorded = {payload["visit"]: {k: v for k, v in payload.items() if k != "visit"}
+                for _, payload in _events(uow, TRIGGER)}
+    units = {u.id: u for u in uow.session.scalars(select(OrgUnit))}
+    people = {p.id: p for p in uow.session.scalars(select(Person))}
+    actual = {}
+    for row in uow.session.scalars(select(Visit)):
+        stated = visit_payload(row, units[row.unit_id], people[row.inspector_id])
+        actual[row.id] = {k: v for k, v in stated.items() if k != "visit"}
+    problems: list[AuditProblem] = []
+    _table(problems, "visits", recorded, actual, lambda id_: "暗访检查记录")
+    return problems
+
+
 def check_satisfaction(uow: UnitOfWork) -> list[AuditProblem]:
     rounds: dict[int, dict] = {}
     for ev, payload in _events(uow, "satisfaction_recorded", "satisfaction_published"):
@@ -232,3 +252,5 @@ def check_accounts(uow: UnitOfWork) -> list[AuditProblem]:
 
 CHECKS = (check_org, check_campaigns, check_draws, check_satisfaction, check_commendations, check_study,
           check_reports, check_problem_lists, check_opinions, check_report_documents, check_accounts)
+CHECKS = (check_org, check_campaigns, check_draws, check_visits, check_satisfaction, check_commendations, check_study,
+          check_reports, check_problem_lists, check_opinions, check_report_documents)
