@@ -97,6 +97,11 @@ def test_reports_duty_reminds_of_untriaged_reports_and_escalates_them_past_their
     assert _run_day(campaign_db, D(2015, 10, 9))["results"]["reports"]["sent"] == 1
     [(_key, _day, text)] = _reminders(campaign_db, "reports")
     assert no in text and "举报信箱" in text and "打牌" not in text and "138" not in text
+    from duban.services.reminders import list_reminders
+
+    with _factory(campaign_db)() as uow:  # that a report came in is the office's to know
+        assert [r for r in list_reminders(uow, "sun", kind="reports")] == []
+        assert len(list_reminders(uow, "zhao", kind="reports")) == 1
     assert _run_day(campaign_db, D(2015, 10, 21))["results"]["reports"]["escalated"] == []  # due 10-21
     assert _run_day(campaign_db, D(2015, 10, 22))["results"]["reports"]["escalated"] == [no]
     assert _run_day(campaign_db, D(2015, 10, 26))["results"]["reports"]["escalated"] == []  # once

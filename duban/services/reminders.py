@@ -111,8 +111,11 @@ def remind_satisfaction_rounds(uow: UnitOfWork, campaign: Campaign, who: Person,
 def list_reminders(uow: UnitOfWork, login: str, *, campaign: str | None = None, kind: str | None = None,
                    today: dt.date | None = None) -> list[dict]:
     camp = uow.campaigns.only_or(campaign)
-    permissions.require(actor(uow, login), "read")
+    who = actor(uow, login)
+    permissions.require(who, "read")
     query = select(Reminder).where(Reminder.campaign_id == camp.id).order_by(Reminder.on_date, Reminder.key)
+    if not permissions.allowed(who, "report.read"):  # that a report came in is the office's business
+        query = query.where(Reminder.kind != "reports")
     if kind:
         query = query.where(Reminder.kind == kind)
     if today is not None:

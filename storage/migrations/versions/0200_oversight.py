@@ -1,4 +1,5 @@
-"""oversight: committed draw secrets (unannounced, verifiable draws); units' leader in charge; measures carried out
+"""oversight: committed draw secrets (unannounced, verifiable draws); visits to drawn units; units' leader in
+charge; measures carried out
 
 Revision ID: 0200_oversight
 Revises: 0401_intake
@@ -33,6 +34,24 @@ def upgrade() -> None:
         sa.UniqueConstraint('campaign_id', 'phase', 'kind', 'block',
                             name=op.f('uq_draw_secrets_campaign_id_phase_kind_block')),
     )
+    op.create_table(
+        'visits',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('campaign_id', sa.Integer(), nullable=False),
+        sa.Column('draw_id', sa.Integer(), nullable=False),
+        sa.Column('unit_id', sa.Integer(), nullable=False),
+        sa.Column('on_date', sa.Date(), nullable=False),
+        sa.Column('inspector_id', sa.Integer(), nullable=False),
+        sa.Column('checks', sa.JSON(), nullable=False),
+        sa.Column('outcome', sa.String(length=16), nullable=False),
+        sa.Column('items', sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_visits_campaign_id_campaigns')),
+        sa.ForeignKeyConstraint(['draw_id'], ['draws.id'], name=op.f('fk_visits_draw_id_draws')),
+        sa.ForeignKeyConstraint(['inspector_id'], ['persons.id'], name=op.f('fk_visits_inspector_id_persons')),
+        sa.ForeignKeyConstraint(['unit_id'], ['org_units.id'], name=op.f('fk_visits_unit_id_org_units')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_visits')),
+        sa.UniqueConstraint('draw_id', 'unit_id', name=op.f('uq_visits_draw_id_unit_id')),
+    )
     op.add_column('org_units', sa.Column('leader_in_charge_id', sa.Integer(), nullable=True))
     op.add_column('cases', sa.Column('measure_done_on', sa.Date(), nullable=True))
     if op.get_bind().dialect.name != 'sqlite':  # SQLite cannot add a constraint to an existing table
@@ -47,4 +66,5 @@ def downgrade() -> None:
         batch_op.drop_column('measure_done_on')
     with op.batch_alter_table('org_units') as batch_op:
         batch_op.drop_column('leader_in_charge_id')
+    op.drop_table('visits')
     op.drop_table('draw_secrets')
