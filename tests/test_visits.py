@@ -27,7 +27,7 @@ def _draw(cli, db) -> int:
 def test_a_visit_records_the_plans_checklist_and_registers_its_findings_under_the_draw(cli, campaign_db):
     db = campaign_db
     draw = _draw(cli, db)
-    visit = run(cli, db, "inspect", "record", str(draw), "--unit", "JGC", "--outcome", "发现问题",
+    visit = run(cli, db, "inspect", "record", str(draw), "--unit", "JGC", "--result", "发现问题",
                 "--problem", "上下班纪律", "--finding", "上班时间三人离岗", "--finding", "窗口无人值守").json()
     assert visit["checks"] == [{"item": "上下班纪律", "problem": True}, {"item": "办公秩序", "problem": False},
                                {"item": "工作作风", "problem": False}]
@@ -36,7 +36,7 @@ def test_a_visit_records_the_plans_checklist_and_registers_its_findings_under_th
         item = run(cli, db, "item", "show", no).json()
         assert (item["unit"], item["source"], item["origin"], item["state"]) == ("建设管理处", "作风纪律检查",
                                                                                  f"draw:{draw}", "identified")
-    clean = run(cli, db, "inspect", "record", str(draw), "--unit", "ZJZ", "--outcome", "无问题").json()
+    clean = run(cli, db, "inspect", "record", str(draw), "--unit", "ZJZ", "--result", "无问题").json()
     assert clean["items"] == [] and not any(c["problem"] for c in clean["checks"])
 
     # The office sees every visit; a unit head only their own unit's.
@@ -48,9 +48,9 @@ def test_a_visit_records_the_plans_checklist_and_registers_its_findings_under_th
 def test_unit_results_feed_unit_accountability(cli, campaign_db):
     db = campaign_db
     draw = _draw(cli, db)
-    found = run(cli, db, "inspect", "record", str(draw), "--unit", "ZJZ", "--outcome", "发现问题",
+    found = run(cli, db, "inspect", "record", str(draw), "--unit", "ZJZ", "--result", "发现问题",
                 "--finding", "工作时间玩电脑游戏").json()["items"]
-    run(cli, db, "inspect", "record", str(draw), "--unit", "JGC", "--outcome", "无问题")
+    run(cli, db, "inspect", "record", str(draw), "--unit", "JGC", "--result", "无问题")
     proposed = run(cli, db, "case", "propose-units", today="2015-10-30").json()
     assert [(c["subject"], c["items"]) for c in proposed] == [("质量监督站", found)]
     assert "暗访检查发现问题 1 次" in proposed[0]["reason"]
@@ -62,16 +62,16 @@ def test_what_a_visit_refuses_writes_nothing(cli, campaign_db):
     recheck_like = ("inspect", "record", str(draw), "--unit")
     before = dump(db)
     for args, code, said in [
-        ((*recheck_like, "BGS", "--outcome", "无问题"), 3, "不在抽取"),  # not drawn
-        ((*recheck_like, "JGC", "--outcome", "发现问题", "--problem", "卫生"), 2, "检查项无效"),
-        ((*recheck_like, "JGC", "--outcome", "无问题", "--finding", "离岗"), 2, "无问题"),
-        ((*recheck_like, "JGC", "--outcome", "发现问题"), 2, "--finding"),
-        ((*recheck_like, "JGC", "--outcome", "还行"), 2, "--outcome"),
-        (("inspect", "record", "999", "--unit", "JGC", "--outcome", "无问题"), 2, "999"),
+        ((*recheck_like, "BGS", "--result", "无问题"), 3, "不在抽取"),  # not drawn
+        ((*recheck_like, "JGC", "--result", "发现问题", "--problem", "卫生"), 2, "检查项无效"),
+        ((*recheck_like, "JGC", "--result", "无问题", "--finding", "离岗"), 2, "无问题"),
+        ((*recheck_like, "JGC", "--result", "发现问题"), 2, "--finding"),
+        ((*recheck_like, "JGC", "--result", "还行"), 2, "--result"),
+        (("inspect", "record", "999", "--unit", "JGC", "--result", "无问题"), 2, "999"),
     ]:
         r = run(cli, db, *args, code=code)
         assert said in r.stderr and len(r.stderr.strip().splitlines()) == 1, r
-    r = run(cli, db, *recheck_like, "JGC", "--outcome", "无问题", as_user="sun", code=3)  # a unit head
+    r = run(cli, db, *recheck_like, "JGC", "--result", "无问题", as_user="sun", code=3)  # a unit head
     assert dump(db) == before
-    run(cli, db, *recheck_like, "JGC", "--outcome", "无问题")
-    assert "不能重复登记" in run(cli, db, *recheck_like, "JGC", "--outcome", "无问题", code=3).stderr
+    run(cli, db, *recheck_like, "JGC", "--result", "无问题")
+    assert "不能重复登记" in run(cli, db, *recheck_like, "JGC", "--result", "无问题", code=3).stderr

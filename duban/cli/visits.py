@@ -25,7 +25,7 @@ def _said(r: dict) -> str:
 def record(
     draw_id: int = DRAW_ID,
     unit: str = typer.Option(..., "--unit", metavar="单位", help="被检查的单位（须为该次抽取抽中的单位）"),
-    outcome: str = typer.Option(..., "--outcome", metavar="结果", help=f"检查结果：{choices('visit_outcome')}"),
+    outcome: str = typer.Option(..., "--result", metavar="结果", help=f"检查结果：{choices('visit_outcome')}"),
     problems: Optional[List[str]] = typer.Option(None, "--problem", metavar="检查项",
                                                  help="发现问题的检查项（方案为该职责规定的检查项之一，可重复）"),
     findings: Optional[List[str]] = typer.Option(None, "--finding", metavar="标题",

@@ -1,6 +1,6 @@
 """Visit records: what the office found at a unit an unannounced draw selected.
 
-``duban inspect record DRAW --unit U --outcome 无问题|发现问题 [--problem 检查项 …] [--finding 标题 … [--category 类别]]``
+``duban inspect record DRAW --unit U --result 无问题|发现问题 [--problem 检查项 …] [--finding 标题 … [--category 类别]]``
 records, for one unit of a 暗访抽查 or 作风纪律检查 draw, the plan's checklist for that duty
 item by item (an entry named by ``--problem`` had a problem, the others had none), the
 outcome, and registers each finding as a problem of the unit, from the duty's source, with
@@ -67,7 +67,7 @@ def record_visit(uow: UnitOfWork, login: str, draw_id: int, *, unit: str, outcom
                  today: dt.date | None = None) -> dict:
     """Record the visit to ``unit`` under draw ``draw_id`` and register its findings, each
     ``(title, category or None)`` (see the module)."""
-    outcome = code_of("visit_outcome", outcome, "--outcome")
+    outcome = code_of("visit_outcome", outcome, "--result")
     draw = uow.session.get(Draw, draw_id)
     if draw is None:
         raise NotFound(f"没有编号为 {draw_id} 的随机抽取")
