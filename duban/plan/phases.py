@@ -107,8 +107,7 @@ class Phase(PlanModel):
         check_unique(self.duties, ("duties",))
         for d, duty in enumerate(self.duties):
             check_unique(duty.deliverables, ("duties", d, "deliverables"))
-            for field in ("topics", "forms", "respondents"):
-            for field in ("topics", "forms", "checklist"):
+            for field in ("topics", "forms", "respondents", "checklist"):
                 values = getattr(duty, field)
                 twice = next((v for i, v in enumerate(values) if v in values[:i]), None)
                 if twice is not None:

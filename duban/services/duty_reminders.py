@@ -29,7 +29,7 @@ from duban.services.common import work_calendar
 from duban.services.duties import duty, weekly
 from duban.services.reminders import iso_week, send
 from duban.wording import reminder_text
-from storage.models import Campaign, OrgUnit, Person, Phase, ProblemItem
+from storage.models import Campaign, Opinion, OrgUnit, Person, Phase, ProblemItem
 from storage.uow import UnitOfWork
 
 # Units that answer for their own work (the leadership and the campaign office supervise).
@@ -64,11 +64,15 @@ def remind_collect_opinions(uow: UnitOfWork, campaign: Campaign, who: Person, ph
                             day: dt.date) -> dict:
     planned = _plan_duty(phase, "collect_opinions")
     names = _source_names(campaign, planned.get("sources", []))
-    has_opinion = exists().where(
+    has_item = exists().where(
         ProblemItem.campaign_id == campaign.id, ProblemItem.unit_id == OrgUnit.id, ProblemItem.source.in_(names),
         ProblemItem.identified_on >= phase.start_date, ProblemItem.identified_on <= phase.end_date)
+    has_opinion = exists().where(  # opinions the unit collected (duban opinion add), triaged or not
+        Opinion.campaign_id == campaign.id, Opinion.collected_by_id == OrgUnit.id,
+        Opinion.source.in_(planned.get("sources", [])), Opinion.received_on >= phase.start_date,
+        Opinion.received_on <= phase.end_date)
     units = list(uow.session.scalars(select(OrgUnit).where(
-        OrgUnit.kind.not_in(SUPERVISING_UNIT_KINDS), ~has_opinion).order_by(OrgUnit.code))) if names else []
+        OrgUnit.kind.not_in(SUPERVISING_UNIT_KINDS), ~has_item, ~has_opinion).order_by(OrgUnit.code))) if names else []
     week = iso_week(day)
     wanted = {f"collect_opinions:{campaign.code}:{unit.code}:{week}": {
         "unit_id": unit.id, "person_id": unit.head_id,

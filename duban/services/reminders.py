@@ -19,9 +19,8 @@ from sqlalchemy import exists, select
 
 from duban import permissions
 from duban.services.common import actor, business_date
-from storage.models import Campaign, OrgUnit, Person, Phase, ProblemList, Reminder, SatisfactionRound
 from duban.wording import reminder_text, text
-from storage.models import Campaign, OrgUnit, Person, Phase, ProblemItem, Reminder, SatisfactionRound
+from storage.models import Campaign, OrgUnit, Person, Phase, ProblemList, Reminder, SatisfactionRound
 from storage.uow import UnitOfWork, campaign_chain
 
 # Seed §五(一)2: 每个领导班子成员和党员干部都要列出问题整改清单 — the office's staff too.
