@@ -44,7 +44,6 @@ _EVENTS = {
     "opinion_recorded": "登记意见建议", "opinion_triaged": "办理意见建议",
     "password_set": "设置控制台密码", "password_changed": "修改控制台密码", "login": "登录控制台",
     "login_failed": "登录失败", "login_throttled": "登录被限制", "logout": "退出控制台",
-    "phase_override": "放开阶段限制",
     "phase_override": "放开阶段限制", "visit_recorded": "登记暗访检查结果",
     "draws_committed": "公布抽取密钥哈希", "draw_revealed": "揭示抽取密钥",
     "measure_done": "问责措施落实", "case_escalated": "督促落实问责措施",

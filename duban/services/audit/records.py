@@ -1,8 +1,6 @@
 """Reconciliation of the records that are not items or cases: who may do what (people's roles
-and units, unit heads), the campaign plans, draws, satisfaction rounds, commendations, the
-register of 台账 and 公示, and console passwords.
 and units, unit heads), the campaign plans, draws and the visits they led to, satisfaction
-rounds, commendations and the register of 台账 and 公示.
+rounds, commendations, the register of 台账 and 公示, and console passwords.
 
 Each ``CHECKS`` entry replays the events of one kind of record and compares them with its
 table; add one for a new kind of record that its events describe.
@@ -19,10 +17,9 @@ from sqlalchemy import select
 from duban.services.audit.problems import AuditProblem
 from duban.services.audit.replay import UNKNOWN, differences
 from storage.eventlog import canonical_json
-from storage.models import Account, Campaign, Commendation, Document, Draw, Event, OrgUnit, Person, SatisfactionRound
+from storage.models import (Account, Campaign, Commendation, Document, Draw, DrawSecret, Event, OrgUnit, Person,
+                            SatisfactionRound)
 from storage.uow import ORG_CHAIN, SECURITY_CHAIN, UnitOfWork
-from storage.models import Campaign, Commendation, Document, Draw, DrawSecret, Event, OrgUnit, Person, SatisfactionRound
-from storage.uow import ORG_CHAIN, UnitOfWork
 
 
 def _events(uow: UnitOfWork, *triggers: str, chain: str | None = None):
@@ -250,7 +247,5 @@ def check_accounts(uow: UnitOfWork) -> list[AuditProblem]:
     return problems
 
 
-CHECKS = (check_org, check_campaigns, check_draws, check_satisfaction, check_commendations, check_study,
-          check_reports, check_problem_lists, check_opinions, check_report_documents, check_accounts)
 CHECKS = (check_org, check_campaigns, check_draws, check_visits, check_satisfaction, check_commendations, check_study,
-          check_reports, check_problem_lists, check_opinions, check_report_documents)
+          check_reports, check_problem_lists, check_opinions, check_report_documents, check_accounts)

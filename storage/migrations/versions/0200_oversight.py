@@ -2,7 +2,7 @@
 charge; measures carried out
 
 Revision ID: 0200_oversight
-Revises: 0110_documents
+Revises: 0300_web
 Create Date: 2026-12-01 03:10:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0200_oversight'
-down_revision = '0110_documents'
+down_revision = '0300_web'
 branch_labels = None
 depends_on = None
 
