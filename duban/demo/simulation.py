@@ -27,6 +27,7 @@ from sqlalchemy import select
 
 from duban.demo import scenario
 from duban.demo.bureau import Bureau, PersonSpec
+from duban.documents.contexts import documented_kind
 from duban.errors import BadInput, DubanError
 from duban.services import cases as case_service
 from duban.services import deadlines, documents, items
@@ -544,7 +545,9 @@ class Simulation:
 
     def _execute(self, uow: UnitOfWork, case_no: str, incident: scenario.Incident | None) -> None:
         clerk = self._others(uow, case_no, [self.cast.clerk, *self.cast.office])[0]
-        document_no = documents.issue_document(uow, clerk, None, case=case_no, today=self.today)["doc_number"]
+        document_no = None  # a measure lighter than anything circulated (批评教育) is recorded, not issued
+        if documented_kind(uow.campaigns.get(self.campaign), uow.cases.get(case_no)) is not None:
+            document_no = documents.issue_document(uow, clerk, None, case=case_no, today=self.today)["doc_number"]
         case_service.execute_case(uow, clerk, case_no, document_no=document_no, today=self.today,
                                   note="处理决定已送达并执行")
         if incident is not None and incident.appeal:
