@@ -82,9 +82,10 @@ def test_campaign_tick_flow(prefect_server, sqlite_campaign):
     assert result["events"] == [f"duban.item.{no}"]
     days = _rows(sqlite_campaign, select(DutyRun.business_date).where(DutyRun.duty == "day").order_by(DutyRun.id))
     assert [d for (d,) in days] == [D(2015, 9, 1) + dt.timedelta(days=n) for n in range(42)]
-    # red on 10-08 (督办); on 10-10 (a 调休 Saturday) more than 5 working days overdue (问责)
+    # one level at a time, each on its own day: 催办 as the deadline (9-25) nears, 督办 once it has passed,
+    # 问责 when the item is still overdue after the grace the plan gives
     assert _rows(sqlite_campaign, select(Escalation.level, Escalation.on_date).order_by(Escalation.id)) == [
-        ("督办", D(2015, 10, 8)), ("问责", D(2015, 10, 10))]
+        ("催办", D(2015, 9, 22)), ("督办", D(2015, 9, 28)), ("问责", D(2015, 10, 12))]
 
     escalate(item=result["events"][0], db_url=sqlite_campaign)  # what the event triggers
     before = dump(sqlite_campaign)
@@ -106,14 +107,19 @@ def test_campaign_tick_flow_issues_the_sheets_still_owed(prefect_server, sqlite_
         fresh = add_item(uow, "zhao", campaign=None, unit="JGC", title="推诿扯皮", person="wu",
                          due=D(2015, 10, 9), today=D(2015, 9, 10))["no"]
     result = campaign_tick(db_url=sqlite_campaign, through=D(2015, 10, 12))
-    assert result["new_red"] == [fresh]  # its sheet is the escalate deployment's, on the event
-    assert [d["item"] for d in result["supervision_sheets"]["issued"]] == [owed]
-    sheets = select(ProblemItem.no).join(Escalation, Escalation.item_id == ProblemItem.id).join(
-        Document, Document.escalation_id == Escalation.id)
-    assert _rows(sqlite_campaign, sheets) == [(owed,)]
+    # the manual sweep's 催办 is followed by the tick's 督办 for the old item: both turn red in this tick,
+    # and their 督办单 are the escalate deployment's, on the events
+    assert result["new_red"] == [owed, fresh]
+    sheets = select(ProblemItem.no, Escalation.level, Document.id.is_not(None)).join(
+        ProblemItem, Escalation.item_id == ProblemItem.id).outerjoin(
+        Document, Document.escalation_id == Escalation.id).where(Escalation.level.in_(("催办", "督办")))
+    owed_by_tick = [(no, level) for no, level, issued in _rows(sqlite_campaign, sheets) if not issued]
+    assert sorted(owed_by_tick) == [(owed, "催办"), (owed, "督办"), (fresh, "催办"), (fresh, "督办")]
+    assert result["supervision_sheets"]["issued"] == []  # a new red's sheets are all the escalate deployment's
     # No escalate deployment runs here, as if the event were lost: the next tick issues that sheet too.
     again = campaign_tick(db_url=sqlite_campaign, through=D(2015, 10, 12))
-    assert again["new_red"] == [] and [d["item"] for d in again["supervision_sheets"]["issued"]] == [fresh]
+    assert again["new_red"] == [] and sorted(d["item"] for d in again["supervision_sheets"]["issued"]) == [owed, owed, fresh, fresh]
+    assert all(issued for _, _, issued in _rows(sqlite_campaign, sheets))
     before = dump(sqlite_campaign)
     assert campaign_tick(db_url=sqlite_campaign, through=D(2015, 10, 12))["supervision_sheets"]["issued"] == []
     assert dump(sqlite_campaign) == before
@@ -136,16 +142,19 @@ def test_sweep_and_escalate_flow(prefect_server, sqlite_campaign):
     from storage.models import Document, Escalation
 
     no = _overdue_item(sqlite_campaign)
-    result = sweep_and_escalate(db_url=sqlite_campaign, as_of=D(2015, 10, 8))
+    first = sweep_and_escalate(db_url=sqlite_campaign, as_of=D(2015, 10, 8))  # one level at a time: 催办 first
+    assert first["new_red"] == [] and first["events"] == []
+    result = sweep_and_escalate(db_url=sqlite_campaign, as_of=D(2015, 10, 12))
     assert result["new_red"] == [no] and result["events"] == [f"duban.item.{no}"]
-    assert _rows(sqlite_campaign, select(Escalation.level, Escalation.on_date)) == [("督办", D(2015, 10, 8))]
-    again = sweep_and_escalate(db_url=sqlite_campaign, as_of=D(2015, 10, 8))
+    assert _rows(sqlite_campaign, select(Escalation.level, Escalation.on_date).order_by(Escalation.id)) == [
+        ("催办", D(2015, 10, 8)), ("督办", D(2015, 10, 12))]
+    again = sweep_and_escalate(db_url=sqlite_campaign, as_of=D(2015, 10, 12))
     assert again["new_red"] == [] and again["events"] == []
 
     # What the event-triggered deployment runs, with the parameter the trigger renders.
     sheet = escalate(item=f"duban.item.{no}", db_url=sqlite_campaign)
-    assert [d["item"] for d in sheet["issued"]] == [no]
-    assert _rows(sqlite_campaign, select(Document.kind, Document.issued_on)) == [("supervision_sheet", D(2015, 10, 8))]
+    assert {d["item"] for d in sheet["issued"]} == {no}  # its 催办单 and 督办单
+    assert ("supervision_sheet", D(2015, 10, 12)) in _rows(sqlite_campaign, select(Document.kind, Document.issued_on))
     before = dump(sqlite_campaign)
     assert escalate(item=no, db_url=sqlite_campaign)["issued"] == []
     assert dump(sqlite_campaign) == before
@@ -163,7 +172,7 @@ def test_render_documents_flow_issues_missing_sheets_in_batches(prefect_server, 
     result = render_documents(db_url=sqlite_campaign, workers=2)
     assert len(result["issued"]) == 2 and result["failed"] == []
     issued = _rows(sqlite_campaign, select(Document.escalation_id).order_by(Document.escalation_id))
-    assert issued == _rows(sqlite_campaign, select(Escalation.id).where(Escalation.level == "督办").order_by(Escalation.id))
+    assert issued == _rows(sqlite_campaign, select(Escalation.id).order_by(Escalation.id))  # the two 催办单
     before = dump(sqlite_campaign)
     assert render_documents(db_url=sqlite_campaign)["issued"] == []
     assert dump(sqlite_campaign) == before

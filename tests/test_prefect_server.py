@@ -204,12 +204,14 @@ def test_deploy_run_and_event_trigger_on_a_real_server(prefect_server, start_wor
                                    .order_by(DutyRun.business_date)).all()
         levels = uow.session.execute(select(Escalation.level, Escalation.on_date)).all()
     assert days == [dt.date(2015, 9, 1) + dt.timedelta(days=n) for n in range(39)]  # through 10-09
-    assert [tuple(row) for row in levels] == [("督办", dt.date(2015, 10, 8))]
+    # one level at a time: 催办 as the deadline nears, 督办 once it has passed
+    assert [tuple(row) for row in levels] == [("催办", dt.date(2015, 9, 22)), ("督办", dt.date(2015, 9, 28))]
     from storage.models import Document
 
-    with UnitOfWork(db_url) as uow:  # the escalate run issued the item's 督办单
+    with UnitOfWork(db_url) as uow:  # the escalate run issued the item's 催办单 and 督办单, each dated its day
         documents = uow.session.execute(select(Document.kind, Document.issued_on)).all()
-    assert [tuple(d) for d in documents] == [("supervision_sheet", dt.date(2015, 10, 8))], _tail(worker_log)
+    assert sorted(tuple(d) for d in documents) == [("reminder_sheet", dt.date(2015, 9, 22)),
+                                                   ("supervision_sheet", dt.date(2015, 9, 28))], _tail(worker_log)
 
 
 def test_duban_serve_runs_deployments_on_a_real_server(prefect_server, tmp_path):

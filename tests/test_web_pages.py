@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import io
 
 import pytest
@@ -99,7 +101,8 @@ def test_public_receipt_page_shows_the_state_only_and_is_rate_limited(browser, c
     monkeypatch.setenv("DUBAN_REPORT_KEY", Fernet.generate_key().decode())
     with UnitOfWork(console.db_url) as uow:
         tip = receive_report(uow, "zhao", channel="举报电话", content="窗口人员上班时间离岗打牌",
-                             reporter_name="张三", reporter_contact="13800000000")
+                             reporter_name="张三", reporter_contact="13800000000",
+                             today=dt.date(2015, 10, 9))  # the plan opens its hotline in October
     context = browser.new_context()
     page = context.new_page()
     page.goto(console.url("/receipt"))  # no login

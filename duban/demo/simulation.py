@@ -139,6 +139,9 @@ class Simulation:
     def run(self, on_day: Callable[[dt.date, int, int], None] | None = None) -> dict:
         from duban.services.tick import issue_supervision_sheets, run_tick
 
+        from duban.services import draws as draw_service
+
+        draw_service.secret_source = lambda: f"{self.rng.getrandbits(256):064x}"  # the seed replays the draws
         with self.start_uow() as uow:
             plan = uow.campaigns.get(self.campaign).plan
         self.measures = {m["code"]: m for m in plan["accountability"]["measures"]}
@@ -396,8 +399,10 @@ class Simulation:
             if draw.kind == "recheck":
                 for no in draw.selection:
                     self.agenda.at(self.wd(day, self.rng.choice((1, 2))), self._recheck, no)
-            else:
-                self.agenda.at(self.wd(day, 1), self._inspect, draw.id, draw.kind, list(draw.selection))
+            else:  # visited the next working day, within the draw's phase (its findings' source closes with it)
+                phase_end = max(p.end_date for p in uow.campaigns.get(self.campaign).phases if p.start_date <= day)
+                self.agenda.at(min(self.wd(day, 1), phase_end), self._inspect, draw.id, draw.kind,
+                               list(draw.selection))
         proposed = uow.session.scalars(
             select(AccountabilityCase).where(AccountabilityCase.state == "proposed")
             .order_by(AccountabilityCase.seq)).all()

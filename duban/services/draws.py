@@ -202,8 +202,17 @@ def commit_phase(uow: UnitOfWork, campaign: Campaign, who, phase, day: dt.date) 
     return {"committed": len(rows)}
 
 
+def _random_secret() -> str:
+    return secrets.token_hex(32)
+
+
+# Where draw secrets come from. Only the demo replaces it (with its seeded generator) so that a seed
+# replays the same campaign; a real campaign's secrets are unknowable beforehand.
+secret_source = _random_secret
+
+
 def _new_secret(campaign: Campaign, phase_code: str, kind: str, block: int | None, day: dt.date) -> DrawSecret:
-    secret = secrets.token_hex(32)
+    secret = secret_source()
     return DrawSecret(campaign_id=campaign.id, phase=phase_code, kind=kind, block=block, secret=secret,
                       secret_sha256=secret_hash(secret), committed_on=day)
 

@@ -157,7 +157,7 @@ def triage_opinions(uow: UnitOfWork, login: str, nos: list[str], outcome: str, *
     opinions = [_load(uow, no) for no in nos]
     camp = opinions[0].campaign
     if any(o.campaign_id != camp.id for o in opinions):
-        raise RuleViolation("这些意见不属于同一专项整治，不能一并办理")
+        raise RuleViolation("这些意见不属于同一活动，不能一并办理")
     uow.lock(campaign_chain(camp))
     for opinion in opinions:
         uow.session.refresh(opinion)

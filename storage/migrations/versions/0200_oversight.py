@@ -62,9 +62,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name != 'sqlite':
         op.drop_constraint('fk_org_units_leader_in_charge_id_persons', 'org_units', type_='foreignkey')
-    with op.batch_alter_table('cases') as batch_op:
-        batch_op.drop_column('measure_done_on')
-    with op.batch_alter_table('org_units') as batch_op:
-        batch_op.drop_column('leader_in_charge_id')
+    # ALTER TABLE … DROP COLUMN (SQLite ≥ 3.35), not a batch copy: recreating org_units would drop a table
+    # that other tables' foreign keys point at, which SQLite refuses while foreign keys are on.
+    op.drop_column('cases', 'measure_done_on')
+    op.drop_column('org_units', 'leader_in_charge_id')
     op.drop_table('visits')
     op.drop_table('draw_secrets')
