@@ -27,11 +27,15 @@ from storage.uow import UnitOfWork, campaign_chain
 
 def _write_pdf(uow: UnitOfWork, login: str, camp: Campaign, kind: str, context: dict, out: Path,
                today: dt.date) -> str:
-    """Render (and sign) the report, write it to ``out`` and register it, all or nothing."""
-    uow.lock(campaign_chain(camp))
-    who = actor(uow, login)
+    """Render (and sign) the report, write it to ``out`` and register it, all or nothing.
+
+    Rendering happens in the caller's read (without SQLite's write lock); the registration is a
+    short write transaction of its own."""
     pdf = finished_pdf(uow, kind, context)
     digest = hashlib.sha256(pdf).hexdigest()
+    uow.session.rollback()  # end the read snapshot: the write below starts from the latest state
+    uow.lock(campaign_chain(camp))
+    who = actor(uow, login)
     number = today.timetuple().tm_yday
     revision = 1 + (uow.session.scalar(select(func.max(Document.revision)).where(
         Document.issuer == camp.doc_prefix, Document.kind == kind, Document.year == today.year,
