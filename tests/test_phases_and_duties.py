@@ -172,3 +172,29 @@ def test_the_office_can_open_a_source_for_some_days_with_a_reason(cli, campaign_
     listed = cli("phase", "list", db=campaign_db, as_user="zhao", json=True).json()
     assert [o["reason"] for o in listed["overrides"]] == ["国庆后补报清单"]
     assert cli("audit", "verify", db=campaign_db, as_user="zhao").code == 0
+
+
+@pytest.mark.parametrize("command, closed_day, open_day, phase_open", [
+    (("satisfaction", "record", "--unit", "JGC", "--method", "电话抽查", "--responses", "40", "--satisfied", "30"),
+     "2015-10-12", "2015-11-05", "巩固提升、建章立制"),
+    (("study", "add", "--unit", "JGC", "--form", "党组会", "--topic", "2"), "2015-10-12", "2015-09-10",
+     "动员学习、查摆问题"),
+    (("opinion", "add", "--source", "座谈会", "--text", "窗口办事拖拉", "--respondent", "服务对象", "--unit", "JGC"),
+     "2015-10-12", "2015-09-10", "动员学习、查摆问题"),
+], ids=["satisfaction", "study", "opinion"])
+def test_duty_actions_outside_their_phase_are_refused_and_write_nothing(cli, campaign_db, command, closed_day,
+                                                                        open_day, phase_open):
+    before = dump(campaign_db)
+    r = cli(*command, db=campaign_db, as_user="zhao", today=closed_day)
+    assert r.code == 3, r
+    assert "集中整改、从严问责" in r.stderr and phase_open in r.stderr and "phase override" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert dump(campaign_db) == before
+    assert cli(*command, db=campaign_db, as_user="zhao", today=open_day).code == 0
+
+
+def test_a_study_session_dated_back_into_its_phase_is_accepted_after_the_phase(cli, campaign_db):
+    # recorded late, held in September: the session's date is what the phase gates
+    held = ("study", "add", "--unit", "JGC", "--form", "党组会", "--topic", "1", "--date")
+    assert cli(*held, "2015-09-29", db=campaign_db, as_user="zhao", today="2015-10-08").code == 0
+    assert cli(*held, "2015-10-08", db=campaign_db, as_user="zhao", today="2015-10-08").code == 3

@@ -22,6 +22,7 @@ from duban.categorize import suggest
 from duban.errors import BadInput, ConcurrentModification, NotFound, RuleViolation
 from duban.services.common import actor, business_date, clean_text, warn_outside_campaign
 from duban.services.items import TEXT_MAX, register_item
+from duban.services.phase_gate import require_open
 from statemachines.opinion import OPINION, OpinionFacts
 from storage.models import Campaign, Opinion, OrgUnit, Phase, ProblemItem
 from storage.uow import UnitOfWork, campaign_chain
@@ -111,11 +112,14 @@ def record_opinion(uow: UnitOfWork, login: str, *, source: str, text: str, respo
     received_on = received_on or today
     if received_on > today:
         raise BadInput(f"收集日期 {received_on.isoformat()} 晚于业务日期 {today.isoformat()}")
+    channel = _channel(camp, source)
+    respondent = _respondent(camp, respondent)
+    text = clean_text(text, "意见内容", max_len=TEXT_MAX)
+    require_open(uow, camp, day=received_on, source=channel)  # collected while the plan opens its channel
     opinion = Opinion(
         campaign=camp, seq=(uow.session.scalar(select(func.max(Opinion.seq)).where(Opinion.campaign_id == camp.id))
                             or 0) + 1,
-        source=_channel(camp, source), received_on=received_on, respondent=_respondent(camp, respondent),
-        text=clean_text(text, "意见内容", max_len=TEXT_MAX), collected_by=collector,
+        source=channel, received_on=received_on, respondent=respondent, text=text, collected_by=collector,
         unit=uow.org.unit(unit) if unit else None, state=OPINION.initial, version=0,
     )
     opinion.no = f"{camp.code}-Y{opinion.seq:04d}"

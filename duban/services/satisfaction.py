@@ -14,9 +14,11 @@ from sqlalchemy import select
 from duban import permissions
 from duban.errors import BadInput, RuleViolation
 from duban.services.common import actor, business_date
+from duban.services.phase_gate import require_open
 from storage.models import Campaign, OrgUnit, SatisfactionRound
 from storage.uow import UnitOfWork, campaign_chain
 
+SATISFACTION = "satisfaction"
 METHODS = ("电话抽查", "问卷调查", "满意度测评")
 MAX_RESPONSES = 1_000_000
 
@@ -46,6 +48,7 @@ def record_round(uow: UnitOfWork, login: str, *, unit: str, method: str, respons
             SatisfactionRound.campaign_id == camp.id, SatisfactionRound.unit_id == the_unit.id,
             SatisfactionRound.on_date == day)) is not None:
         raise RuleViolation(f"{the_unit.name} 在 {day.isoformat()} 已有测评记录")
+    require_open(uow, camp, day=day, duty=SATISFACTION)  # the plan's 常态开展评议 phases only
     row = SatisfactionRound(campaign_id=camp.id, unit_id=the_unit.id, on_date=day, method=method,
                             responses=responses, satisfied=satisfied, published=False)
     uow.session.add(row)

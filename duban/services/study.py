@@ -17,6 +17,7 @@ from sqlalchemy import exists, select
 from duban import permissions
 from duban.errors import BadInput
 from duban.services.common import actor, business_date, clean_text, warn_outside_campaign
+from duban.services.phase_gate import require_open
 from duban.wording import reminder_text
 from storage.models import Campaign, OrgUnit, Person, Phase, Reminder, StudyAttendance, StudySession
 from storage.uow import UnitOfWork, campaign_chain
@@ -103,6 +104,7 @@ def add_session(uow: UnitOfWork, login: str, *, unit: str, form: str, topic: str
         present.pop(person_id, None)
     if not present and not missing:
         raise BadInput(f"{host.name} 没有参加人员：请用 --attendee 指定")
+    require_open(uow, camp, day=on, duty=STUDY)  # held on a day of a phase with the study duty
     session = StudySession(campaign_id=camp.id, seq=_next_seq(uow, camp), on_date=on, form=form, topic=topic,
                            unit_id=host.id, note=note, recorded_by_id=who.id)
     session.attendance = (
