@@ -72,6 +72,30 @@ def test_collect_opinions_reminds_only_units_without_an_opinion_yet(campaign_db)
     assert all("座谈会、走访群众、问卷调查、征求意见表" in text for *_k, text in _reminders(campaign_db, "collect_opinions"))
 
 
+def test_collect_opinions_asks_the_unit_kinds_the_plan_names(campaign_db):
+    from storage.models import Campaign, OrgUnit
+
+    with _factory(campaign_db)() as uow:
+        uow.session.add(OrgUnit(code="LDBZ", name="局领导班子", kind="领导班子"))
+        uow.commit()
+    _run_day(campaign_db, D(2015, 9, 1))
+    keys = [key for key, *_ in _reminders(campaign_db, "collect_opinions")]
+    assert any(":ZJZ:" in key for key in keys) and not any(":LDBZ:" in key for key in keys)  # unit_kinds: 处室、局属单位
+    with _factory(campaign_db)() as uow:  # a plan that names no unit kinds asks every unit
+        camp = uow.session.scalar(select(Campaign))
+        plan = camp.plan
+        for phase in plan["phases"]:
+            for duty in phase["duties"]:
+                duty.pop("unit_kinds", None)
+        camp.plan = {**plan}
+        for phase in camp.phases:
+            phase.duties = [{k: v for k, v in d.items() if k != "unit_kinds"} for d in phase.duties]
+        uow.commit()
+    _run_day(campaign_db, D(2015, 9, 7))
+    keys = [key for key, *_ in _reminders(campaign_db, "collect_opinions")]
+    assert any(":LDBZ:2015-W37" in key for key in keys)
+
+
 def test_reports_remind_the_office_of_reports_not_assigned_after_a_working_day(campaign_db):
     from duban.services.items import add_item
 

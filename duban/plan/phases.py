@@ -45,6 +45,7 @@ _DUTY_PARAMETERS: dict[str, set[DutyCode]] = {
     "comparisons": {DutyCode.PROBLEM_LISTS},
     "levels": {DutyCode.PROBLEM_LISTS},
     "respondents": {DutyCode.COLLECT_OPINIONS},
+    "unit_kinds": {DutyCode.COLLECT_OPINIONS},
     "channels": {DutyCode.PUBLISH, DutyCode.SATISFACTION},
     "sample_size": {DutyCode.SPOT_CHECK, DutyCode.DISCIPLINE_CHECK},
     "frequency_working_days": {DutyCode.SPOT_CHECK, DutyCode.DISCIPLINE_CHECK},
@@ -80,6 +81,7 @@ class Duty(PlanModel):
     comparisons: list[Text] = []  # problem_lists: 对照 (e.g. 四个对照), drop-down in the list template
     levels: list[ListLevel] = []  # problem_lists: 层面 (行业系统、领导班子、党员干部 …)
     respondents: list[Text] = []  # collect_opinions: 意见提出者类别 (工作对象、服务对象 …); empty: any
+    unit_kinds: list[Text] = []  # collect_opinions: kinds of unit asked to collect opinions; empty: every kind
     sample_size: Count | None = None  # overrides rules.spot_check.sample_size
     frequency_working_days: Count | None = None  # overrides rules.spot_check
     checklist: list[Text] = []  # spot_check/discipline_check: what a visit checks (上下班纪律、办公秩序 …)
@@ -107,7 +109,7 @@ class Phase(PlanModel):
         check_unique(self.duties, ("duties",))
         for d, duty in enumerate(self.duties):
             check_unique(duty.deliverables, ("duties", d, "deliverables"))
-            for field in ("topics", "forms", "respondents", "checklist"):
+            for field in ("topics", "forms", "respondents", "checklist", "unit_kinds"):
                 values = getattr(duty, field)
                 twice = next((v for i, v in enumerate(values) if v in values[:i]), None)
                 if twice is not None:

@@ -8,8 +8,9 @@ filled from the plan and the organisation.
 * ``study`` (every working day, keyed per ISO week): units without a session in the phase,
   people who missed one (``duban.services.study``);
 * ``problem_lists``: people without a problem list, once per ISO week (``duban.services.reminders``);
-* ``collect_opinions`` (weekly): every unit with no item yet from the duty's sources in
-  this phase is asked to collect and register opinions;
+* ``collect_opinions`` (weekly): every unit (of the duty's ``unit_kinds``, when the plan
+  names them) with no item yet from the duty's sources in this phase is asked to collect
+  and register opinions;
 * ``reports`` (every working day): reports past their handling deadline are escalated to the
   office once (``report_overdue``), and the office is reminded once of each report still not
   handled and each item from the duty's sources still not assigned after a working day — the
@@ -31,10 +32,6 @@ from duban.services.reminders import iso_week, send
 from duban.wording import reminder_text
 from storage.models import Campaign, Opinion, OrgUnit, Person, Phase, ProblemItem
 from storage.uow import UnitOfWork
-
-# Units that answer for their own work (the leadership and the campaign office supervise).
-SUPERVISING_UNIT_KINDS = ("领导班子",)
-
 
 def _plan_duty(phase: Phase, code: str) -> dict:
     return next(d for d in phase.duties if d.get("code") == code)
@@ -71,8 +68,10 @@ def remind_collect_opinions(uow: UnitOfWork, campaign: Campaign, who: Person, ph
         Opinion.campaign_id == campaign.id, Opinion.collected_by_id == OrgUnit.id,
         Opinion.source.in_(planned.get("sources", [])), Opinion.received_on >= phase.start_date,
         Opinion.received_on <= phase.end_date)
-    units = list(uow.session.scalars(select(OrgUnit).where(
-        OrgUnit.kind.not_in(SUPERVISING_UNIT_KINDS), ~has_item, ~has_opinion).order_by(OrgUnit.code))) if names else []
+    query = select(OrgUnit).where(~has_item, ~has_opinion).order_by(OrgUnit.code)
+    if planned.get("unit_kinds"):  # e.g. 处室、局属单位: the leadership is not asked
+        query = query.where(OrgUnit.kind.in_(planned["unit_kinds"]))
+    units = list(uow.session.scalars(query)) if names else []
     week = iso_week(day)
     wanted = {f"collect_opinions:{campaign.code}:{unit.code}:{week}": {
         "unit_id": unit.id, "person_id": unit.head_id,
