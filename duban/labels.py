@@ -47,13 +47,14 @@ _EVENTS = {
     "phase_override": "放开阶段限制", "visit_recorded": "登记暗访检查结果",
     "draws_committed": "公布抽取密钥哈希", "draw_revealed": "揭示抽取密钥",
     "measure_done": "问责措施落实", "case_escalated": "督促落实问责措施",
+    "ledger_written": "生成整改落实台账", "publishable_set": "决定是否公开", "publication_released": "发布整改公开",
 }
 
 # What the daily tick does (its own duty keys) and how each day's duty ended.
 _TICK_DUTIES = {
     "phase_open": "阶段开始", "phase_close": "阶段结束", "problem_lists": "问题清单提醒", "sweep": "逾期巡查",
     "spot_check": "暗访抽查", "discipline_check": "作风纪律检查", "recheck": "回头看抽取",
-    "satisfaction": "满意度测评提醒", "accountability": "单位问责建议", "publish": "公开台账",
+    "satisfaction": "满意度测评提醒", "accountability": "单位问责建议", "publish": "台账与公开提醒",
     "study": "集中学习提醒", "collect_opinions": "征求意见提醒", "reports": "举报交办提醒", "mechanisms": "长效机制提醒",
     "draw_commit": "公布抽取密钥哈希", "draw_reveal": "揭示抽取密钥",
 }
@@ -74,7 +75,7 @@ _STATIC = {
     "light": {"red": "红灯", "yellow": "黄灯", "green": "绿灯"},
     "reminder": {"problem_list": "问题清单提醒", "satisfaction": "满意度测评提醒", "study": "集中学习提醒",
                  "study_absence": "缺席补学提醒", "collect_opinions": "征求意见提醒", "reports": "举报交办提醒",
-                 "mechanisms": "长效机制提醒", "mechanism": "长效机制提醒", "measure": "问责措施催办督办"},
+                 "mechanisms": "长效机制提醒", "mechanism": "长效机制提醒", "measure": "问责措施催办督办", "publication": "整改公开提醒"},
     "draw": {"spot_check": "随机暗访抽查", "discipline_check": "作风纪律检查", "recheck": "回头看"},
     "appeal_outcome": {"upheld": "维持原决定", "overturned": "撤销问责", "changed": "变更处理"},
     "machine": {"item": "整改问题", "case": "问责案件"},

@@ -92,6 +92,7 @@ POLICY: dict[str, set[str]] = {
     "account.manage": {"system", "office"},
     "phase.override": {"office"},
     "draw.pending": {"office", "system"},
+    "publish": {"office"},  # 公开: an office decision, never the automation's
 }
 
 ACTION_LABELS = {
@@ -113,6 +114,7 @@ ACTION_LABELS = {
     "account.manage": "管理控制台账号",
     "phase.override": "放开阶段限制",
     "draw.pending": "查看未揭示的抽取",
+    "publish": "决定公开整改情况",
 }
 
 

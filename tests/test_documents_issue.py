@@ -185,12 +185,16 @@ def test_every_kind_is_rendered_from_the_database(cli, campaign_db, tmp_path):
     from duban.services.documents import renderer
 
     assert sorted(renderer().fetcher.requested) == ["duban-mem:by-category.svg", "duban-mem:by-unit.svg"]
+    # The 公示 lists what the office decided to publish, and names nobody (钱红 verified the item).
+    assert run(cli, db, "doc", "publicity", "--out", tmp_path / "none", today="2015-10-30")["items"] == 0
+    run(cli, db, "publish", "mark", done, today="2015-10-30")
     publicity = run(cli, db, "doc", "publicity", "--out", tmp_path / "out", today="2015-10-30")
     text = pdf_text(publicity["pdf"])
     # Table cells wrap and interleave line by line: look for what fits on one line of a cell.
     for expected in ("关于兰州市建设局“庸懒散软”专项整治整改情况的公示", "一、建设管理处", done, "办事指南未公",
-                     "在大厅公开办事指", "钱红验", "建设管理处90.0分", "有效样本40份，合格", "2015年11月6日"):
+                     "在大厅公开办事指", "建设管理处90.0分", "有效样本40份，合格", "2015年11月6日"):
         assert expected in text, expected
+    assert "钱红" not in text and "吴刚" not in text
     assert publicity["items"] == 1
 
 

@@ -152,9 +152,9 @@ def test_tick_follows_a_changed_plan_in_the_database(campaign_db, tmp_path):
     assert sum("spot_check" in d["duties"] for d in result["days"]) == len(draws)
 
 
-def test_satisfaction_reminders_and_publication_in_november(campaign_db):
+def test_satisfaction_reminders_in_november_and_the_tick_publishes_nothing(campaign_db):
     from duban.services.satisfaction import record_round
-    from storage.models import Reminder, SatisfactionRound
+    from storage.models import Event, Reminder, SatisfactionRound
 
     _tick(campaign_db, D(2015, 11, 2))
     with _factory(campaign_db)() as uow:
@@ -166,8 +166,13 @@ def test_satisfaction_reminders_and_publication_in_november(campaign_db):
     with _factory(campaign_db)() as uow:
         week46 = set(uow.session.scalars(select(Reminder.key).where(Reminder.key.like("satisfaction:%W46"))))
         published = uow.session.scalars(select(SatisfactionRound.published)).all()
+        reminders = uow.session.scalars(select(Reminder.text).where(Reminder.kind == "publication")).all()
+        triggers = set(uow.session.scalars(select(Event.trigger)))
     assert week46 == {"satisfaction:LZJ2015:JGC:2015-W46"}  # ZJZ has its round
-    assert published == [True]
+    # Publishing is the office's decision: the week's end only reminds it of the round.
+    assert published == [False]
+    assert reminders and "满意度测评 1 轮尚未公开" in reminders[-1] and "工作办公室" in reminders[-1]
+    assert not triggers & {"satisfaction_published", "publication_released", "publishable_set"}
 
 
 def test_publish_writes_the_ledger(campaign_db, files_dir):
@@ -175,7 +180,7 @@ def test_publish_writes_the_ledger(campaign_db, files_dir):
     result = _tick(campaign_db, D(2015, 10, 10))
     publish = result["days"][-1]["results"]["publish"]
     assert publish["status"] == "done" and publish["ledger"]["rows"] == 1
-    folder = files_dir / "publications" / "LZJ2015" / "2015-10-10"
+    folder = files_dir / "ledgers" / "LZJ2015" / "2015-10-10"  # the office's, not a publication
     assert publish["ledger"]["xlsx"] == str(folder / "ledger-LZJ2015-2015-10-10.xlsx")
     assert publish["ledger"]["pdf"] == str(folder / "ledger-LZJ2015-2015-10-10.pdf")
     assert (folder / "ledger-LZJ2015-2015-10-10.xlsx").is_file()

@@ -591,7 +591,15 @@ class Simulation:
             self.failures.append(Failure(self.today, "issue_rectification_notices", failed["error"]))
 
     def _publicity(self, uow: UnitOfWork) -> None:
-        """公示: the rectified problems and the published 满意度测评, for the public."""
+        """公示: the office decides to publish the rectified problems and the 满意度测评 results."""
+        from duban.services import publication
+        from duban.services.satisfaction import publish_results
+
+        closed = [row["no"] for row in publication.list_items(uow, self.cast.clerk, campaign=self.campaign)
+                  if row["state"] in ("verified", "rechecked")]
+        if closed:
+            publication.mark(uow, self.cast.clerk, closed, campaign=self.campaign, today=self.today)
+        publish_results(uow, self.cast.clerk, campaign=self.campaign, today=self.today)
         documents.render_publicity(uow, self.cast.clerk, self.out / "documents" / "publicity",
                                    campaign=self.campaign, today=self.today)
 

@@ -474,10 +474,12 @@ def ledger(campaign: Campaign, rows: list[dict], today: dt.date) -> dict:
 
 
 def publicity(uow, campaign: Campaign, today: dt.date) -> dict:
-    """公示: rectified items per unit, with the latest published 满意度测评 of each unit."""
+    """公示: rectified items the office decided to publish, per unit, with the latest published
+    满意度测评 of each unit. No person is named: who verified an item is internal."""
     session = uow.session
     items = session.scalars(select(ProblemItem).where(
-        ProblemItem.campaign_id == campaign.id, ProblemItem.state.in_(PUBLISHED_ITEM_STATES))
+        ProblemItem.campaign_id == campaign.id, ProblemItem.state.in_(PUBLISHED_ITEM_STATES),
+        ProblemItem.publishable.is_(True))
         .order_by(ProblemItem.unit_id, ProblemItem.seq)).all()
     ids = [item.id for item in items]
     notes = dict(session.execute(select(Event.item_id, Event.note).where(
@@ -492,8 +494,7 @@ def publicity(uow, campaign: Campaign, today: dt.date) -> dict:
         timing = f"逾期{calendar.workdays_between(item.due, done_on)}个工作日完成整改" if late else "按期完成整改"
         if item.id in sent_back:
             timing = "经退回重新整改，" + timing
-        verifier = item.verified_by.name if item.verified_by else office_name(campaign)
-        result = f"{timing}，经{verifier}验收于{cn_date(item.verified_on)}销号"
+        result = f"{timing}，经{office_name(campaign)}验收于{cn_date(item.verified_on)}销号"
         if item.state == "rechecked":
             result += f"，{cn_date(item.rechecked_on)}回头看通过"
         units.setdefault(item.unit.name, []).append({

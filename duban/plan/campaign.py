@@ -25,6 +25,7 @@ from duban.plan.fields import (
 )
 from duban.plan.organization import Organization
 from duban.plan.phases import Phase
+from duban.plan.publication import Publication
 from duban.plan.rules import Rules
 
 
@@ -88,6 +89,7 @@ class CampaignPlan(PlanModel):
     requirements: list[Clause] = []
     unit_categories: list[UnitCategory] = []  # 单位类别 and their 主送; empty = any
     issuing: Issuing = Issuing()
+    publication: Publication = Publication()  # 公开: whose names may appear (default nobody's)
 
     @field_validator("basis", mode="before")
     @classmethod

@@ -21,7 +21,8 @@ are ``duban.services.duty_reminders``:
   (不打招呼、不定时间) in each block of N working days of the phase;
 * ``sweep``: the overdue sweep (催办/督办/问责) as of that day, batched, in every phase;
 * ``accountability``: unit-level accountability proposals at each month's (or phase's) end;
-* ``publish``: the 整改落实台账 and the satisfaction results at each week's (or phase's) end.
+* ``publish``: the office's 整改落实台账 at each week's (or phase's) end, and a reminder of what
+  awaits the office's decision to publish (publishing is ``duban publish``, never the tick).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from sqlalchemy.orm import object_session
 from duban import config, permissions
 from duban.errors import RuleViolation
 from duban.services.common import actor, work_calendar
-from duban.services.duties import REGISTRY, duties_due, duty, month_end, phase_on, plan_duty, week_end
+from duban.services.duties import REGISTRY, duties_due, duty, month_end, phase_on, week_end
 from storage.models import Campaign, DutyRun, Phase
 from storage.uow import UnitOfWork, campaign_chain
 
@@ -203,18 +204,19 @@ def _jsonable(outcome) -> dict:
 
 @duty("publish", order=90, due=week_end, runner=True)
 def _publish(start_uow, login: str, code: str, day: dt.date, options: dict) -> dict:
+    """The office's weekly 台账 (internal) and a reminder of what awaits its decision to publish.
+
+    Publishing itself is the office's decision (``duban publish``): the tick publishes nothing."""
     # Files are written first (deterministic paths, atomic replace): a crash before the
     # DutyRun commits only means they are written again by the next tick.
     files = publish_ledger(start_uow, login, campaign=code, day=day, pdf=options.get("ledger_pdf", True))
 
     def effect(uow, campaign, who, phase):
-        from duban.services.satisfaction import publish_pending
+        from duban.services.publication.reminders import remind_office
 
-        result = {"ledger": {k: files[k] for k in ("xlsx", "pdf", "rows")}}
-        if plan_duty(phase, "satisfaction") and campaign.plan.get("rules", {}).get("satisfaction", {}).get("publish", True):
-            table = publish_pending(uow, campaign, who, day)
-            result["satisfaction_published"] = table["newly_published"]
-        uow.record(chain=campaign_chain(campaign), actor=who.login, today=day, trigger="ledger_published",
+        result = {"ledger": {k: files[k] for k in ("xlsx", "pdf", "rows")},
+                  "publication": remind_office(uow, campaign, who, day)}
+        uow.record(chain=campaign_chain(campaign), actor=who.login, today=day, trigger="ledger_written",
                    campaign_id=campaign.id, note="整改落实台账", payload=result)
         return result
 
@@ -294,11 +296,11 @@ def run_tick(start_uow: Callable[[], UnitOfWork], login: str, *, campaign: str |
             "anchor": anchor_if_keyed(start_uow)}
 
 
-# --- publication: the weekly 整改落实台账 ---------------------------------------------
+# --- the weekly 整改落实台账 (the office's, not a publication) ----------------------------
 
 
-def publication_dir(db_url: str, campaign_code: str, day: dt.date) -> Path:
-    return config.files_dir(db_url) / "publications" / campaign_code / day.isoformat()
+def ledger_dir(db_url: str, campaign_code: str, day: dt.date) -> Path:
+    return config.files_dir(db_url) / "ledgers" / campaign_code / day.isoformat()
 
 
 def unit_summary(rows: list[dict]) -> list[dict]:
@@ -332,7 +334,7 @@ def publish_ledger(start_uow, login: str, *, campaign: str | None = None, day: d
         permissions.require(actor(uow, login), "read")
         code, title = camp.code, f"{camp.name}整改落实台账"
         rows = ledger_rows(uow, camp, day)
-        out = publication_dir(uow.engine.url.render_as_string(hide_password=False), code, day)
+        out = ledger_dir(uow.engine.url.render_as_string(hide_password=False), code, day)
         out.mkdir(parents=True, exist_ok=True)
         if render_ledger is not None:
             files = render_ledger(uow, login, out, campaign=code, today=day)

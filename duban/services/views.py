@@ -30,6 +30,7 @@ def item_view(item: ProblemItem, light: str | None = None, *, reveal: bool = Fal
         "kind": item.kind,
         "deliverable": item.deliverable,
         "adopted_doc": item.adopted_doc,
+        "publishable": item.publishable,
         "title": item.title,
         "description": description,
         "description_withheld": description is None,

@@ -20,6 +20,7 @@ from storage.models.opinions import Opinion
 from storage.models.problem_lists import ItemPlan, ProblemList
 from storage.models.reports import ReceiptLookup, Report
 from storage.models.oversight import DrawSecret, Visit
+from storage.models.publication import Publication
 
 __all__ = [
     "NAMING",
@@ -56,4 +57,5 @@ __all__ = [
     "WebSession",
     "DrawSecret",
     "Visit",
+    "Publication",
 ]

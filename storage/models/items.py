@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -70,6 +71,8 @@ class ProblemItem(Base):
     escalation_cycle: Mapped[int] = mapped_column(Integer, default=0)
     reject_count: Mapped[int] = mapped_column(Integer, default=0)
     closed_reason: Mapped[str | None] = mapped_column(Text)
+    # The office's decision to publish the item (公开整改问题): only such items reach a publication.
+    publishable: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 

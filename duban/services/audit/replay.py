@@ -68,7 +68,7 @@ ITEM_COLUMNS = (
     "state", "version", "owner", "due", "original_due", "paused_since", "identified_on", "assigned_on",
     "submitted_on", "verified_on", "verified_by", "rechecked_on", "rechecked_by", "relapse_count",
     "reject_count", "escalation_cycle", "closed_reason", "reporter", "title", "unit", "category", "source",
-    "origin", "description_sha256", "kind", "deliverable", "adopted_doc",
+    "origin", "description_sha256", "kind", "deliverable", "adopted_doc", "publishable",
 )
 ITEM_CHILDREN = {  # state key -> (table, label)
     "escalations": ("escalations", "督办记录"),
@@ -80,7 +80,7 @@ ITEM_CHILDREN = {  # state key -> (table, label)
 
 def new_item() -> dict:
     state = {column: None for column in ITEM_COLUMNS}
-    state.update(version=0, relapse_count=0, reject_count=0, escalation_cycle=0)
+    state.update(version=0, relapse_count=0, reject_count=0, escalation_cycle=0, publishable=False)
     state.update({key: {} for key in ITEM_CHILDREN})
     return state
 
@@ -188,6 +188,7 @@ ITEM_RULES = {
     "document_issued": _document,
     "document_reissued": _document,
     "mechanism_adopted": lambda s, ev: s.update(adopted_doc=ev.get("adopted_doc")),
+    "publishable_set": lambda s, ev: s.update(publishable=ev.get("publishable")),
 }
 
 

@@ -48,7 +48,7 @@ def item_rows(session: Session, logins: dict[int, str]) -> dict[int, tuple[str, 
             "closed_reason": item.closed_reason, "reporter": logins.get(item.reporter_id), "title": item.title,
             "unit": unit_code, "category": category_code, "source": item.source, "origin": item.origin,
             "description_sha256": _sha(item.description), "kind": item.kind, "deliverable": item.deliverable,
-            "adopted_doc": item.adopted_doc,
+            "adopted_doc": item.adopted_doc, "publishable": item.publishable,
         })
     return rows
 
