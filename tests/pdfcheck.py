@@ -133,3 +133,94 @@ def chars_of_font(info: PdfInfo, predicate) -> set[str]:
     """Font names of the chars whose text satisfies predicate(text, size)."""
     return {font_base_name(c["fontname"]) for page in info.pages for c in page["chars"]
             if predicate(c["text"], round(c["size"], 1))}
+
+
+# ---------------------------------------------------------------------------
+# The 公文 body grid (GB/T 9704): 版心 156 mm wide from 28 mm, 225 mm high from 37 mm.
+
+BODY_LEFT, BODY_WIDTH, BODY_TOP, BODY_HEIGHT = 28.0, 156.0, 37.0, 225.0
+BODY_RIGHT = BODY_LEFT + BODY_WIDTH
+CELL = BODY_WIDTH / 28
+LINE_START_FORBIDDEN = "，。、；：？！”）》〕"
+LINE_END_FORBIDDEN = "“（《〔"
+ISO_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
+CN_DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
+
+
+@dataclass
+class GlyphLine:
+    """Characters that share one baseline on a page, left to right."""
+    page: int
+    baseline: float  # mm from the page top
+    size: float
+    chars: list[dict]
+
+    @property
+    def text(self) -> str:
+        return "".join(c["text"] for c in self.chars)
+
+    @property
+    def x0(self) -> float:
+        return mm(self.chars[0]["x0"])
+
+    @property
+    def x1(self) -> float:
+        return mm(self.chars[-1]["x1"])
+
+
+def glyph_lines(info: PdfInfo, size: float = BODY_PT) -> list[GlyphLine]:
+    """Lines of `size`-pt characters inside the 版心, grouped by baseline (text matrix), in reading order."""
+    lines = []
+    for number, page in enumerate(info.pages, 1):
+        height = page["height"] * MM
+        rows: dict[float, list[dict]] = {}
+        for char in page["chars"]:
+            if not char["text"].strip() or abs(char["size"] - size) > 0.3:
+                continue
+            baseline = mm(height - char["matrix"][5])
+            if BODY_TOP - 1 < baseline < BODY_TOP + BODY_HEIGHT + 1:
+                rows.setdefault(round(baseline, 1), []).append(char)
+        for baseline in sorted(rows):
+            chars = sorted(rows[baseline], key=lambda c: c["x0"])
+            lines.append(GlyphLine(number, baseline, size, chars))
+    return lines
+
+
+def continued_lines(info: PdfInfo) -> list[GlyphLine]:
+    """Body lines that a paragraph continues after: a line starting at the left edge or two
+    cells in, followed, one line pitch below (or at the top of the next page), by a line that
+    starts flush left."""
+    lines = glyph_lines(info)
+    found = []
+    for line, after in zip(lines, lines[1:]):
+        if not (abs(line.x0 - BODY_LEFT) < 0.5 or abs(line.x0 - BODY_LEFT - 2 * CELL) < 0.5):
+            continue
+        if abs(after.x0 - BODY_LEFT) > 0.5:
+            continue
+        same_page = after.page == line.page and abs(after.baseline - line.baseline - LINE_PITCH_MM) < 0.5
+        next_page = after.page == line.page + 1 and after.baseline < BODY_TOP + LINE_PITCH_MM
+        if same_page or next_page:
+            found.append(line)
+    return found
+
+
+def ragged_lines(info: PdfInfo, tolerance: float = 0.5) -> list[tuple[str, float]]:
+    """Continued body lines whose last glyph is not on the 版心's right edge: (text, mm short)."""
+    return [(line.text, round(BODY_RIGHT - line.x1, 2)) for line in continued_lines(info)
+            if abs(line.x1 - BODY_RIGHT) > tolerance]
+
+
+def kinsoku_breaches(info: PdfInfo) -> list[str]:
+    """Body lines (and title lines) that start with closing or end with opening punctuation."""
+    lines = glyph_lines(info) + glyph_lines(info, 22.0)
+    return [line.text for line in lines
+            if line.text[0] in LINE_START_FORBIDDEN or line.text[-1] in LINE_END_FORBIDDEN]
+
+
+def broken_numbers(info: PdfInfo, numbers) -> list[str]:
+    """Numbers (文号, item codes) that occur in the text but on no single line."""
+    texts = [line.text for size in (BODY_PT, 22.0, 14.0, 13.0, 12.0, 10.0)
+             for line in glyph_lines(info, size)]
+    compact = info.compact_text()
+    return [number for number in numbers
+            if number in compact and not any(number in text for text in texts)]

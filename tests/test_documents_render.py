@@ -93,12 +93,12 @@ def test_body_grid_28_characters_22_lines(kind, rendered):
         first = min(page["lines"], key=lambda line: line.top)
         if abs(first.size - 16) < 0.3:
             assert abs(first.box_top - TOP) < TOL, first.text
-    # Lines of CJK text that reach the right edge hold exactly 28 characters. (A line
-    # that 禁则 shortened, e.g. to keep "，" off the next line start, ends a character early.)
+    # Lines of CJK text that reach the right edge hold 28 characters, or one or two fewer
+    # spread over the line where 禁则 moved a character down (e.g. to keep “ off a line end).
     cjk = [line for line in body if all(map(is_full_width, line.text)) and abs(line.x0 - LEFT) < 1]
     full = [line for line in cjk if line.x1 > LEFT + 156 - CHAR / 2]
     assert len(full) >= 2, "sample too short to measure full lines"
-    assert all(len(line.text) == 28 for line in full), [l.text for l in full if len(l.text) != 28]
+    assert all(26 <= len(line.text) <= 28 for line in full), [l.text for l in full if len(l.text) < 26]
     assert all(len(line.text) <= 28 for line in cjk)
     assert all(line.x1 < LEFT + 156 + 1 for line in body)
     for number in range(1, info.page_count + 1):

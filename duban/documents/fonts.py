@@ -83,6 +83,7 @@ class Resolution:
     postscript_name: str | None  # what a PDF reader shows as the font name
     weight: int
     is_fallback: bool  # True when the first choice is not installed
+    index: int = 0  # face index inside a font collection (.ttc)
 
 
 def env_families(role: str) -> tuple[Family, ...]:
@@ -95,28 +96,29 @@ def family_chain(role: str) -> tuple[Family, ...]:
     return env_families(role) + spec.preferred + spec.free_fallbacks
 
 
-def _fc_match(pattern: str) -> tuple[list[str], str, str] | None:
-    """Families (all localized names), file and PostScript name fontconfig picks."""
+def _fc_match(pattern: str) -> tuple[list[str], str, str, int] | None:
+    """Families (all localized names), file, PostScript name and face index fontconfig picks."""
     if shutil.which("fc-match") is None:
         return None
     out = subprocess.run(
-        ["fc-match", "-f", "%{family}\t%{file}\t%{postscriptname}", pattern],
+        ["fc-match", "-f", "%{family}\t%{file}\t%{postscriptname}\t%{index}", pattern],
         capture_output=True, text=True, check=False,
     ).stdout
     parts = out.split("\t")
-    if len(parts) != 3:
+    if len(parts) != 4:
         return None
-    return [name.strip().casefold() for name in parts[0].split(",")], parts[1], parts[2]
+    index = int(parts[3]) if parts[3].strip().isdigit() else 0
+    return [name.strip().casefold() for name in parts[0].split(",")], parts[1], parts[2], index
 
 
-def _is_installed(family: Family) -> tuple[str, str] | None:
+def _is_installed(family: Family) -> tuple[str, str, int] | None:
     # fontconfig pattern syntax gives '-', ':' and ',' a meaning: escape them.
     escaped = re.sub(r"([-:,\\])", r"\\\1", family.name)
     match = _fc_match(f"{escaped}:weight={_fc_weight(family.weight)}")
     if match is None:
         return None
-    names, file, postscript = match
-    return (file, postscript) if family.name.casefold() in names else None
+    names, file, postscript, index = match
+    return (file, postscript, index) if family.name.casefold() in names else None
 
 
 def _fc_weight(css_weight: int) -> int:
@@ -130,7 +132,7 @@ def _resolve(role: str, chain: tuple[Family, ...]) -> Resolution:
         found = _is_installed(family)
         if found:
             return Resolution(role, chain[0].name, family.name, found[0], found[1],
-                              family.weight, family != chain[0])
+                              family.weight, family != chain[0], found[2])
     return Resolution(role, chain[0].name, chain[-1].name, None, None,
                       chain[-1].weight, True)
 

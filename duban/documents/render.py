@@ -33,6 +33,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from duban.documents.fonts import css_font_rules
+from duban.documents.gridtext import GridText
 from duban.documents.kinds import complete_context, get_kind
 from duban.errors import DubanError
 
@@ -146,8 +147,10 @@ class DocumentRenderer:
         self.env = Environment(
             loader=FileSystemLoader(self.templates), autoescape=True,
             undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        grid = GridText()
         self.env.filters.update(cn_date=cn_date, cn_num=cn_num, dot_date=dot_date,
-                                light_label=light_label)
+                                light_label=light_label, gridlines=grid.gridlines,
+                                titlelines=grid.titlelines)
         # Stylesheets never see user data; they are ordinary text templates.
         self._css_env = Environment(loader=FileSystemLoader(self.templates / "css"),
                                     undefined=StrictUndefined)

@@ -1,0 +1,263 @@
+"""Body text of a 公文 laid out line by line on the 28-cell grid (两端对齐), before WeasyPrint.
+
+WeasyPrint justifies only at spaces and its line breaker (Pango, UAX #14) will not break next
+to “ ”, so left to itself about half of the continued body lines end 2–12 mm short of the
+版心's right edge. Here a paragraph is broken into lines with the advances of the fonts the
+stylesheet resolves to (`duban.documents.fonts`), following the line-breaking rules of Chinese
+typesetting (禁则):
+
+- no line starts with closing punctuation (，。、；：？！”）》〕 …) and none ends with opening
+  punctuation (“（《〔 …); ——/…… never split;
+- a run of half-width characters (a number, an item code like lanzhou-2015-0001, a phone
+  number) never splits, nor does a 发文字号 (兰建效〔2015〕3号), nor a number and the unit
+  character after it (2015年, 15个);
+
+then every line but a paragraph's last gets the letter spacing that puts its last glyph on the
+right edge, and is emitted as its own non-wrapping span. Gaps inside a half-width run are not
+stretched, so numbers keep their shape. The last line keeps the grid spacing, left-aligned.
+A title (centred) is broken so that its last line never holds a single character.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+
+from duban.documents.fonts import resolve
+
+PT_PER_MM = 72 / 25.4
+BODY_WIDTH_PT = 156 * PT_PER_MM  # GB/T 9704 版心 width
+CELLS = 28
+BODY_PT = 16.0  # 3号
+# The stylesheet's grid spacing (gongwen.css): 28 cells of 156mm / 28 each.
+GRID_SPACING_PT = BODY_WIDTH_PT / CELLS - BODY_PT - 0.01
+TITLE_PT = 22.0  # 2号
+EPSILON_PT = 0.05
+
+CLOSING = set("，。、；：？！”’）》〕」』】〉］｝,.;:?!)]}%‰℃·・〃々～")
+OPENING = set("“‘（《〔「『【〈［｛([{")
+INSEPARABLE = set("—…")  # 破折号、省略号: two cells that never split and never start a line
+# A number keeps the character that counts it: 2015年, 10月, 15个, 3号.
+COUNTERS = set("年月日时分秒号个次件名项条天周岁元万亿期届")
+DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{0,4}〔\d{4}〕\d+号")
+
+
+def is_half_width(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("Na", "H", "N") and not char.isspace()
+
+
+@dataclass(frozen=True)
+class FontMetrics:
+    """Horizontal advances (in em) of one font file, read with fontTools."""
+
+    cmap: dict[int, str]
+    advances: dict[str, int]
+    units_per_em: int
+
+    def advance(self, char: str) -> float:
+        glyph = self.cmap.get(ord(char))
+        if glyph is None:  # fontconfig falls back to another font: assume the usual width
+            return 1.0 if unicodedata.east_asian_width(char) in ("W", "F", "A") else 0.5
+        return self.advances[glyph] / self.units_per_em
+
+
+@functools.lru_cache(maxsize=None)
+def _load_metrics(path: str, index: int) -> FontMetrics:
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(path, fontNumber=index, lazy=True)
+    return FontMetrics(font.getBestCmap(), {name: metric[0] for name, metric in font["hmtx"].metrics.items()},
+                       font["head"].unitsPerEm)
+
+
+_FALLBACK = FontMetrics({}, {}, 1000)
+
+
+def metrics(role: str) -> FontMetrics:
+    """Advances of the font the stylesheet's stack for `role` resolves to on this machine."""
+    resolution = resolve(role)
+    if resolution.file is None:
+        return _FALLBACK
+    return _load_metrics(resolution.file, resolution.index)
+
+
+# ---------------------------------------------------------------------------
+# Breaking a paragraph into lines.
+
+@dataclass
+class _Char:
+    text: str
+    run: int  # index of the run (font / CSS class) it belongs to
+    advance: float  # pt
+    half: bool
+
+
+def _atoms(chars: list[_Char]) -> list[tuple[int, int]]:
+    """Unbreakable [start, end) ranges: characters, half-width runs, 文号, with 禁则 applied."""
+    text = "".join(c.text for c in chars)
+    glued = [False] * len(chars)  # glued[i]: no break allowed before chars[i]
+    for i in range(1, len(chars)):
+        prev, cur = chars[i - 1], chars[i]
+        if cur.text.isspace() or prev.text.isspace():
+            continue
+        if (cur.half and prev.half) or cur.text in CLOSING or prev.text in OPENING:
+            glued[i] = True
+        elif cur.text in INSEPARABLE:
+            glued[i] = True  # never starts a line, and its pair stays with it
+        elif prev.half and prev.text.isdigit() and cur.text in COUNTERS:
+            glued[i] = True
+    for match in DOC_NUMBER.finditer(text):
+        for i in range(match.start() + 1, match.end()):
+            glued[i] = True
+    atoms, start = [], 0
+    for i in range(1, len(chars)):
+        if not glued[i]:
+            atoms.append((start, i))
+            start = i
+    if chars:
+        atoms.append((start, len(chars)))
+    return atoms
+
+
+def _gaps(chars: list[_Char], start: int, end: int) -> int:
+    """Gaps of a line that take letter spacing: not those inside a half-width run."""
+    return sum(1 for i in range(start, end - 1) if not (chars[i].half and chars[i + 1].half))
+
+
+def _natural(chars: list[_Char], start: int, end: int, spacing: float) -> float:
+    return sum(c.advance for c in chars[start:end]) + _gaps(chars, start, end) * spacing
+
+
+def break_lines(chars: list[_Char], first_width: float, width: float,
+                spacing: float = GRID_SPACING_PT) -> list[tuple[int, int]]:
+    """Greedy [start, end) lines: as many atoms as fit at the grid spacing.
+
+    An atom wider than the line it has to start (a very long code) is split by characters.
+    """
+    pieces = _atoms(chars)[::-1]  # a stack: the next piece is at the end
+    lines: list[tuple[int, int]] = []
+    line_start = line_end = None
+    while pieces:
+        start, end = pieces.pop()
+        if line_start is None:
+            if chars[start].text.isspace():
+                continue  # no line starts with a space
+            line_start = start
+        available = first_width if not lines else width
+        fits = _natural(chars, line_start, end, spacing) <= available + EPSILON_PT
+        if fits or (line_end is None and end - start == 1):
+            line_end = end
+        elif line_end is None:  # alone and still too wide: one character at a time
+            line_start = None
+            pieces.extend((i, i + 1) for i in range(end - 1, start - 1, -1))
+        else:
+            lines.append((line_start, _trim(chars, line_start, line_end)))
+            line_start = line_end = None
+            pieces.append((start, end))
+    if line_start is not None:
+        lines.append((line_start, _trim(chars, line_start, line_end)))
+    return lines
+
+
+def _trim(chars: list[_Char], start: int, end: int) -> int:
+    while end > start + 1 and chars[end - 1].text.isspace():
+        end -= 1
+    return end
+
+
+# ---------------------------------------------------------------------------
+# HTML of the laid-out lines.
+
+def _line_html(chars: list[_Char], start: int, end: int, classes: tuple[str, ...]) -> str:
+    """One line: runs in their class's span, the inner gaps of half-width runs unstretched."""
+    out: list[str] = []
+    i = start
+    while i < end:
+        run = chars[i].run
+        j = i
+        while j < end and chars[j].run == run:
+            j += 1
+        pieces: list[str] = []
+        k = i
+        while k < j:
+            if chars[k].half:
+                m = k
+                while m + 1 < j and chars[m + 1].half:
+                    m += 1
+                if m > k:  # all but the last character: the gap after the run is stretched
+                    pieces.append(f'<span class="nb">{escape("".join(c.text for c in chars[k:m]))}</span>')
+                pieces.append(str(escape(chars[m].text)))
+                k = m + 1
+            else:
+                pieces.append(str(escape(chars[k].text)))
+                k += 1
+        text = "".join(pieces)
+        out.append(f'<span class="{classes[run]}">{text}</span>' if classes[run] else text)
+        i = j
+    return "".join(out)
+
+
+class GridText:
+    """Jinja filters of one renderer: `gridlines` for body paragraphs, `titlelines` for titles."""
+
+    def __init__(self, body_role: str = "fangsong", title_role: str = "xiaobiaosong"):
+        self.body_role = body_role
+        self.title_role = title_role
+
+    def _chars(self, runs: list[tuple[str, str, str]], size: float) -> list[_Char]:
+        chars = []
+        for number, (text, role, _css) in enumerate(runs):
+            font = metrics(role)
+            for char in text:
+                if char in "\r\n\t":
+                    char = " "
+                chars.append(_Char(char, number, font.advance(char) * size, is_half_width(char)))
+        return chars
+
+    def gridlines(self, text, indent: int = 2, role: str | None = None, lead: str = "",
+                  lead_role: str | None = None, lead_class: str = "") -> Markup:
+        """A body paragraph as justified lines on the grid; `indent` cells before the first.
+
+        `lead` is a run in another font that opens the paragraph (the 楷体 heading of a
+        （一） level paragraph), wrapped in a span of `lead_class`.
+        """
+        runs = [(str(lead), lead_role or self.body_role, lead_class),
+                (str(text), role or self.body_role, "")]
+        runs = [run for run in runs if run[0]]
+        chars = self._chars(runs, BODY_PT)
+        cell = BODY_WIDTH_PT / CELLS
+        lines = break_lines(chars, BODY_WIDTH_PT - indent * cell, BODY_WIDTH_PT)
+        classes = tuple(css for _, _, css in runs)
+        html = []
+        for number, (start, end) in enumerate(lines):
+            inner = _line_html(chars, start, end, classes)
+            gaps = _gaps(chars, start, end)
+            if number == len(lines) - 1 or gaps == 0:
+                html.append(f'<span class="ln">{inner}</span>')
+                continue
+            width = BODY_WIDTH_PT - (indent * cell if number == 0 else 0)
+            spacing = (width - sum(c.advance for c in chars[start:end])) / gaps
+            html.append(f'<span class="ln" style="letter-spacing: {spacing:.3f}pt">{inner}</span>')
+        return Markup("<br>".join(html))
+
+    def titlelines(self, text, size: float = TITLE_PT, width: float = BODY_WIDTH_PT) -> Markup:
+        """A centred title broken into balanced lines: the last never holds one character alone."""
+        chars = self._chars([(str(text), self.title_role, "")], size)
+        lines = break_lines(chars, width, width, spacing=0.0)
+        if len(lines) > 1:
+            # narrow the measure while the number of lines stays the same: balanced lines
+            low, high = 0.0, width
+            for _ in range(20):
+                middle = (low + high) / 2
+                trial = break_lines(chars, middle, middle, spacing=0.0)
+                if len(trial) == len(lines) and all(_natural(chars, s, e, 0.0) <= middle + EPSILON_PT
+                                                    for s, e in trial):
+                    high = middle
+                else:
+                    low = middle
+            lines = break_lines(chars, high, high, spacing=0.0)
+        return Markup("<br>".join(escape("".join(c.text for c in chars[s:e])) for s, e in lines))

@@ -1,0 +1,112 @@
+"""Chinese line layout measured on the PDF (两端对齐 on the 28-cell grid, 禁则, unbroken numbers).
+
+Every continued body line must end on the 版心's right edge (28 mm + 156 mm) within 0.5 mm;
+no line starts with ，。、；：？！”）》〕 or ends with “（《〔; 文号 and item codes stay on one
+line; a title never leaves one character alone on its last line.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from duban.documents import KINDS, DocumentRenderer, sample_context
+try:
+    from pdfcheck import (BODY_LEFT, BODY_RIGHT, broken_numbers, continued_lines, font_base_name,
+                          glyph_lines, kinsoku_breaches, pdf_family_prefix, ragged_lines, read_pdf)
+except ImportError:
+    from tests.pdfcheck import (BODY_LEFT, BODY_RIGHT, broken_numbers, continued_lines, font_base_name,
+                                glyph_lines, kinsoku_breaches, pdf_family_prefix, ragged_lines, read_pdf)
+
+GONGWEN = [code for code, kind in KINDS.items() if kind.gongwen]
+DOC_NUMBER = "综改〔2021〕118号"
+ITEM_CODE = "pilot-2021-0042"
+
+
+@pytest.fixture(scope="module")
+def renderer():
+    return DocumentRenderer()
+
+
+@pytest.mark.parametrize("kind", GONGWEN)
+def test_sample_documents_are_justified_on_the_grid(kind, renderer):
+    info = read_pdf(renderer.render(kind, sample_context(kind)))
+    assert len(continued_lines(info)) >= 3, "sample too short to measure"
+    assert ragged_lines(info) == []
+    assert kinsoku_breaches(info) == []
+    context = sample_context(kind)
+    assert broken_numbers(info, [context.get("doc_number") or DOC_NUMBER]) == []
+
+
+def stress_paragraphs() -> list[str]:
+    """Quotation marks, brackets, commas, a 文号 and an item code at every offset of a line."""
+    tail = (f"“按期办结”，依据{DOC_NUMBER}（试行）办理，事项{ITEM_CODE}于2021年10月20日"
+            "前报送《工作报告》，电话0931-8105020。")
+    return ["测" * offset + tail + "各单位认真落实。" for offset in range(28)]
+
+
+@pytest.fixture(scope="module")
+def stressed(renderer):
+    context = sample_context("rectification_notice")
+    context = {**context, "basis": "本通知依据有关规定制发。", "problems": [],
+               "requirements": stress_paragraphs(), "consequences": "逾期未整改的，依规处理。",
+               "title": "关于进一步加强和改进机关作风建设工作的通知",  # 21: 20 + 1 if greedy
+               "recipient": "各单位、各部门、各直属机构、各派出机构、各有关企业事业单位、各工作专班"}
+    html = renderer.render_html("rectification_notice", context)
+    return read_pdf(renderer.render("rectification_notice", context)), html
+
+
+def test_every_continued_line_is_flush_with_both_edges(stressed):
+    info, _ = stressed
+    lines = continued_lines(info)
+    assert len(lines) >= 56  # each of the 28 stress paragraphs spans at least three lines
+    assert ragged_lines(info) == []
+    for line in lines:
+        assert abs(line.x0 - BODY_LEFT) < 0.5 or abs(line.x0 - BODY_LEFT - 2 * 156 / 28) < 0.5
+        assert abs(line.x1 - BODY_RIGHT) <= 0.5, line.text
+    # a paragraph's last line stays left-aligned, at the grid's spacing
+    last = [line for line in glyph_lines(info) if line.text.endswith("各单位认真落实。")]
+    assert len(last) == 28 and all(line.x1 < BODY_RIGHT - 2 for line in last)
+
+
+def test_line_breaking_rules_of_chinese_typesetting(stressed):
+    info, _ = stressed
+    assert kinsoku_breaches(info) == []
+    assert broken_numbers(info, [DOC_NUMBER, ITEM_CODE, "0931-8105020"]) == []
+    texts = [line.text for line in glyph_lines(info)]
+    # numbers keep the character that counts them, and the dates stay whole on the page
+    assert sum(DOC_NUMBER in text for text in texts) == 28
+    assert sum(ITEM_CODE in text for text in texts) == 28
+    assert not any(text.endswith(("2021", "10", "20")) for text in texts)
+
+
+def test_multi_line_recipient_is_justified_too(stressed):
+    info, html = stressed
+    first = next(line for line in glyph_lines(info) if line.text.startswith("各单位、各部门"))
+    assert abs(first.x0 - BODY_LEFT) < 0.5 and abs(first.x1 - BODY_RIGHT) <= 0.5
+    assert "各工作专班：" in info.compact_text()
+
+
+def test_title_never_leaves_one_character_alone(stressed):
+    info, _ = stressed
+    title = [line for line in glyph_lines(info, 22.0)]
+    assert len(title) == 2
+    assert all(len(line.text) >= 2 for line in title)
+    # balanced and centred on the 版心
+    assert abs(len(title[0].text) - len(title[1].text)) <= 2
+    for line in title:
+        assert abs((line.x0 + line.x1) / 2 - (BODY_LEFT + 78)) < 1.0
+
+
+def test_justification_is_computed_from_the_resolved_font(renderer):
+    """The glyph advances used for the layout are those the PDF was written with."""
+    from duban.documents.fonts import resolve
+    from duban.documents.gridtext import metrics
+
+    family = pdf_family_prefix(resolve("fangsong").resolved_family)
+    info = read_pdf(renderer.render("rectification_notice", sample_context("rectification_notice")))
+    font = metrics("fangsong")
+    chars = [c for page in info.pages for c in page["chars"]
+             if abs(c["size"] - 16) < 0.3 and font_base_name(c["fontname"]) == family]
+    assert chars
+    for char in chars:
+        assert abs(font.advance(char["text"]) * 16 - (char["x1"] - char["x0"])) < 0.05, char["text"]
