@@ -9,7 +9,7 @@ typesetting (禁则):
 - no line starts with closing punctuation (，。、；：？！”）》〕 …) and none ends with opening
   punctuation (“（《〔 …); ——/…… never split;
 - a run of half-width characters (a number, an item code like lanzhou-2015-0001, a phone
-  number) never splits, nor does a 发文字号 (兰建效〔2015〕3号), nor a number and the unit
+  number) never splits, nor does a 发文字号 (×政发〔2015〕3号), nor a number and the unit
   character after it (2015年, 15个);
 
 then every line but a paragraph's last gets the letter spacing that puts its last glyph on the

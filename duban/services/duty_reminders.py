@@ -69,7 +69,7 @@ def remind_collect_opinions(uow: UnitOfWork, campaign: Campaign, who: Person, ph
         Opinion.source.in_(planned.get("sources", [])), Opinion.received_on >= phase.start_date,
         Opinion.received_on <= phase.end_date)
     query = select(OrgUnit).where(~has_item, ~has_opinion).order_by(OrgUnit.code)
-    if planned.get("unit_kinds"):  # e.g. 处室、局属单位: the leadership is not asked
+    if planned.get("unit_kinds"):  # e.g. only the working units: the leadership is not asked
         query = query.where(OrgUnit.kind.in_(planned["unit_kinds"]))
     units = list(uow.session.scalars(query)) if names else []
     week = iso_week(day)
