@@ -282,6 +282,42 @@ def test_banji_alone_after_blank_page_has_no_page_number(renderer):
     assert pdf.pages[-1]["lines"][-1].text.endswith("印发")
 
 
+def test_banji_page_after_a_non_blank_page_has_its_page_number():
+    """Longer and longer 诫勉谈话通知书: the 版记 lands under the talk record, alone on the page after
+    it, or after a blank page; only in the last case is its page unnumbered (GB/T 9704 7.5)."""
+    renderer = DocumentRenderer(pdf_variant=None)
+    base = sample_context("admonition_notice")
+    alone_after_text = 0
+    for n in range(0, 14):
+        info = read_pdf(renderer.render("admonition_notice",
+                                        {**base, "reason": base["reason"] + "经查属实，情节较重。" * n}))
+        last, before = ([line for line in page["lines"] if not PAGE_NUMBER.fullmatch(line.text)]
+                        for page in info.pages[-2:][::-1])
+        assert info.page_count % 2 == 0 and last[-1].text.endswith("印发")
+        assert (page_number_line(info.pages[-1]) is None) == (not before), n
+        if before and all(line.size < 15 for line in last):
+            alone_after_text += 1
+    assert alone_after_text  # the case that used to lose its page number was exercised
+
+
+@pytest.mark.parametrize("kind", ["supervision_sheet", "reminder_sheet"])
+def test_sheet_stays_on_one_page_with_a_long_office_name_and_no_hotline(kind, renderer):
+    office = "某某省某某市住房和城乡建设局干部作风效能建设活动领导小组办公室"
+    base = sample_context(kind)
+    context = {**base, "issuer": office, "issuer_mark": office, "contact": office,
+               "seal_text": office + "（印章）", "to_unit": "某某市建设工程质量安全监督管理站" * 2,
+               "item": {**base["item"], "problem": base["item"]["problem"] * 3, "source": "群众来信"},
+               "requirements": base["requirements"] * 2}
+    info = read_pdf(renderer.render(kind, context))
+    assert info.page_count == 1
+    assert page_number_line(info.pages[0]) is not None
+    assert office in info.compact_text() and "印章" in info.compact_text()
+    body = [line for line in info.lines() if not PAGE_NUMBER.fullmatch(line.text)]
+    assert all(LEFT - 0.5 < line.x0 and line.x1 < LEFT + 156 + 0.5 for line in body), \
+        [line.text for line in body if line.x1 >= LEFT + 156 + 0.5]
+    assert max(line.bottom for line in body) < BODY_BOTTOM + 0.5
+
+
 def test_missing_field_and_unknown_kind_are_bad_input(renderer):
     context = sample_context("rectification_notice")
     del context["deadline"]

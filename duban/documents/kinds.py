@@ -51,6 +51,7 @@ class Kind:
     # 公文 = red 版头, 28 x 22 body grid, 版记 on an even page (GB/T 9704-2012).
     gongwen: bool = True
     has_doc_number: bool = True
+    one_page: bool = False  # a sheet: the renderer tightens it until it fits one page
 
     @property
     def stylesheets(self) -> tuple[str, ...]:
@@ -152,7 +153,7 @@ KINDS: dict[str, Kind] = {
         ),
         Kind(
             "supervision_sheet", "督办单", "kinds/supervision_sheet.html.j2",
-            gongwen=False,
+            gongwen=False, one_page=True,
             fields={
                 "to_unit": "承办单位",
                 "item": "督办事项 {no, problem, category, source, owner}",
@@ -163,7 +164,7 @@ KINDS: dict[str, Kind] = {
         ),
         Kind(
             "reminder_sheet", "催办单", "kinds/reminder_sheet.html.j2",
-            gongwen=False,
+            gongwen=False, one_page=True,
             fields={
                 "to_unit": "承办单位",
                 "item": "催办事项 {no, problem, category, source, owner}",

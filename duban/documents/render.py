@@ -45,6 +45,7 @@ PDF_VARIANT = "pdf/a-3u"
 LEDGER_PART_ROWS = 300
 WHOLE = {"first": True, "last": True, "first_page": 1}
 BODY_WIDTH_PT = 156 / 25.4 * 72  # GB/T 9704 版心 width
+FIT_LEVELS = 2  # form.css: .fit-1 and .fit-2
 LIGHTS = {"红": "红", "red": "红", "黄": "黄", "yellow": "黄", "绿": "绿", "green": "绿"}
 
 log = logging.getLogger(__name__)
@@ -200,18 +201,19 @@ class DocumentRenderer:
         writer.write(out)
         return out.getvalue()
 
-    def render_html(self, kind: str, context: dict, *, banji_placement: str = "flow") -> str:
+    def render_html(self, kind: str, context: dict, *, banji_placement: str = "flow", fit: int = 0) -> str:
         """The HTML of a document. banji_placement: "flow" (with the last body line),
-        "even" (alone on the next even page) or "bare" (same, without page number)."""
+        "even" (alone on the next even page) or "bare" (same, without page number).
+        fit: 0, or 1..FIT_LEVELS to tighten a one-page sheet that overflowed."""
         spec = get_kind(kind)
         full = complete_context(spec, context)
-        return self._html(spec, full, self._extras(spec, full, banji_placement))
+        return self._html(spec, full, self._extras(spec, full, banji_placement, fit))
 
-    def _extras(self, spec, full: dict, banji_placement: str = "flow") -> dict:
+    def _extras(self, spec, full: dict, banji_placement: str = "flow", fit: int = 0) -> dict:
         """What the template gets beside the context (the ledger's summary and charts registered)."""
         self.fetcher.memory.clear()
         extra = {"kind": spec, "mark_font_size": mark_font_size(full["issuer_mark"]),
-                 "banji_placement": banji_placement, "part": WHOLE}
+                 "banji_placement": banji_placement, "part": WHOLE, "fit": fit}
         if spec.code == "ledger":
             extra.update(self._ledger_extras(full))
         return extra
@@ -230,10 +232,19 @@ class DocumentRenderer:
         spec = get_kind(kind)
         self.fetcher.requested = []
         document = self._layout(spec, self.render_html(kind, context))
-        if not spec.gongwen or len(document.pages) % 2 == 0:
+        if spec.one_page:
+            # A sheet is one page: long names or texts tighten its blank spaces, then its type.
+            for fit in range(1, FIT_LEVELS + 1):
+                if len(document.pages) == 1:
+                    break
+                document = self._layout(spec, self.render_html(kind, context, fit=fit))
             return document
-        if not (context.get("cc") or context.get("printer")):
+        if not spec.gongwen or not (context.get("cc") or context.get("printer")):
             return document  # no 版记
+        # A 版记 that no longer fits under the last body line goes, alone, to a page WeasyPrint
+        # makes for the overflowing footnote and counts as blank (so without page number).
+        if len(document.pages) % 2 == 0 and not document.pages[-1]._page_box.page_type.blank:
+            return document
         document = self._layout(spec, self.render_html(kind, context, banji_placement="even"))
         if len(document.pages) > 2 and document.pages[-2]._page_box.page_type.blank:
             document = self._layout(spec, self.render_html(kind, context, banji_placement="bare"))
