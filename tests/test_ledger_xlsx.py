@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import io
 
 from openpyxl import load_workbook
 
@@ -32,7 +34,8 @@ def test_xlsx_has_the_csv_rows_lights_coloured_and_formulas_kept_as_text(cli, ca
     assert sheet["A1"].value.endswith("整改落实台账") and sheet["A1"].font.bold
     with open(table, encoding="utf-8-sig") as fh:
         expected = list(csv.reader(fh))
-    values = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    values = [["" if v is None else v.date().isoformat() if isinstance(v, dt.datetime) else str(v) for v in row]
+              for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert values[0] == expected[0]  # the header
     assert [row[0] for row in values[1:]] == [row[0] for row in expected[1:]]
     light = expected[0].index("红黄绿灯") + 1
@@ -41,3 +44,30 @@ def test_xlsx_has_the_csv_rows_lights_coloured_and_formulas_kept_as_text(cli, ca
     formula = next(row for row in sheet.iter_rows(min_row=3) if str(row[1].value).startswith("="))
     assert formula[1].data_type == "s"  # shown as text, never evaluated
     assert sheet.column_dimensions["B"].width == 40
+    # dates are Excel dates (sortable, filterable), not text; empty ones stay empty
+    header = expected[0]
+    for name in ("查摆日期", "原定期限", "现期限"):
+        column = [row[header.index(name)] for row in sheet.iter_rows(min_row=3)]
+        dated = [cell for cell in column if cell.value is not None]
+        assert dated and all(cell.is_date and cell.number_format == "yyyy-mm-dd" for cell in dated), name
+    due = header.index("现期限")
+    assert red_row[due].value.date() == dt.date(2015, 9, 25)
+    assert sorted(row[due].value for row in sheet.iter_rows(min_row=3) if row[due].value is not None) == \
+        [dt.datetime(2015, 9, 25), dt.datetime(2015, 11, 30)]
+
+
+def test_item_list_xlsx_due_dates_are_excel_dates(cli, campaign_db):
+    from duban.services.item_export import items_xlsx
+    from duban.services.listing import ItemFilters
+    from storage.uow import UnitOfWork
+
+    for title, due in (("窗口推诿", "2015-09-25"), ("回复迟缓", "2015-11-30")):
+        r = cli("item", "add", "--unit", "JGC", "--title", title, "--person", "wu", "--due", due,
+                db=campaign_db, as_user="zhao", json=True, today="2015-09-10")
+        assert r.code == 0, r
+    with UnitOfWork(campaign_db) as uow:
+        data = items_xlsx(uow, "zhao", ItemFilters(), today=dt.date(2015, 9, 28))
+    sheet = load_workbook(io.BytesIO(data)).active
+    due = [cell for (cell,) in sheet.iter_rows(min_row=2, min_col=8, max_col=8)]
+    assert [cell.value for cell in due] == [dt.datetime(2015, 9, 25), dt.datetime(2015, 11, 30)]
+    assert all(cell.is_date and cell.number_format == "yyyy-mm-dd" for cell in due)

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 
 from duban.labels import label
+from duban.services.ledger import XLSX_DATE_FORMAT
 from duban.services.listing import ItemFilters, iter_items
 from storage.uow import UnitOfWork
 
@@ -33,7 +34,11 @@ def items_xlsx(uow: UnitOfWork, login: str, filters: ItemFilters, *, campaign: s
         cells = []
         for key, _ in COLUMNS:
             value = label("light", row[key]) if key == "light" and row[key] else row[key]
+            if key == "due" and value:
+                value = dt.date.fromisoformat(value)  # an Excel date, not text
             cell = WriteOnlyCell(sheet, value="" if value is None else value)
+            if isinstance(value, dt.date):
+                cell.number_format = XLSX_DATE_FORMAT
             if isinstance(value, str) and value.startswith("="):
                 cell.data_type = "s"  # user text such as "=cmd()" stays text, never a formula
             if key == "light" and row["light"]:

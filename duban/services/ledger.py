@@ -20,6 +20,7 @@ from storage.models import Category, DeadlineChange, ItemPlan, OrgUnit, Person, 
 from storage.uow import UnitOfWork
 
 LIGHTS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
+XLSX_DATE_FORMAT = "yyyy-mm-dd"  # dates are Excel dates (sortable, filterable), shown in this format
 SHEET = "整改落实台账"  # the problems' sheet; units return it for reconciliation (duban.services.reconcile)
 COLUMNS = [
     ("no", "编号"), ("title", "问题"), ("category", "类别"), ("unit", "责任单位"), ("owner", "责任人"),
@@ -197,6 +198,8 @@ class _Sheet:
                 cell.data_type = "s"  # user text like "=cmd()" stays text
             elif key == "light" and value in self.fills:
                 cell = self._cell(value, fill=self.fills[value])
+            elif isinstance(value, dt.date):
+                cell = self._cell(value, number_format=XLSX_DATE_FORMAT)
             else:
                 cell = _cell(value)
             cells.append(cell)
