@@ -16,7 +16,7 @@ from duban.labels import choices, code_of, label
 
 draw_app = typer.Typer(help="随机抽查：暗访抽查、作风纪律检查、回头看（结果可复核）。", no_args_is_help=True)
 app.add_typer(draw_app, name="draw")
-satisfaction_app = typer.Typer(help="满意度测评：民生单位的电话抽查、问卷调查、满意度测评及结果公开。",
+satisfaction_app = typer.Typer(help="常态评议（满意度测评、作风评议等）：按方案规定的对象和方式登记测评，排名、趋势、结果公开和年度考核记录。",
                                no_args_is_help=True)
 app.add_typer(satisfaction_app, name="satisfaction")
 reminder_app = typer.Typer(help="系统自动发出的提醒（问题清单、学习、征求意见、举报交办、长效机制、满意度测评）。", no_args_is_help=True)
@@ -121,27 +121,77 @@ def draw_verify(draw_id: int = DRAW_ID) -> None:
 
 
 def _rounds_table(title: str, rows: list[dict]) -> None:
-    table(title, ["日期", "单位", "方式", "样本", "满意", "得分", "合格", "已公开"], [
-        [r["date"], r["unit"], r["method"], r["responses"], r["satisfied"], r["score"],
+    table(title, ["日期", "单位", "轮次", "方式", "样本", "满意", "得分", "合格", "已公开"], [
+        [r["date"], r["unit"], r["round"], r["method"], r["responses"], r["satisfied"], r["score"],
          "是" if r["passed"] else "否", "是" if r["published"] else "否"] for r in rows])
 
 
 @satisfaction_app.command("record")
 def satisfaction_record(
-    unit: str = typer.Option(..., "--unit", metavar="单位", help="民生单位（编码或名称）"),
-    method: str = typer.Option(..., "--method", metavar="方式", help="电话抽查、问卷调查、满意度测评"),
+    unit: str = typer.Option(..., "--unit", metavar="单位", help="测评对象单位（编码或名称），须在方案规定的测评范围内"),
+    method: str = typer.Option(..., "--method", metavar="方式", help="测评方式，须为方案所列的方式"),
     responses: int = typer.Option(..., "--responses", metavar="人数", help="有效样本数"),
     satisfied: int = typer.Option(..., "--satisfied", metavar="人数", help="满意（含基本满意）人数"),
+    round_no: Optional[int] = typer.Option(None, "--round", metavar="轮次", help="测评轮次（第几轮）"),
     campaign: Optional[str] = CAMPAIGN,
 ) -> None:
-    """登记一轮满意度测评。"""
+    """登记一轮测评（轮次默认为该单位的下一轮）；不合格的单位按方案列入整改问题，并视方案规定发出质询或安排定向检查。"""
     from duban.services.satisfaction import record_round
 
     with uow() as u:
         result = record_round(u, actor(), unit=unit, method=method, responses=responses, satisfied=satisfied,
-                              today=state.today, campaign=campaign)
-    emit(result, lambda r: typer.echo(
-        f"已登记 {r['unit']} {r['date']} {r['method']}：得分 {r['score']}（{'合格' if r['passed'] else '不合格'}）"))
+                              round_no=round_no, today=state.today, campaign=campaign)
+
+    def human(r: dict) -> None:
+        typer.echo(f"已登记 {r['unit']} {r['date']} 第{r['round']}轮 {r['method']}：得分 {r['score']}"
+                   f"（{'合格' if r['passed'] else '不合格'}）")
+        follow = r["followups"]
+        if follow.get("item"):
+            typer.echo(f"已列入整改问题 {follow['item']}")
+        if follow.get("inquiry"):
+            typer.echo("已发出质询")
+        if follow.get("check"):
+            typer.echo(f"已安排定向检查（{label('draw', follow['check'])}）"
+                       + (f"：抽取 #{follow['draw']}" if follow.get("draw") else "，由下次每日任务抽取"))
+
+    emit(result, human)
+
+
+@satisfaction_app.command("ranking")
+def satisfaction_ranking(
+    round_no: Optional[int] = typer.Option(None, "--round", metavar="轮次", help="测评轮次（第几轮）"),
+    campaign: Optional[str] = CAMPAIGN,
+) -> None:
+    """测评排名：一轮（默认为最近一轮）中各单位的得分、名次、是否合格及与上一轮相比的变化，并列出各轮的平均分（趋势）。"""
+    from duban.services.evaluation import ranking
+
+    with uow() as u:
+        result = ranking(u, actor(), campaign=campaign, round_no=round_no, today=state.today)
+
+    def human(r: dict) -> None:
+        table(f"第{r['round']}轮测评排名（合格分 {r['pass_score']}，测评 {r['evaluated']}/{r['targets']} 个单位，"
+              f"不合格 {r['failed']} 个）", ["名次", "单位", "得分", "合格", "上轮", "变化"], [
+            [e["rank"], e["unit"], e["score"], "是" if e["passed"] else "否",
+             "" if e["previous"] is None else e["previous"],
+             "" if e["trend"] is None else f"{label('trend', e['trend'])} {e['change']:+}"] for e in r["ranking"]])
+        table("各轮趋势", ["轮次", "单位数", "合格数", "平均分"],
+              [[x["round"], x["units"], x["passed"], x["average"]] for x in r["rounds"]])
+
+    emit(result, human)
+
+
+@satisfaction_app.command("assessment")
+def satisfaction_assessment(
+    year: Optional[int] = typer.Option(None, "--year", metavar="年度", help="只看该年度"),
+    unit: Optional[str] = UNIT_FILTER,
+) -> None:
+    """年度考核记录：各单位当年的测评轮次、不合格次数、平均分和最近一次得分。"""
+    from duban.services.evaluation import list_assessments
+
+    with uow() as u:
+        result = list_assessments(u, actor(), year=year, unit=unit)
+    emit(result, lambda rows: table("年度考核记录（测评结果）", ["年度", "单位", "轮次", "不合格", "平均分", "最近得分"], [
+        [r["year"], r["unit"], r["rounds"], r["failed"], r["average_score"], r["latest_score"]] for r in rows]))
 
 
 @satisfaction_app.command("publish")

@@ -614,13 +614,10 @@ class Simulation:
             rate = self.rng.uniform(0.70, 0.76) if unit == weakest and first else self.rng.uniform(0.82, 0.97)
             view = record_round(uow, self.cast.registrar, unit=unit, method=method, responses=responses,
                                 satisfied=round(responses * rate), today=self.today, campaign=self.campaign)
-            if not view["passed"]:
-                item = items.add_item(
-                    uow, self.cast.registrar, campaign=self.campaign, unit=unit, source="满意度测评",
-                    category="lan", today=self.today,
-                    title=f"{method}满意度 {view['score']} 分，低于合格分 {view['pass_score']} 分，群众对服务效率不满意",
-                    description="根据测评中群众意见，制定服务改进措施并限期整改。")
-                self.later(1, self._assign_in_unit, item["no"], unit, False)
+            if not view["passed"]:  # the plan puts a failing unit on the problem list, owned by its head
+                item = uow.items.get(view["followups"]["item"])
+                if item.owner is not None and item.due is not None:
+                    self._plan_rectification(item.no, item.owner.login, item.due)
 
     def _commend(self, uow: UnitOfWork) -> None:
         """表彰先进典型: cadres whose problems were all closed on time and the unit with the best record."""

@@ -33,14 +33,34 @@ class SpotCheckRules(PlanModel):
 
 
 class SatisfactionRules(PlanModel):
+    """Evaluation (满意度测评、作风评议 …): who is evaluated, how, the pass mark and what a failure brings."""
+
     pass_score: float = Field(default=80, ge=0)
     max_score: float = Field(default=100, gt=0)
     publish: bool = True  # 向社会公开测评结果
+    methods: list[Text] = []  # 测评方式 (电话抽查、问卷调查、民主测评 …); empty: any
+    unit_kinds: list[Text] | None = None  # kinds of unit evaluated (default: every kind)
+    serves_public: bool = False  # only units that directly serve the public (民生)
+    # On a failing score the unit always gets a rectification item; besides, per this list:
+    # inquiry: a 质询 to the unit's head; spot_check / discipline_check: a targeted check of the
+    # unit, visited with that duty's checklist.
+    on_fail: list[Literal["inquiry", "spot_check", "discipline_check"]] = []
+    rectify_working_days: Count | None = None  # the item's deadline (default: default_rectify_working_days)
+    inquiry_working_days: Count = 5  # the 质询's answer is due this many working days later
 
     @model_validator(mode="after")
     def _check(self) -> SatisfactionRules:
         if self.pass_score > self.max_score:
             raise PlanIssue(("pass_score",), f"合格分（{self.pass_score}）高于满分（{self.max_score}）")
+        if len({*self.on_fail} & {"spot_check", "discipline_check"}) > 1:
+            raise PlanIssue(("on_fail",), "不合格单位只能安排一种检查（spot_check 或 discipline_check）")
+        for field in ("methods", "on_fail"):
+            values = getattr(self, field)
+            twice = next((v for i, v in enumerate(values) if v in values[:i]), None)
+            if twice is not None:
+                raise PlanIssue((field,), f"重复：{twice}")
+        if any(len(m) > 16 for m in self.methods):
+            raise PlanIssue(("methods",), "测评方式名称最长 16 个字")
         return self
 
 

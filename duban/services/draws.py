@@ -43,7 +43,8 @@ from storage.uow import UnitOfWork, campaign_chain
 ALGORITHM_V1 = "sha256-seed/python-random-sample/v1"
 ALGORITHM = "sha256-commit-reveal/python-random-sample/v2"
 COMMITTED_TRIGGER, REVEALED_TRIGGER = "draws_committed", "draw_revealed"
-KINDS = {"spot_check": "随机暗访抽查", "discipline_check": "作风纪律检查", "recheck": "回头看"}
+KINDS = {"spot_check": "随机暗访抽查", "discipline_check": "作风纪律检查", "recheck": "回头看",
+         "targeted_check": "定向检查"}  # targeted_check: units failing an evaluation (duban.services.evaluation)
 DRAW_TRIGGER = "draw"
 
 
@@ -126,6 +127,10 @@ def recheck_population(uow: UnitOfWork, campaign: Campaign, day: dt.date) -> lis
 def _population(uow: UnitOfWork, campaign: Campaign, kind: str, day: dt.date) -> list[str]:
     if kind == "recheck":
         return recheck_population(uow, campaign, day)
+    if kind == "targeted_check":
+        from duban.services.evaluation import awaiting_check
+
+        return awaiting_check(uow, campaign, day)
     return eligible_units(uow, campaign)
 
 
@@ -138,6 +143,8 @@ def _sample_size(campaign: Campaign, kind: str, day: dt.date, population: list[s
     if kind == "recheck":
         ratio = _rules(campaign).get("recheck", {}).get("sample_ratio", 0.2)
         return math.ceil(len(population) * ratio)
+    if kind == "targeted_check":  # every unit waiting for its check
+        return len(population)
     duty = _phase_duty(campaign, kind, day)
     return duty.get("sample_size") or _rules(campaign).get("spot_check", {}).get("sample_size", 3)
 

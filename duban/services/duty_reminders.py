@@ -15,7 +15,9 @@ filled from the plan and the organisation.
   office once (``report_overdue``), and the office is reminded once of each report still not
   handled and each item from the duty's sources still not assigned after a working day — the
   number, channel and dates only, never what the reporter said;
-* ``satisfaction``: 民生 units without a 满意度测评 round in the phase, once per ISO week;
+* ``satisfaction``: the units the plan evaluates without a round in the phase, once per ISO week;
+  and a targeted draw of failing units still waiting for the check the plan asks for
+  (``duban.services.evaluation``);
 * ``mechanisms``: each plan mechanism not registered or not yet verified, once per ISO week
   (``duban.services.mechanisms``).
 """
@@ -116,9 +118,11 @@ def remind_reports(uow: UnitOfWork, campaign: Campaign, who: Person, phase: Phas
 
 @duty("satisfaction", order=60)
 def remind_satisfaction(uow: UnitOfWork, campaign: Campaign, who: Person, phase: Phase, day: dt.date) -> dict:
+    from duban.services.evaluation import draw_awaiting
     from duban.services.reminders import remind_satisfaction_rounds
 
-    return remind_satisfaction_rounds(uow, campaign, who, day, phase)
+    # failing units still waiting for the targeted check the plan's on_fail asks for are drawn first
+    return {**remind_satisfaction_rounds(uow, campaign, who, day, phase), **draw_awaiting(uow, campaign, who, day)}
 
 
 @duty("mechanisms", order=70)  # its reminders are keyed per ISO week

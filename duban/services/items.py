@@ -75,12 +75,15 @@ def add_item(uow: UnitOfWork, login: str, *, campaign: str | None, unit: str, ti
 def register_item(uow: UnitOfWork, who, camp, today: dt.date, *, unit: str, title: str, person: str | None,
                   category: str | None, source: str, description: str, due: dt.date | None,
                   due_days: int | None, origin: str | None, action: str, kind: str = "problem",
-                  deliverable: str | None = None) -> ProblemItem:
-    """Register (and, with owner and deadline, assign) an item in the caller's transaction."""
+                  deliverable: str | None = None, gated: bool = True) -> ProblemItem:
+    """Register (and, with owner and deadline, assign) an item in the caller's transaction.
+
+    ``gated=False``: the item follows from a duty already open (an evaluation round's failure);
+    its source is the duty's and is not gated again."""
     the_unit = uow.org.unit(unit)
     owner = uow.org.person_by_name_or_login(person) if person else None
     permissions.require(who, action, unit=the_unit)
-    if kind == "problem":  # a problem's source must be open on the day (a mechanism comes from its duty)
+    if kind == "problem" and gated:  # a problem's source must be open on the day (a mechanism comes from its duty)
         require_open(uow, camp, day=today, source=source_code(camp, _source(camp, source)))
     warn_outside_campaign(camp, today)  # opened by the office outside the campaign: a late entry
     if owner is not None:
@@ -91,7 +94,7 @@ def register_item(uow: UnitOfWork, who, camp, today: dt.date, *, unit: str, titl
         campaign_id=camp.id, seq=uow.items.next_seq(camp.id),
         title=clean_text(title, "问题标题", max_len=TITLE_MAX),
         description=clean_text(description, "问题描述", max_len=TEXT_MAX, required=False),
-        category=_category(camp, category), source=_source(camp, source) if kind == "problem" else source,
+        category=_category(camp, category), source=_source(camp, source) if kind == "problem" and gated else source,
         origin=origin, kind=kind, deliverable=deliverable,
         unit=the_unit, owner=owner, reporter_id=who.id, state=ITEM.initial, version=0,
         identified_on=today,

@@ -84,22 +84,30 @@ def remind_problem_lists(uow: UnitOfWork, campaign: Campaign, who: Person, day: 
 
 
 def units_without_satisfaction_round(uow: UnitOfWork, campaign: Campaign, phase: Phase) -> list[OrgUnit]:
+    """The units the plan evaluates (rules.satisfaction: unit_kinds, serves_public) without a round in the phase."""
+    from duban.services.satisfaction import is_target, rules_of
+
     has_round = exists().where(
         SatisfactionRound.campaign_id == campaign.id, SatisfactionRound.unit_id == OrgUnit.id,
         SatisfactionRound.on_date >= phase.start_date, SatisfactionRound.on_date <= phase.end_date,
     )
-    return list(uow.session.scalars(
-        select(OrgUnit).where(OrgUnit.serves_public.is_(True), ~has_round).order_by(OrgUnit.code)))
+    rules = rules_of(campaign)
+    return [unit for unit in uow.session.scalars(select(OrgUnit).where(~has_round).order_by(OrgUnit.code))
+            if is_target(rules, unit)]
 
 
 def remind_satisfaction_rounds(uow: UnitOfWork, campaign: Campaign, who: Person, day: dt.date,
                                phase: Phase) -> dict:
+    from duban.services.satisfaction import rules_of
+
     uow.lock(campaign_chain(campaign))
     week = iso_week(day)
+    duty = next((d for d in phase.duties if d.get("code") == "satisfaction"), {})
+    methods = "、".join(rules_of(campaign)["methods"]) or duty.get("name", "")
     wanted = {
         f"satisfaction:{campaign.code}:{unit.code}:{week}": {
             "unit_id": unit.id,
-            "text": reminder_text("satisfaction", unit=unit.name),
+            "text": reminder_text("satisfaction", unit=unit.name, duty=duty.get("name", ""), methods=methods),
         }
         for unit in units_without_satisfaction_round(uow, campaign, phase)
     }

@@ -24,7 +24,7 @@ from duban.services.items import TITLE_MAX, register_item
 from storage.models import Campaign, Draw, OrgUnit, Person, Visit
 from storage.uow import UnitOfWork, campaign_chain
 
-VISITED_KINDS = ("spot_check", "discipline_check")
+VISITED_KINDS = ("spot_check", "discipline_check", "targeted_check")
 TRIGGER = "visit_recorded"
 
 
@@ -33,7 +33,14 @@ def draw_origin(draw_id: int) -> str:
 
 
 def _plan_duty(campaign: Campaign, kind: str, day: dt.date) -> dict:
-    """The duty of the draw's kind in the phase of its day (checklist and sources)."""
+    """The duty of the draw's kind in the phase of its day (checklist and sources); a targeted
+    check of a unit failing an evaluation uses the duty of the check the plan's on_fail names."""
+    if kind == "targeted_check":
+        from duban.services.evaluation import check_kind, evaluation_duty
+
+        kind = check_kind(campaign) or "spot_check"
+        if not any(d.get("code") == kind for p in campaign.phases for d in p.duties):
+            return evaluation_duty(campaign, day)  # no such duty in the plan: the evaluation's sources
     for phase in campaign.phases:
         if phase.start_date <= day <= phase.end_date:
             found = next((d for d in phase.duties if d.get("code") == kind), None)

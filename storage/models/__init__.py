@@ -13,7 +13,7 @@ from storage.models.campaign import Campaign, Category, Phase
 from storage.models.cases import AccountabilityCase, CaseItem, Commendation
 from storage.models.documents import DocCounter, Document
 from storage.models.items import Attachment, DeadlineChange, Escalation, ProblemItem
-from storage.models.operations import Draw, DutyRun, Reminder, SatisfactionRound
+from storage.models.operations import AnnualAssessment, Draw, DutyRun, Reminder, SatisfactionRound
 from storage.models.org import OrgUnit, Person
 from storage.models.programme import StudyAttendance, StudySession
 from storage.models.opinions import Opinion
@@ -45,6 +45,7 @@ __all__ = [
     "Reminder",
     "Draw",
     "SatisfactionRound",
+    "AnnualAssessment",
     "DutyRun",
     "StudySession",
     "StudyAttendance",

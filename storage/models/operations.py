@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -63,10 +64,30 @@ class SatisfactionRound(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
     on_date: Mapped[dt.date] = mapped_column(Date)
-    method: Mapped[str] = mapped_column(String(16))  # 电话抽查 | 问卷调查 | 满意度测评
+    method: Mapped[str] = mapped_column(String(16))  # one of the plan's rules.satisfaction.methods
     responses: Mapped[int] = mapped_column(Integer)
     satisfied: Mapped[int] = mapped_column(Integer)
     published: Mapped[bool] = mapped_column(Boolean, default=False)
+    round_no: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # 第几轮 (per unit)
+    # What a failing score brought (the plan's on_fail): {"item": no, "inquiry": reminder key, "check": kind}
+    followups: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+
+
+class AnnualAssessment(Base):
+    """A unit's annual assessment record (年度考核): its evaluation results of the year, for summaries."""
+
+    __tablename__ = "annual_assessments"
+    __table_args__ = (UniqueConstraint("unit_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    rounds: Mapped[int] = mapped_column(Integer, default=0)  # evaluation rounds of the year
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    average_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    latest_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    max_score: Mapped[float] = mapped_column(Float, default=100)
+    updated_on: Mapped[dt.date] = mapped_column(Date)
 
 
 class DutyRun(Base):
