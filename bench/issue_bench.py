@@ -58,7 +58,7 @@ def sample_contexts(db_url: str, count: int) -> list[dict]:
         samples = []
         for n in range(1, count + 1):
             context = contexts.rectification_notice(campaign, uow.items.get(f"{campaign.code}-{n:04d}"), DAY)
-            context["doc_number"] = f"兰建改〔2015〕{n}号"
+            context["doc_number"] = f"某建改〔2015〕{n}号"
             samples.append(context)
     return samples
 

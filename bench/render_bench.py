@@ -27,7 +27,7 @@ KIND = "written_check_notice"  # a 2-page notice with 版记
 
 def numbered_context(n: int) -> dict:
     context = sample_context(KIND)
-    context["doc_number"] = f"兰建检〔2015〕{n}号"
+    context["doc_number"] = f"某建检〔2015〕{n}号"
     context["recipient"] = f"市建设工程安全监督站第{n}号被检查人"
     return context
 

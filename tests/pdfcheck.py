@@ -224,3 +224,64 @@ def broken_numbers(info: PdfInfo, numbers) -> list[str]:
     compact = info.compact_text()
     return [number for number in numbers
             if number in compact and not any(number in text for text in texts)]
+
+
+def unnumbered_pages(info: PdfInfo) -> list[int]:
+    """Pages without a page number, except a blank page and a 版记 page right after one (GB/T 9704 7.5)."""
+    def content(page):
+        return [line for line in page["lines"] if not PAGE_NUMBER.fullmatch(line.text)]
+
+    missing = []
+    for number, page in enumerate(info.pages, 1):
+        if page_number_line(page) is not None or not content(page):
+            continue
+        after_blank = number > 1 and not content(info.pages[number - 2])
+        if after_blank and number == info.page_count and content(page)[-1].text.endswith("印发"):
+            continue
+        missing.append(number)
+    return missing
+
+
+def typography_problems(info: PdfInfo, numbers=(), *, grid: bool = True) -> list[str]:
+    """What a clerk would reject, measured on the PDF: continued body lines not flush right within
+    0.5 mm (grid documents), forbidden line-start/line-end punctuation, numbers broken over lines,
+    pages without a number, no date in Chinese form, an ISO date anywhere in the text."""
+    problems = []
+    if grid:
+        problems += [f"ragged: {text} ({short} mm short)" for text, short in ragged_lines(info)]
+        problems += [f"禁则: {text}" for text in kinsoku_breaches(info)]
+    problems += [f"broken over lines: {number}" for number in broken_numbers(info, numbers)]
+    problems += [f"no page number on page {number}" for number in unnumbered_pages(info)]
+    text = info.compact_text()
+    if not CN_DATE.search(text):
+        problems.append("no date in Chinese form")
+    problems += [f"ISO date: {match}" for match in ISO_DATE.findall(text)]
+    return problems
+
+
+ISSUED_KINDS = {"rectification_notice", "efficiency_advice", "circulated_criticism", "admonition_notice",
+                "written_check_notice", "decision", "supervision_sheet", "reminder_sheet"}
+
+
+def issued_typography_problems(issued: list[dict], reports: list[str]) -> dict[str, list[str]]:
+    """`typography_problems` of every document of `duban doc list` and of the report PDFs (台账, 公示),
+    keyed by 文号 or path; also a problem if a document kind was not among them."""
+    from pathlib import Path
+
+    from duban.documents import KINDS
+
+    found: dict[str, list[str]] = {}
+    for doc in issued:
+        info = read_pdf(Path(doc["path"]).read_bytes())
+        problems = typography_problems(info, [n for n in (doc["doc_number"], doc["item"]) if n],
+                                       grid=KINDS[doc["kind"]].gongwen)
+        if problems:
+            found[doc["doc_number"]] = problems
+    missing = ISSUED_KINDS - {doc["kind"] for doc in issued}
+    if missing:
+        found["kinds not issued"] = sorted(missing)
+    for path in reports:
+        problems = typography_problems(read_pdf(Path(path).read_bytes()), grid=False)
+        if problems:
+            found[str(path)] = problems
+    return found

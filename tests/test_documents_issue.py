@@ -22,9 +22,9 @@ from sqlalchemy import select
 from conftest import ROOT, dump
 
 try:  # tests/ is a rootdir-relative folder or a package, depending on the runner
-    from pdfcheck import read_pdf
+    from pdfcheck import issued_typography_problems, read_pdf
 except ImportError:
-    from tests.pdfcheck import read_pdf
+    from tests.pdfcheck import issued_typography_problems, read_pdf
 
 TODAY = "2015-09-28"  # 15 working days later is 2015-10-23 (国庆 holidays, 10月10日 调休)
 SWEEP_DAY = "2015-10-08"
@@ -196,6 +196,9 @@ def test_every_kind_is_rendered_from_the_database(cli, campaign_db, tmp_path):
         assert expected in text, expected
     assert "钱红" not in text and "吴刚" not in text
     assert publicity["items"] == 1
+    # Every document and report, read back: 两端对齐, 禁则, whole numbers, page numbers, dates.
+    assert issued_typography_problems(run(cli, db, "doc", "list", today="2015-10-30"),
+                                      [ledger["pdf"], publicity["pdf"]]) == {}
 
 
 # --- numbering -------------------------------------------------------------------------------

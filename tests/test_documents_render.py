@@ -272,6 +272,18 @@ def test_same_input_same_pdf(renderer):
         renderer.render("circulated_criticism", context)
 
 
+@pytest.mark.parametrize("issuer", ["某市建设局", "和西省机关效能建设领导小组", "某某省某某市住房和城乡建设局领导小组"])
+def test_long_issuer_is_centred_on_the_date_which_stays_four_characters_in(issuer, renderer):
+    info = read_pdf(renderer.render("written_check_notice", {**sample_context("written_check_notice"),
+                                                             "issuer": issuer}))
+    [date] = [line for line in info.lines(16.0) if line.text == "2015年10月8日"]
+    [name] = [line for line in info.lines(16.0) if line.text == issuer]
+    assert abs(date.x1 - (LEFT + 156 - 4 * CHAR)) < 0.5
+    assert name.x0 > LEFT - 0.5 and name.x1 < LEFT + 156 + 0.5
+    if len(issuer) <= 14:
+        assert abs((name.x0 + name.x1) / 2 - (date.x0 + date.x1) / 2) < 0.5
+
+
 def test_banji_alone_after_blank_page_has_no_page_number(renderer):
     html = renderer.render_html("written_check_notice", sample_context("written_check_notice"),
                                 banji_placement="bare")

@@ -5,14 +5,14 @@ Every kind gets the common fields below; `Kind.fields` lists its own. Dates are
 that the templates escape.
 
 Common fields (every kind):
-    issuer        发文机关署名, e.g. 兰州市建设局                           (required)
-    title         标题                                                         (required)
-    date          成文日期 (datetime.date)                                     (required)
-    issuer_mark   发文机关标志 printed red on top, e.g. 兰州市建设局文件; None = no 版头
-    doc_number    发文字号, e.g. 兰建效〔2015〕3号; None for documents without one
+    issuer        发文机关署名, e.g. 某市住房和城乡建设局                     (required)
+    title         标题                                                   (required)
+    date          成文日期 (datetime.date)                               (required)
+    issuer_mark   发文机关标志 printed red on top, e.g. 某市住房和城乡建设局文件; None = no 版头
+    doc_number    发文字号, e.g. 某建效〔2015〕3号; None for documents without one
     recipient     主送机关 / 主送人, printed flush left with a colon
     cc            抄送 list of names (版记)
-    printer       印发机关 (版记), e.g. 兰州市建设局办公室
+    printer       印发机关 (版记), e.g. 某市住房和城乡建设局办公室
     print_date    印发日期 (datetime.date), defaults to `date`
     seal_text     text inside the dashed 印章 placeholder; None = blank seal space
     attachments   附件说明 list of names (a kind may add its own)
@@ -127,7 +127,7 @@ KINDS: dict[str, Kind] = {
                 "requirements": "检查的内容要求，列表",
                 "submit_by": "书面检查报送期限 (date)",
                 "submit_to": "报送单位",
-                "plan_title": "所依据的方案，带书名号，如 《……实施方案》",
+                "plan_title": "所依据的方案，带书名号，如 《……工作方案》",
             },
         ),
         Kind(
@@ -214,7 +214,7 @@ def get_kind(code: str) -> Kind:
 
 
 # 发文字号 = prefix〔year〕N号. The prefix is the plan's ``document_prefixes[kind]``, else
-# doc_prefix + the kind's mark (兰建效 → 兰建效改); the 效能监察建议书 uses doc_prefix itself.
+# doc_prefix + the kind's mark (某建效 → 某建效改); the 效能监察建议书 uses doc_prefix itself.
 KIND_MARKS = {
     "efficiency_advice": "",
     "rectification_notice": "改",
@@ -260,25 +260,26 @@ def complete_context(kind: Kind, context: dict) -> dict:
 
 
 # ---------------------------------------------------------------------------
-# Sample contexts: realistic demo content from the 2015 Lanzhou 庸懒散软 campaign.
+# Sample contexts: realistic demo content of a fictional bureau's 作风建设 campaign
+# (no real campaign's wording: that belongs in campaigns/*.yaml).
 # Names of people are anonymized the way published 通报 do (张某某).
 
-_BUREAU = "兰州市建设局"
-_OFFICE = "兰州市建设局“庸懒散软”专项整治工作办公室"
+_BUREAU = "某市住房和城乡建设局"
+_OFFICE = "某市住房和城乡建设局作风建设工作办公室"
 _COMMON = {
     "issuer": _BUREAU,
     "cc": ["市纪委", "市委组织部", "市委督查室"],
-    "printer": "兰州市建设局办公室",
-    "seal_text": "兰州市建设局（印章）",
+    "printer": "某市住房和城乡建设局办公室",
+    "seal_text": "某市住房和城乡建设局（印章）",
 }
-_BASIS_57 = ("根据市委组织部《关于印发在“三严三实”专题教育中开展四项专项整治工作方案的通知》"
-             "（兰组通字〔2015〕57号）和《兰州市建设局“庸懒散软”专项整治工作实施方案》要求")
+_BASIS_57 = ("根据市委办公厅《关于印发深入开展机关作风建设工作意见的通知》"
+             "（某办发〔2015〕57号）和《某市住房和城乡建设局作风建设工作方案》要求")
 
 
 def _sample_items() -> list[dict]:
     units = ["局办公室", "建设管理处", "市建设工程质量监督站", "市建筑市场管理站",
              "市建设工程安全监督站", "市城建档案馆"]
-    categories = ["庸", "懒", "散", "软"]
+    categories = ["作风漂浮", "效率低下", "纪律松弛", "服务不优"]
     problems = [
         "落实上级部署磨磨蹭蹭，重大事项议而不决",
         "行政审批窗口办事拖拉，群众反映急事慢办",
@@ -300,7 +301,7 @@ def _sample_items() -> list[dict]:
         original_due = assigned + dt.timedelta(days=21)
         due = original_due + (dt.timedelta(days=10) if n % 5 == 0 else dt.timedelta())
         items.append({
-            "no": f"YLSR-2015-{n:03d}",
+            "no": f"ZF-2015-{n:03d}",
             "problem": problems[n % len(problems)],
             "category": categories[n % len(categories)],
             "unit": units[n % len(units)],
@@ -326,11 +327,11 @@ def sample_context(kind: str) -> dict:
     samples: dict[str, dict] = {
         "efficiency_advice": {
             **_COMMON,
-            "issuer_mark": "兰州市建设局",
-            "doc_number": "兰建效〔2015〕3号",
+            "issuer_mark": "某市住房和城乡建设局",
+            "doc_number": "某建效〔2015〕3号",
             "title": "效能监察建议书",
             "recipient": "市建筑市场管理站",
-            "opening": _BASIS_57 + "，局“庸懒散软”专项整治工作办公室于2015年9月21日至25日"
+            "opening": _BASIS_57 + "，局作风建设工作办公室于2015年9月21日至25日"
                        "采取不打招呼、不定时间的方式，对你站行政审批窗口的工作作风和办事效率进行了暗访抽查。"
                        "现将有关情况和监察建议函告如下。",
             "facts": [
@@ -353,18 +354,18 @@ def sample_context(kind: str) -> dict:
                 "对暗访发现的问题逐项建立整改台账，明确责任人和完成时限，一周内完成窗口人员调整。",
                 "严格执行首问负责、一次性告知和限时办结制度，在办事大厅公开办理流程、时限和监督电话。",
                 "对在岗玩手机、擅离岗位的工作人员进行批评教育，情节较重的按规定进行诫勉谈话。",
-                "建立窗口服务满意度测评机制，每月向局专项整治工作办公室报送测评结果。",
+                "建立窗口服务满意度测评机制，每月向局作风建设工作办公室报送测评结果。",
             ],
             "reply_by": dt.date(2015, 10, 23),
-            "reply_to": "局“庸懒散软”专项整治工作办公室（局监察室）",
+            "reply_to": "局作风建设工作办公室（局监察室）",
         },
         "rectification_notice": {
             **_COMMON,
-            "issuer_mark": "兰州市建设局",
-            "doc_number": "兰建整改〔2015〕7号",
+            "issuer_mark": "某市住房和城乡建设局",
+            "doc_number": "某建改〔2015〕7号",
             "title": "整改通知书",
             "recipient": "市建设工程质量监督站",
-            "basis": _BASIS_57 + "，局专项整治工作办公室于2015年9月28日对你站机关作风纪律进行了督促检查，"
+            "basis": _BASIS_57 + "，局作风建设工作办公室于2015年9月28日对你站机关作风纪律进行了督促检查，"
                      "发现你站在工作作风和办事效率方面存在以下突出问题：",
             "problems": [
                 {"title": "上下班纪律执行不严。",
@@ -380,90 +381,90 @@ def sample_context(kind: str) -> dict:
                 "站领导班子要召开专题会议，认真剖析问题根源，制定整改方案，明确责任领导、责任人和完成时限。",
                 "严格落实考勤、请销假和首问负责制度，对未履行请假手续的人员进行批评教育。",
                 "对逾期未答复的投诉件逐件清理，在五个工作日内答复投诉人，并建立办理情况回访制度。",
-                "举一反三，全面排查“庸懒散软”问题，健全长效机制，防止问题反弹。",
+                "举一反三，全面排查作风方面的问题，健全长效机制，防止问题反弹。",
             ],
             "working_days": 15,
             "deadline": dt.date(2015, 10, 28),
-            "report_to": "局“庸懒散软”专项整治工作办公室",
+            "report_to": "局作风建设工作办公室",
             "consequences": "逾期未完成整改或整改不到位的，将视情节轻重对你站予以通报批评、"
                             "责令书面检查，情节严重的，按照有关规定追究单位主要负责人和相关责任人的责任。",
         },
         "circulated_criticism": {
             **_COMMON,
-            "issuer_mark": "兰州市建设局文件",
-            "doc_number": "兰建发〔2015〕118号",
+            "issuer_mark": "某市住房和城乡建设局文件",
+            "doc_number": "某建发〔2015〕118号",
             "title": "关于对市建设工程质量监督站李某某同志上班时间玩电脑游戏问题的通报",
-            "recipient": "局属各单位，机关各处（室）",
+            "recipient": "局机关各科室，各下属单位",
             "subject": "市建设工程质量监督站工作人员李某某同志",
             "subject_is_unit": False,
             "facts": [
-                "2015年9月29日上午十时，局“庸懒散软”专项整治工作办公室在不打招呼的暗访检查中发现，"
+                "2015年9月29日上午十时，局作风建设工作办公室在不打招呼的暗访检查中发现，"
                 "市建设工程质量监督站工作人员李某某同志在工作时间玩电脑游戏，办事群众在其办公室等候办理业务长达二十分钟无人接待。",
                 "李某某同志的行为违反了机关工作纪律，损害了机关作风形象，在群众中造成了不良影响。",
             ],
-            "decision": "为严肃工作纪律，经局“庸懒散软”专项整治工作领导小组研究，决定对李某某同志予以通报批评，"
+            "decision": "为严肃工作纪律，经局作风建设工作领导小组研究，决定对李某某同志予以通报批评，"
                         "责令其作出深刻书面检查，取消其本年度评优评先资格。",
             "requirements": [
                 "各单位要以此为戒，组织干部职工认真学习本通报，深刻汲取教训，切实增强纪律观念。",
                 "各单位主要负责人要切实履行主体责任，加强对干部职工日常管理，坚决纠正上班时间玩游戏、看电影、聊天、购物等不良行为。",
-                "局专项整治工作办公室将继续采取不打招呼、不定时间的方式开展暗访抽查，发现一起，查处一起，通报一起。",
+                "局作风建设工作办公室将继续采取不打招呼、不定时间的方式开展暗访抽查，发现一起，查处一起，通报一起。",
             ],
         },
         "admonition_notice": {
             **_COMMON,
-            "issuer_mark": "兰州市建设局",
-            "doc_number": "兰建诫〔2015〕2号",
+            "issuer_mark": "某市住房和城乡建设局",
+            "doc_number": "某建诫〔2015〕2号",
             "title": "诫勉谈话通知书",
             "recipient": "王某某同志",
             "person": "王某某",
             "position": "市建筑市场管理站审批科科长",
             "reason": "经查，你在担任审批科科长期间，对科室工作人员上班时间擅离岗位、办事拖拉等问题失察失管，"
-                      "你科今年以来超过承诺时限办结的事项达十九件，群众反映强烈。根据《兰州市建设局“庸懒散软”专项整治工作实施方案》有关规定，"
+                      "你科今年以来超过承诺时限办结的事项达十九件，群众反映强烈。根据《某市住房和城乡建设局作风建设工作方案》有关规定，"
                       "决定对你进行诫勉谈话。",
             "talk_time": "2015年10月12日上午9时",
-            "talk_place": "兰州市建设局三楼会议室",
+            "talk_place": "某市住房和城乡建设局三楼会议室",
             "talker": "马某某（局党组成员、纪检组长）",
             "recorder": "孙某某",
             "requirements": [
                 "按时到达指定地点，不得无故缺席或委托他人代为参加。",
                 "如实说明有关情况，对存在的问题作出深刻反思，提出整改措施。",
-                "谈话结束后五个工作日内，向局专项整治工作办公室提交书面整改报告。",
+                "谈话结束后五个工作日内，向局作风建设工作办公室提交书面整改报告。",
             ],
         },
         "written_check_notice": {
             **_COMMON,
-            "issuer_mark": "兰州市建设局",
-            "doc_number": "兰建检〔2015〕5号",
+            "issuer_mark": "某市住房和城乡建设局",
+            "doc_number": "某建检〔2015〕5号",
             "title": "责令书面检查通知书",
             "recipient": "市建设工程安全监督站赵某某同志",
             "person": "赵某某",
             "facts": [
-                "2015年9月30日，局专项整治工作办公室在督促检查中发现，你在负责的建筑施工安全投诉处理工作中，"
+                "2015年9月30日，局作风建设工作办公室在督促检查中发现，你在负责的建筑施工安全投诉处理工作中，"
                 "对群众反映的施工扰民问题拖延不办，投诉人三次到站反映均未得到答复，造成群众越级上访。",
             ],
             "requirements": [
-                "对照“三严三实”要求，深刻剖析问题产生的思想根源。",
+                "对照作风建设有关要求，深刻剖析问题产生的思想根源。",
                 "说明问题的具体经过，认清问题的性质和危害。",
                 "提出切实可行的整改措施和完成时限。",
                 "检查材料须本人签名，字数不少于一千五百字。",
             ],
             "submit_by": dt.date(2015, 10, 16),
-            "submit_to": "局“庸懒散软”专项整治工作办公室",
-            "plan_title": "《兰州市建设局“庸懒散软”专项整治工作实施方案》",
+            "submit_to": "局作风建设工作办公室",
+            "plan_title": "《某市住房和城乡建设局作风建设工作方案》",
         },
         "decision": {
             **_COMMON,
-            "issuer_mark": "兰州市建设局文件",
-            "doc_number": "兰建发〔2015〕126号",
+            "issuer_mark": "某市住房和城乡建设局文件",
+            "doc_number": "某建发〔2015〕126号",
             "title": "关于给予陈某某同志停职检查处理的决定",
-            "recipient": "局属各单位，机关各处（室）",
+            "recipient": "局机关各科室，各下属单位",
             "measure": "停职检查",
             "subject": "市城建档案馆副馆长陈某某",
             "facts": [
-                "经查，陈某某同志在专项整治期间，对分管科室存在的档案查询服务推诿扯皮问题不闻不问，"
+                "经查，陈某某同志在作风建设期间，对分管科室存在的档案查询服务推诿扯皮问题不闻不问，"
                 "经通报批评和诫勉谈话后仍未整改，群众反映的十二件档案查询申请超过规定时限三十个工作日未予办理。",
             ],
-            "basis": "依据《兰州市建设局“庸懒散软”专项整治工作实施方案》关于“对经过教育仍不改正的要严肃组织处理”的规定，"
+            "basis": "依据《某市住房和城乡建设局作风建设工作方案》关于“对经过教育仍不改正的要严肃组织处理”的规定，"
                      "经局党组会议研究",
             "decision": "给予陈某某同志停职检查处理，停职检查期间由馆长直接分管相关科室工作。",
             "requirements": [
@@ -473,82 +474,83 @@ def sample_context(kind: str) -> dict:
         },
         "commendation_notice": {
             **_COMMON,
-            "issuer_mark": "兰州市建设局文件",
-            "doc_number": "兰建表〔2015〕1号",
+            "issuer_mark": "某市住房和城乡建设局文件",
+            "doc_number": "某建表〔2015〕1号",
             "title": "关于对市建筑市场管理站予以表彰的通报",
-            "recipient": "局属各单位，机关各处（室）",
+            "recipient": "局机关各科室，各下属单位",
             "subject": "市建筑市场管理站",
             "subject_is_unit": True,
             "facts": ["市建筑市场管理站认真对照问题清单逐项整改，窗口办件平均用时由七个工作日缩短至四个工作日，"
                       "群众满意度测评得分九十二分，所列问题全部按期整改销号。",
                       "该站建立首问负责、一次性告知和限时办结制度，在办事大厅公开办理流程、时限和监督电话，"
                       "每月开展窗口服务满意度测评，形成了可复制、可推广的经验做法，在全局起到了示范带动作用。"],
-            "decision": "经局专项整治工作领导小组研究，决定对市建筑市场管理站予以通报表彰。",
+            "decision": "经局作风建设工作领导小组研究，决定对市建筑市场管理站予以通报表彰。",
             "requirements": ["希望受表彰的单位珍惜荣誉，再接再厉。", "各单位要以先进为榜样，推动作风持续好转。"],
         },
         "supervision_sheet": {
             **_COMMON,
             "issuer": _OFFICE,
             "issuer_mark": _OFFICE,
-            "doc_number": "兰建整督〔2015〕12号",
+            "doc_number": "某建督〔2015〕12号",
             "title": "督办单",
-            "seal_text": "专项整治工作办公室（印章）",
+            "seal_text": "作风建设工作办公室（印章）",
             "to_unit": "市建筑市场管理站",
-            "item": {"no": "YLSR-2015-017", "problem": "行政审批窗口办事拖拉，群众反映急事慢办",
-                     "category": "懒", "source": "群众举报（举报电话8105008）", "owner": "王某某"},
+            "item": {"no": "ZF-2015-017", "problem": "行政审批窗口办事拖拉，群众反映急事慢办",
+                     "category": "效率低下", "source": "群众举报", "owner": "王某某"},
             "requirements": "请你单位对照问题清单立即组织核查整改，明确责任领导和责任人，"
-                            "于办结期限前将整改落实情况书面报局专项整治工作办公室。",
+                            "于办结期限前将整改落实情况书面报局作风建设工作办公室。",
             "due": dt.date(2015, 10, 23),
-            "contact": "孙某某  0931-8105020",
+            "contact": "孙某某  0123-8105020",
         },
         "reminder_sheet": {
             **_COMMON,
             "issuer": _OFFICE,
             "issuer_mark": _OFFICE,
-            "doc_number": "兰建整催〔2015〕4号",
+            "doc_number": "某建催〔2015〕4号",
             "title": "催办单",
-            "seal_text": "专项整治工作办公室（印章）",
+            "seal_text": "作风建设工作办公室（印章）",
             "to_unit": "市城建档案馆",
-            "item": {"no": "YLSR-2015-009", "problem": "来文来件积压，答复群众诉求超过时限",
-                     "category": "懒", "source": "暗访抽查", "owner": "陈某某"},
+            "item": {"no": "ZF-2015-009", "problem": "来文来件积压，答复群众诉求超过时限",
+                     "category": "效率低下", "source": "暗访抽查", "owner": "陈某某"},
             "original_due": dt.date(2015, 10, 16),
             "due": dt.date(2015, 10, 21),
             "overdue_days": 3,
             "round": 2,
             "requirements": "该事项已超过办结期限，请你单位高度重视，立即组织办理，"
                             "于新的期限前报送整改落实情况；逾期仍未办结的，将按规定予以通报批评。",
-            "contact": "孙某某  0931-8105020",
+            "contact": "孙某某  0123-8105020",
         },
         "ledger": {
             "issuer": _OFFICE,
-            "title": "兰州市建设局“庸懒散软”专项整治整改落实台账",
+            "title": "某市住房和城乡建设局作风建设整改落实台账",
             "as_of": dt.date(2015, 10, 30),
             "items": _sample_items(),
         },
         "publicity": {
             "issuer": _BUREAU,
-            "seal_text": "兰州市建设局（印章）",
-            "title": "关于“庸懒散软”专项整治整改情况的公示",
-            "intro": "按照“开门开放抓整改”的要求，现将我局“庸懒散软”专项整治中群众反映强烈问题的整改情况予以公示，"
-                     "接受干部群众监督。对整改情况有意见和建议的，请在公示期内通过以下方式反映。",
+            "seal_text": "某市住房和城乡建设局（印章）",
+            "title": "关于作风建设整改情况的公示",
+            "intro": "按照“开门开放抓整改”的要求，现将我局作风建设中群众反映强烈问题的整改情况予以公示，"
+                     "接受干部群众监督。对整改情况有意见和建议的，请在公示期内通过以下方式反映，"
+                     "我局将逐件登记、认真核实，并在公示期满后五个工作日内向反映人反馈核实结果。",
             "period_start": dt.date(2015, 11, 2),
             "period_end": dt.date(2015, 11, 8),
             "units": [
                 {"unit": "市建筑市场管理站", "items": [
-                    {"no": "YLSR-2015-017", "problem": "行政审批窗口办事拖拉",
+                    {"no": "ZF-2015-017", "problem": "行政审批窗口办事拖拉",
                      "measures": "调整窗口人员，公开办理流程和时限，实行限时办结",
                      "result": "已整改，平均办理时间由七个工作日缩短至四个工作日"},
-                    {"no": "YLSR-2015-021", "problem": "窗口人员上班时间玩手机",
+                    {"no": "ZF-2015-021", "problem": "窗口人员上班时间玩手机",
                      "measures": "对相关人员批评教育，建立窗口巡查制度",
                      "result": "已整改，经验收销号"},
                 ]},
                 {"unit": "市建设工程质量监督站", "items": [
-                    {"no": "YLSR-2015-004", "problem": "质量投诉答复超过时限",
+                    {"no": "ZF-2015-004", "problem": "质量投诉答复超过时限",
                      "measures": "逐件清理积压投诉件，建立回访制度",
                      "result": "七件投诉件已全部答复并回访"},
                 ]},
             ],
-            "contact": "监督电话：0931-8105008、0931-8105020；意见箱：兰州市建设局一楼大厅",
+            "contact": "监督电话：0123-8105021、0123-8105020；意见箱：某市住房和城乡建设局一楼大厅",
         },
     }
     context = samples[kind]
