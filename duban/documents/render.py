@@ -225,9 +225,11 @@ class DocumentRenderer:
         """Laid-out `weasyprint.Document` (pages are inspectable before writing).
 
         GB/T 9704 puts the 版记 on the last page, an even one. The 版记 travels with
-        the last body line; when that lands on an odd page, lay out again with the
-        版记 alone on the next even page, and when that leaves a blank page before
-        it, once more without a page number on the 版记 page (GB/T 9704 7.5).
+        the last body line; when that lands on an odd page, or the 版记 no longer fits
+        under it, lay out again with the 版记 alone on the next even page, without a page
+        number when a blank page comes before it (GB/T 9704 7.5). Which of the two is
+        read off the first layout, so a document is laid out at most twice (three times
+        only when the second layout disagrees with the prediction).
         """
         spec = get_kind(kind)
         self.fetcher.requested = []
@@ -243,11 +245,16 @@ class DocumentRenderer:
             return document  # no 版记
         # A 版记 that no longer fits under the last body line goes, alone, to a page WeasyPrint
         # makes for the overflowing footnote and counts as blank (so without page number).
-        if len(document.pages) % 2 == 0 and not document.pages[-1]._page_box.page_type.blank:
+        spilled = document.pages[-1]._page_box.page_type.blank
+        if len(document.pages) % 2 == 0 and not spilled:
             return document
-        document = self._layout(spec, self.render_html(kind, context, banji_placement="even"))
-        if len(document.pages) > 2 and document.pages[-2]._page_box.page_type.blank:
-            document = self._layout(spec, self.render_html(kind, context, banji_placement="bare"))
+        body_pages = len(document.pages) - spilled
+        placement = "bare" if body_pages % 2 == 0 else "even"  # bare: a blank page comes between
+        document = self._layout(spec, self.render_html(kind, context, banji_placement=placement))
+        blank_before = len(document.pages) > 2 and document.pages[-2]._page_box.page_type.blank
+        if blank_before != (placement == "bare"):
+            placement = "bare" if blank_before else "even"
+            document = self._layout(spec, self.render_html(kind, context, banji_placement=placement))
         return document
 
     def _layout(self, spec, html: str):
