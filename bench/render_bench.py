@@ -2,9 +2,11 @@
 
     .venv/bin/python bench/render_bench.py [--n 500] [--workers 2] [--baseline-n 30]
 
-Targets (2 cores): a warm 2-page notice in <= 0.25 s; a batch >= 8 docs/s.
-The baseline is what a naive caller does: one document at a time, a fresh
-FontConfiguration and freshly parsed CSS per document (same HTML, same PDF/A).
+Targets (2 cores): a warm 2-page notice in <= 0.25 s; a batch >= 8 docs/s and >= 3x the
+baseline measured in the same run. The baseline is what a naive caller does: one document at
+a time, a fresh FontConfiguration and freshly parsed CSS per document (same HTML, same PDF/A).
+Its HTML is made before the clock starts, so the baseline does not pay for the 28-cell line
+layout (duban/documents/gridtext.py) that the warm and batch figures include.
 """
 
 from __future__ import annotations
@@ -107,7 +109,7 @@ def main() -> None:
     rate, seconds = batch(args.n, args.workers, variant)
     print(f"render_many, {args.workers} workers ({args.n} docs): {rate:.2f} docs/s, {seconds:.1f} s"
           f" (target >= 8 docs/s; CPU-bound ceiling {args.workers / cpu:.1f} docs/s)")
-    print(f"speed-up over baseline: {rate / base_rate:.1f}x")
+    print(f"speed-up over baseline: {rate / base_rate:.1f}x (target >= 3x)")
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
 
 
