@@ -110,3 +110,28 @@ def test_justification_is_computed_from_the_resolved_font(renderer):
     assert chars
     for char in chars:
         assert abs(font.advance(char["text"]) * 16 - (char["x1"] - char["x0"])) < 0.05, char["text"]
+
+
+@pytest.mark.parametrize("role", ["fangsong", "kaiti"])
+def test_raw_table_metrics_agree_with_fonttools(role):
+    """The line layout reads cmap (format 12, else 4) and hmtx itself; fontTools decodes them fully."""
+    import struct
+
+    from fontTools.ttLib import TTFont
+
+    from duban.documents.fonts import resolve
+    from duban.documents.gridtext import _format4, metrics
+
+    resolution = resolve(role)
+    if resolution.file is None:
+        pytest.skip(f"no font installed for {role}")
+    font = TTFont(resolution.file, fontNumber=resolution.index, lazy=True)
+    best, advances, em = font.getBestCmap(), font["hmtx"].metrics, font["head"].unitsPerEm
+    sample = list(best.items())[::11]
+    ours = metrics(role)
+    assert all(abs(ours.advance(chr(code)) - advances[name][0] / em) < 1e-9 for code, name in sample)
+    raw = font.reader["cmap"]
+    subtables = [struct.unpack_from(">HHI", raw, 4 + 8 * i) for i in range(struct.unpack_from(">H", raw, 2)[0])]
+    offset = next(o for p, e, o in subtables if (p, e) == (3, 1) and struct.unpack_from(">H", raw, o)[0] == 4)
+    lookup, glyph_ids = _format4(raw, offset), font.getReverseGlyphMap()
+    assert all(lookup(code) == glyph_ids[name] for code, name in sample if code < 0x10000)
