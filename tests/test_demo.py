@@ -142,7 +142,9 @@ def test_documents_are_issued_numbered_and_filed(full_demo):
     from duban.services.documents import verify_file
     from storage.models import Document
 
-    assert list((out / "documents" / "publicity").glob("publicity-LZJ2015-*.pdf"))
+    published = out / "publication"  # the office's one release: 公示, 整改公开栏, site, 电子显示屏
+    assert list(published.glob("publicity-LZJ2015-*.pdf")) and list(published.glob("bulletin-LZJ2015-*.pdf"))
+    assert (published / "index.html").is_file() and list(published.glob("screen-LZJ2015-*.txt"))
     with _uow(out) as uow:
         docs = uow.session.scalars(select(Document).order_by(Document.id)).all()
         assert {"supervision_sheet", "rectification_notice", "admonition_notice", "written_check_notice",

@@ -59,3 +59,31 @@ def publish_list(
         rows = list_items(u, actor(), campaign=campaign, publishable=publishable)
     emit(rows, lambda rs: table(f"整改公开（{len(rs)} 项）", ["编号", "单位", "问题", "状态", "公开"], [
         [r["no"], r["unit"], r["title"], r["state_label"], "是" if r["publishable"] else "否"] for r in rs]))
+
+
+@publish_app.command("release")
+def publish_release(
+    out: Optional[Path] = typer.Option(None, "--out", metavar="目录",
+                                       help="输出目录（须为空或不存在；默认写入文件存储的 publications 目录）"),
+    campaign: Optional[str] = CAMPAIGN,
+) -> None:
+    """发布一期公开内容（办公室）：公示、宣传栏 PDF、静态网页和电子显示屏文本，只含已决定公开的问题和已公开的测评结果。"""
+    from duban.services.publication.release import release
+    from storage.uow import UnitOfWork
+
+    settings = state.settings
+    result = release(lambda: UnitOfWork(settings.db_url), actor(), out=out, campaign=campaign, today=state.today)
+    emit(result, lambda r: typer.echo(
+        f"已发布第 {r['seq']} 期公开内容（问题 {r['items']} 个，其中已整改销号 {r['rectified']} 个；"
+        f"测评 {r['rounds']} 个单位；先进典型 {r['commendations']} 个）：{r['index']}"))
+
+
+@publish_app.command("history")
+def publish_history(campaign: Optional[str] = CAMPAIGN) -> None:
+    """列出已发布的各期公开内容。"""
+    from duban.services.publication.release import list_publications
+
+    with uow() as u:
+        rows = list_publications(u, actor(), campaign=campaign)
+    emit(rows, lambda rs: table(f"已发布的公开内容（{len(rs)} 期）", ["期数", "日期", "发布人", "问题", "测评", "目录"], [
+        [r["seq"], r["date"], r["actor"], r["items"], r["rounds"], r["folder"]] for r in rs]))

@@ -591,8 +591,10 @@ class Simulation:
             self.failures.append(Failure(self.today, "issue_rectification_notices", failed["error"]))
 
     def _publicity(self, uow: UnitOfWork) -> None:
-        """公示: the office decides to publish the rectified problems and the 满意度测评 results."""
+        """公开: the office decides to publish the rectified problems and the 满意度测评 results, then
+        releases them (公示, 整改公开栏, the static site, the 电子显示屏's loop) into ``publication/``."""
         from duban.services import publication
+        from duban.services.publication.release import release
         from duban.services.satisfaction import publish_results
 
         closed = [row["no"] for row in publication.list_items(uow, self.cast.clerk, campaign=self.campaign)
@@ -600,8 +602,9 @@ class Simulation:
         if closed:
             publication.mark(uow, self.cast.clerk, closed, campaign=self.campaign, today=self.today)
         publish_results(uow, self.cast.clerk, campaign=self.campaign, today=self.today)
-        documents.render_publicity(uow, self.cast.clerk, self.out / "documents" / "publicity",
-                                   campaign=self.campaign, today=self.today)
+        uow.session.rollback()  # the release writes in its own transactions: hold no lock meanwhile
+        release(self.start_uow, self.cast.clerk, out=self.out / "publication", campaign=self.campaign,
+                today=self.today)
 
     # --- November: satisfaction, commendations -------------------------------
 

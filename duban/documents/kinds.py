@@ -186,6 +186,20 @@ KINDS: dict[str, Kind] = {
             optional={"states": None, "charts": True, "mechanisms": ()},
         ),
         Kind(
+            "bulletin", "整改公开栏", "kinds/bulletin.html.j2",
+            gongwen=False, has_doc_number=False,
+            fields={
+                "campaign_name": "活动名称",
+                "counts": "本期数字：{published 公开问题, rectified 已整改销号, open 正在整改, on_time 按期完成}",
+                "units": "按单位分组：{unit, problems: [{title, rectified, measures, evidence, late, late_days, "
+                         "sent_back, closed_on, rechecked_on, due, state_label}]}",
+                "rankings": "满意度测评排名：{max_score, pass_score, rows: [{rank, unit, score, passed}]}",
+                "commendations": "先进典型：[{date, unit, person, is_person, reason}]",
+                "hotlines": "监督电话列表",
+                "office": "受理意见的办公室名称",
+            },
+        ),
+        Kind(
             "publicity", "公示", "kinds/publicity.html.j2",
             has_doc_number=False,
             fields={
@@ -525,6 +539,37 @@ def sample_context(kind: str) -> dict:
             "title": "某市住房和城乡建设局作风建设整改落实台账",
             "as_of": dt.date(2015, 10, 30),
             "items": _sample_items(),
+        },
+        "bulletin": {
+            "issuer": _BUREAU,
+            "seal_text": "兰州市建设局（印章）",
+            "title": "“庸懒散软”专项整治整改公开栏（第1期）",
+            "campaign_name": "“庸懒散软”专项整治",
+            "counts": {"published": 3, "rectified": 2, "open": 1, "on_time": 1},
+            "units": [
+                {"unit": "市建筑市场管理站", "problems": [
+                    {"title": "行政审批窗口办事拖拉", "rectified": True, "measures": "公开办理流程和时限，实行限时办结",
+                     "evidence": 2, "late": False, "late_days": 0, "sent_back": False,
+                     "closed_on": dt.date(2015, 10, 20), "rechecked_on": dt.date(2015, 11, 5),
+                     "due": dt.date(2015, 10, 23), "state_label": "回头看通过"},
+                    {"title": "窗口人员上班时间玩手机", "rectified": False, "measures": "", "evidence": 0,
+                     "late": False, "late_days": 0, "sent_back": False, "closed_on": None, "rechecked_on": None,
+                     "due": dt.date(2015, 11, 13), "state_label": "整改中"},
+                ]},
+                {"unit": "市建设工程质量监督站", "problems": [
+                    {"title": "质量投诉答复超过时限", "rectified": True, "measures": "逐件清理积压投诉件，建立回访制度",
+                     "evidence": 1, "late": True, "late_days": 2, "sent_back": True,
+                     "closed_on": dt.date(2015, 10, 28), "rechecked_on": None,
+                     "due": dt.date(2015, 10, 23), "state_label": "已销号"},
+                ]},
+            ],
+            "rankings": {"max_score": 100, "pass_score": 80, "rows": [
+                {"rank": 1, "unit": "市建筑市场管理站", "score": 92.5, "passed": True},
+                {"rank": 2, "unit": "市建设工程质量监督站", "score": 76.0, "passed": False}]},
+            "commendations": [{"date": dt.date(2015, 11, 26), "unit": "市建筑市场管理站", "person": "",
+                               "is_person": False, "reason": "窗口服务整改成效明显"}],
+            "hotlines": ["0931-8105008", "0931-8105020"],
+            "office": "兰州市建设局“庸懒散软”专项整治工作办公室",
         },
         "publicity": {
             "issuer": _BUREAU,

@@ -247,5 +247,12 @@ def check_accounts(uow: UnitOfWork) -> list[AuditProblem]:
     return problems
 
 
+def check_publications(uow: UnitOfWork) -> list[AuditProblem]:
+    from duban.services.audit.publication_records import check_publications as check
+
+    return check(uow)
+
+
 CHECKS = (check_org, check_campaigns, check_draws, check_visits, check_satisfaction, check_commendations, check_study,
-          check_reports, check_problem_lists, check_opinions, check_report_documents, check_accounts)
+          check_reports, check_problem_lists, check_opinions, check_report_documents, check_accounts,
+          check_publications)

@@ -16,10 +16,10 @@ from duban.services.documents.issuing import (
     renderer,
 )
 from duban.services.documents.registry import list_documents, verify_file
-from duban.services.documents.reports import ledger_pdf, render_ledger, render_publicity
+from duban.services.documents.reports import ledger_pdf, render_bulletin, render_ledger, render_publicity
 
 __all__ = [
     "doctor", "document_view", "files_root", "issue_batch", "issue_document", "kind_code",
     "ledger_pdf", "list_documents", "pending_jobs", "reissue_document", "render_ledger",
-    "render_publicity", "renderer", "verify_file",
+    "render_bulletin", "render_publicity", "renderer", "verify_file",
 ]

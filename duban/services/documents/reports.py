@@ -1,4 +1,4 @@
-"""The campaign's reports: 台账 and 公示 (no 发文字号), registered like documents.
+"""The campaign's reports: 台账, 公示 and 整改公开栏 (no 发文字号), registered like documents.
 
 Each PDF written is recorded in the documents table (kind, SHA-256, path; no 发文字号;
 number = the day of the year, revision = how often that day's report was made) with a
@@ -114,3 +114,16 @@ def render_publicity(uow: UnitOfWork, login: str, out_dir: str | Path, *, campai
     return {"campaign": camp.code, "date": today.isoformat(), "pdf": str(out), "sha256": digest,
             "units": len(context["units"]), "items": sum(len(group["items"]) for group in context["units"]),
             "period_end": context["period_end"].isoformat()}
+
+
+def render_bulletin(uow: UnitOfWork, login: str, out: str | Path, context: dict, *, campaign: str | None = None,
+                    today: dt.date | None = None) -> dict:
+    """整改公开栏 (A4 bulletin board) of a publication, written to ``out`` and registered like the 公示."""
+    uow.read_only()
+    camp = uow.campaigns.only_or(campaign)
+    permissions.require(actor(uow, login), "doc.render")
+    today = business_date(camp, today)
+    out = Path(out)
+    _out_dir(out.parent)
+    digest = _write_pdf(uow, login, camp, "bulletin", {**context, "date": today}, out, today)
+    return {"campaign": camp.code, "date": today.isoformat(), "pdf": str(out), "sha256": digest}
