@@ -64,7 +64,7 @@ def publish_list(
 @publish_app.command("release")
 def publish_release(
     out: Optional[Path] = typer.Option(None, "--out", metavar="目录",
-                                       help="输出目录（须为空或不存在；默认写入文件存储的 publications 目录）"),
+                                       help="输出目录（须为空或不存在；默认写入文件存储中的整改公开目录）"),
     campaign: Optional[str] = CAMPAIGN,
 ) -> None:
     """发布一期公开内容（办公室）：公示、宣传栏 PDF、静态网页和电子显示屏文本，只含已决定公开的问题和已公开的测评结果。"""
