@@ -667,7 +667,8 @@ LEDGER_XLSX = "ledger.xlsx"
 LEDGER_PDF = "ledger.pdf"
 # Everything the demo writes; --force removes these and nothing else.
 OWN_FILES = (DB_FILE, f"{DB_FILE}-wal", f"{DB_FILE}-shm", f"{DB_FILE}-journal", ORG_SHEET, LEDGER_XLSX,
-             LEDGER_PDF, "summary.md", "summary.json", "evidence", "documents", "publications")
+             LEDGER_PDF, "summary.md", "summary.json", "evidence", "documents", "ledgers", "publication",
+             "publications")
 
 
 def prepare_out(out: Path, force: bool) -> None:

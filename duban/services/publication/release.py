@@ -114,15 +114,18 @@ def release(start_uow, login: str, *, out: str | Path | None = None, campaign: s
         seq = _next_seq(uow, camp)
         folder = _folder(uow, camp, out, seq, day)
         content = {**public_content(uow, camp, day), "seq": seq}
-    folder.mkdir(parents=True, exist_ok=True)
+    if not folder.exists():
+        try:  # made here, not found: a release running at the same time cannot write into it too
+            folder.mkdir(parents=True)
+        except FileExistsError:
+            raise BadInput(f"输出目录已被占用：{folder}") from None
     stem = f"{code}-{day.isoformat()}"
-    files = {"publicity": f"publicity-{stem}.pdf", "bulletin": f"bulletin-{stem}.pdf", "screen": f"screen-{stem}.txt"}
-    content["files"] = files
-    content["show_owner"] = any(p["owner"] for p in content["problems"])
     with start_uow() as uow:
         written = render_publicity(uow, login, folder, campaign=code, today=day)
-    if Path(written["pdf"]).name != files["publicity"]:  # the 公示 names its own file
-        Path(written["pdf"]).replace(folder / files["publicity"])
+    files = {"publicity": Path(written["pdf"]).name, "bulletin": f"bulletin-{stem}.pdf",
+             "screen": f"screen-{stem}.txt"}
+    content["files"] = files
+    content["show_owner"] = any(p["owner"] for p in content["problems"])
     with start_uow() as uow:
         render_bulletin(uow, login, folder / files["bulletin"], bulletin_context(content), campaign=code, today=day)
     _write(folder / files["screen"], screen_text(content))
