@@ -193,7 +193,7 @@ KINDS: dict[str, Kind] = {
                 "counts": "本期数字：{published 公开问题, rectified 已整改销号, open 正在整改, on_time 按期完成}",
                 "units": "按单位分组：{unit, problems: [{title, rectified, measures, evidence, late, late_days, "
                          "sent_back, closed_on, rechecked_on, due, state_label}]}",
-                "rankings": "满意度测评排名：{max_score, pass_score, rows: [{rank, unit, score, passed}]}",
+                "rankings": "测评排名：{title 测评名称, max_score, pass_score, rows: [{rank, unit, score, passed}]}",
                 "commendations": "先进典型：[{date, unit, person, is_person, reason}]",
                 "hotlines": "监督电话列表",
                 "office": "受理意见的办公室名称",
@@ -563,7 +563,7 @@ def sample_context(kind: str) -> dict:
                      "due": dt.date(2015, 10, 23), "state_label": "已销号"},
                 ]},
             ],
-            "rankings": {"max_score": 100, "pass_score": 80, "rows": [
+            "rankings": {"title": "满意度测评", "max_score": 100, "pass_score": 80, "rows": [
                 {"rank": 1, "unit": "市建筑市场管理站", "score": 92.5, "passed": True},
                 {"rank": 2, "unit": "市建设工程质量监督站", "score": 76.0, "passed": False}]},
             "commendations": [{"date": dt.date(2015, 11, 26), "unit": "市建筑市场管理站", "person": "",

@@ -34,16 +34,18 @@ def allowed_persons(campaign: Campaign) -> set[str]:
     return set((campaign.plan.get("publication") or {}).get("persons") or [])
 
 
-def rankings(uow, campaign: Campaign) -> dict:
-    """The public ranking: each unit's latest published 满意度测评 round, best score first.
+def rankings(uow, campaign: Campaign, today: dt.date) -> dict:
+    """The public ranking: each unit's latest published evaluation round, best score first, under
+    the name of the plan's evaluation (its duty's first source, e.g. 满意度测评, else the duty's name).
 
     The only place a publication reads evaluation results, so a change there is one edit here."""
-    from duban.services.satisfaction import _rounds, _rules, round_view
+    from duban.services.evaluation import evaluation_duty
+    from duban.services.satisfaction import public_view, rounds_of, rules_of
 
-    rules = _rules(campaign)
+    rules = rules_of(campaign)
     latest: dict[str, dict] = {}
-    for row, unit in _rounds(uow, campaign, published=True):  # by date: the last one stays
-        latest[unit.code] = round_view(row, unit, rules)
+    for row, unit in rounds_of(uow, campaign, published=True):  # by date: the last one stays
+        latest[unit.code] = public_view(row, unit, rules)
     rows = sorted(latest.values(), key=lambda r: (-r["score"], r["unit_code"]))
     ranked, previous = [], None
     for index, row in enumerate(rows, start=1):
@@ -52,7 +54,11 @@ def rankings(uow, campaign: Campaign) -> dict:
         ranked.append({"rank": rank, "unit": row["unit"], "score": row["score"], "passed": row["passed"],
                        "method": row["method"], "date": dt.date.fromisoformat(row["date"]),
                        "responses": row["responses"]})
-    return {"pass_score": rules["pass_score"], "max_score": rules["max_score"], "rows": ranked,
+    duty = evaluation_duty(campaign, today)
+    sources = {s["code"]: s["name"] for s in campaign.plan.get("sources", [])}
+    codes = duty.get("sources") or []
+    title = sources.get(codes[0], codes[0]) if codes else duty.get("name", "")
+    return {"title": title, "pass_score": rules["pass_score"], "max_score": rules["max_score"], "rows": ranked,
             "round_ids": sorted(row["id"] for row in latest.values())}
 
 
@@ -108,7 +114,7 @@ def _commendations(uow, campaign: Campaign, names: set[str]) -> list[dict]:
 def public_content(uow, campaign: Campaign, today: dt.date) -> dict:
     names = allowed_persons(campaign)
     problems = _problems(uow, campaign, names)
-    ranking = rankings(uow, campaign)
+    ranking = rankings(uow, campaign, today)
     channels = [c for phase in campaign.phases for duty in phase.duties if duty.get("code") == "publish"
                 for c in duty.get("channels") or []]
     return {
