@@ -542,9 +542,9 @@ def sample_context(kind: str) -> dict:
         },
         "bulletin": {
             "issuer": _BUREAU,
-            "seal_text": "兰州市建设局（印章）",
-            "title": "“庸懒散软”专项整治整改公开栏（第1期）",
-            "campaign_name": "“庸懒散软”专项整治",
+            "seal_text": "某市住房和城乡建设局（印章）",
+            "title": "某市住房和城乡建设局作风建设整改公开栏（第1期）",
+            "campaign_name": "某市住房和城乡建设局作风建设",
             "counts": {"published": 3, "rectified": 2, "open": 1, "on_time": 1},
             "units": [
                 {"unit": "市建筑市场管理站", "problems": [
@@ -568,8 +568,8 @@ def sample_context(kind: str) -> dict:
                 {"rank": 2, "unit": "市建设工程质量监督站", "score": 76.0, "passed": False}]},
             "commendations": [{"date": dt.date(2015, 11, 26), "unit": "市建筑市场管理站", "person": "",
                                "is_person": False, "reason": "窗口服务整改成效明显"}],
-            "hotlines": ["0931-8105008", "0931-8105020"],
-            "office": "兰州市建设局“庸懒散软”专项整治工作办公室",
+            "hotlines": ["0123-8105021", "0123-8105020"],
+            "office": _OFFICE,
         },
         "publicity": {
             "issuer": _BUREAU,
