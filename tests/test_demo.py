@@ -87,6 +87,28 @@ def test_campaign_covers_sources_escalations_deadlines_recheck_and_satisfaction(
     assert all(summary["draws"][kind] > 0 for kind in ("随机暗访抽查", "作风纪律检查", "回头看"))
 
 
+def test_demo_shows_study_attendance_mechanisms_and_the_evaluation_ranking(full_demo):
+    out, result, _completed = full_demo
+    summary = result["summary"]
+    study = summary["study"]
+    assert study["sessions"] >= 30 and 0.5 < study["rate"] < 1 and study["absent_persons"] > 0
+    mechanisms = summary["mechanisms"]
+    assert len(mechanisms) == 5 and all(m["registered"] for m in mechanisms)
+    assert sum(m["state"] in ("已销号", "回头看通过") for m in mechanisms) == 4
+    assert all(m["adopted_doc"] for m in mechanisms if m["state"] in ("已销号", "回头看通过"))
+    evaluation = summary["evaluation"]
+    assert evaluation["round"] == 2 and [r["round"] for r in evaluation["rounds"]] == [1, 2]
+    assert all(e["trend"] in ("up", "down", "same") for e in evaluation["ranking"])
+    assert [e["rank"] for e in evaluation["ranking"]][0] == 1
+    markdown = (out / "summary.md").read_text(encoding="utf-8")
+    for section in ("## 集中学习", "## 长效机制", "## 测评排名（第2轮"):
+        assert section in markdown, section
+    from tests.pdfcheck import read_pdf
+
+    report = read_pdf((out / "summary.pdf").read_bytes()).compact_text()
+    assert "兰州市建设局“庸懒散软”专项整治工作总结" in report and "评议测评" in report and "统计图" in report
+
+
 def test_every_rung_of_the_ladder_is_in_the_database(full_demo):
     out = full_demo[0]
     from storage.models import AccountabilityCase, Commendation, Event
@@ -149,7 +171,9 @@ def test_documents_are_issued_numbered_and_filed(full_demo):
         docs = uow.session.scalars(select(Document).order_by(Document.id)).all()
         assert {"supervision_sheet", "rectification_notice", "admonition_notice", "written_check_notice",
                 "circulated_criticism", "efficiency_advice", "decision"} <= {doc.kind for doc in docs}
-        assert result["summary"]["documents"]["total"] == len(docs)
+        # the 总结 (summary.pdf) is registered after it counted the documents
+        assert docs[-1].kind == "campaign_report" and docs[-1].path == "summary.pdf"
+        assert result["summary"]["documents"]["total"] == len(docs) - 1
         for doc in docs:
             assert (out / doc.path).is_file(), doc.path
         for doc in docs[::15]:

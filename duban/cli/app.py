@@ -155,3 +155,4 @@ from duban.cli import programme  # noqa: E402,F401  (study, mechanism, evaluatio
 from duban.cli import opinions, problem_lists, tips  # noqa: E402,F401  (意见建议, 问题整改清单, 举报)
 from duban.cli import visits  # noqa: E402,F401  (暗访检查记录)
 from duban.cli import publication  # noqa: E402,F401  (整改公开)
+from duban.cli import summaries  # noqa: E402,F401  (述职材料, 工作总结)

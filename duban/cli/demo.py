@@ -21,7 +21,7 @@ def demo(
 ) -> None:
     """演示：生成一个局机关，从 2015-09-01 到 2015-11-30 逐日运行“庸懒散软”专项整治。
 
-    在输出目录留下数据库、制发的文书（PDF）、整改落实台账（XLSX 和带图表的 PDF）以及汇总（summary.md、summary.json）。
+    在输出目录留下数据库、制发的文书（PDF）、整改落实台账（XLSX 和带图表的 PDF）以及汇总（summary.md、summary.json）和工作总结（summary.pdf）。
     --db、--as、--today 对本命令无效：演示自建数据库，用模拟日期。
     """
     from rich.console import Console
@@ -64,7 +64,7 @@ def demo(
             typer.echo(line)
         for title, header, rows in tables(summary):
             table(title, header, rows)
-        typer.echo(f"结果已写入 {r['out']}：{'、'.join(r['files'].values())}、summary.md、summary.json")
+        typer.echo(f"结果已写入 {r['out']}：{'、'.join(r['files'].values())}、summary.md、summary.json、summary.pdf")
         typer.echo(f"在网页控制台中打开演示数据库：{r['console']['command']}")
         typer.echo("然后浏览 http://127.0.0.1:8000/ ，演示账号（密码均为 " + r["console"]["password"] + "）："
                    + "、".join(f"{a['login']}（{a['name']}，{a['role']}）" for a in r["console"]["accounts"]))

@@ -195,3 +195,6 @@ COMMENDATION_DAY = D(2015, 11, 26)
 NOTICE_DAY = D(2015, 9, 29)  # 整改通知书 for the opinions, once all are assigned
 PUBLICITY_DAY = D(2015, 11, 27)  # 公示: 公布整改成效 (§五(二)3, §五(三))
 UNIT_CRITICISM_DAY = D(2015, 10, 30)
+
+# 集中学习: why someone missed a session (the demo's study sessions, duban.demo.programme).
+ABSENCE_REASONS = ("出差", "病假", "下基层调研", "参加培训")

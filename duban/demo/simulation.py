@@ -27,6 +27,7 @@ from sqlalchemy import select
 
 from duban.demo import scenario
 from duban.demo.bureau import Bureau, PersonSpec
+from duban.demo.programme import schedule as schedule_programme
 from duban.documents.contexts import documented_kind
 from duban.errors import BadInput, DubanError
 from duban.services import cases as case_service
@@ -146,6 +147,8 @@ class Simulation:
             plan = uow.campaigns.get(self.campaign).plan
         self.measures = {m["code"]: m for m in plan["accountability"]["measures"]}
         self._schedule_campaign()
+        with self.start_uow() as uow:  # 集中学习 and 长效机制, with a random generator of their own
+            schedule_programme(self, uow)
         days = [self.start + dt.timedelta(days=n) for n in range((self.end - self.start).days + 1)]
         ticks: dict[str, int] = defaultdict(int)
         for index, day in enumerate(days, start=1):
@@ -667,7 +670,7 @@ LEDGER_XLSX = "ledger.xlsx"
 LEDGER_PDF = "ledger.pdf"
 # Everything the demo writes; --force removes these and nothing else.
 OWN_FILES = (DB_FILE, f"{DB_FILE}-wal", f"{DB_FILE}-shm", f"{DB_FILE}-journal", ORG_SHEET, LEDGER_XLSX,
-             LEDGER_PDF, "summary.md", "summary.json", "evidence", "documents", "ledgers", "publication",
+             LEDGER_PDF, "summary.md", "summary.json", "summary.pdf", "evidence", "documents", "ledgers", "publication",
              "publications")
 
 

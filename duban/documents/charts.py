@@ -21,7 +21,7 @@ from duban.documents.render import light_label  # noqa: E402
 
 DEFAULT_STATES = ("已交办", "整改中", "待验收", "已逾期", "已销号")
 STATE_COLOURS = {"已交办": "#7f8fa6", "整改中": "#f0a30a", "待验收": "#3a7bd5",
-                 "已逾期": "#d62d20", "已销号": "#2e8b57"}
+                 "已逾期": "#d62d20", "已销号": "#2e8b57", "已办结": "#2e8b57", "未办结": "#f0a30a"}
 
 
 @dataclass

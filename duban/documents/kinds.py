@@ -200,6 +200,19 @@ KINDS: dict[str, Kind] = {
             },
         ),
         Kind(
+            "work_summary", "述职材料", "kinds/work_summary.html.j2",
+            has_doc_number=False,
+            fields={"facts": "一个人或一个单位的活动情况（duban.services.summaries 的 person_facts / unit_facts）"},
+        ),
+        Kind(
+            "campaign_report", "工作总结", "kinds/campaign_report.html.j2",
+            has_doc_number=False,
+            fields={"facts": "活动的全部统计（duban.services.campaign_report.collect）",
+                    "headline": "总体情况，段落列表",
+                    "rows": "表格行：{by_unit, mechanisms, ranking}"},
+            optional={"charts": (), "opening": ""},  # opening: the plan's goals (工作目标), printed first
+        ),
+        Kind(
             "publicity", "公示", "kinds/publicity.html.j2",
             has_doc_number=False,
             fields={
@@ -332,6 +345,53 @@ def _sample_items() -> list[dict]:
             "recurrences": 1 if n % 9 == 0 else 0,
         })
     return items
+
+
+def _sample_campaign_report() -> dict:
+    facts = {
+        "campaign": {"code": "LZJ2015", "name": "兰州市建设局“庸懒散软”专项整治", "start": "2015-09-01",
+                     "end": "2015-11-30", "as_of": "2015-11-30"},
+        "items": {"by_source": {"自查": 12, "暗访抽查": 3, "举报电话": 0}},
+        "escalations": {"催办": 6, "督办": 2, "挂牌督办": 0, "问责": 1},
+        "draws": {"随机暗访抽查": 4, "作风纪律检查": 2, "回头看": 2},
+        "recheck": {"drawn": 3, "passed": 2, "relapses": 1},
+        "cases": {"total": 2, "unit_cases": 1, "by_measure": {"批评教育": 1, "通报批评": 1}},
+        "commendations": {"persons": 2, "units": 1},
+        "study": {"sessions": 8, "expected": 120, "attended": 112, "rate": 0.933},
+        "mechanisms": [{"name": "严肃组织纪律制度"}],
+        "evaluation": {"round": 2, "evaluated": 2, "failed": 0, "pass_score": 80,
+                       "rounds": [{"round": 1, "average": 82.5}, {"round": 2, "average": 88.0}]},
+    }
+    return {
+        "facts": facts,
+        "opening": "集中三个月时间，按照迅速治标、制度治本、推动工作的思路开展专项整治。迅速治标，要在高压态势下强力推动、"
+                   "集中整治现实问题，使全局党员干部工作作风和精神状态在短时间内得到好转；制度治本，要探索建立作风建设长效机制。",
+        "headline": ["单位 6 个，人员 40 人；整改问题 15 个，已销号 13 个。"],
+        "rows": {"by_unit": [["建设管理处", 9, 8, 0, 1, "88%"], ["办公室", 6, 5, 1, 0, "80%"]],
+                 "mechanisms": [["严肃组织纪律制度", "办公室", "已销号", "兰建发〔2015〕12号"]],
+                 "ranking": [[1, "市城建档案馆", 92.0, "是", 85.0, "上升 +7.0"],
+                             [2, "行政审批服务窗口", 84.0, "是", 76.0, "上升 +8.0"]]},
+        "attachments": ["统计图"],
+        "charts": [{"name": "by-unit", "title": "各单位问题整改情况", "series": ["已办结", "未办结"],
+                    "rows": [["建设管理处", {"已办结": 8, "未办结": 1}, 9], ["办公室", {"已办结": 5, "未办结": 1}, 6]]}],
+    }
+
+
+def _sample_work_summary() -> dict:
+    return {
+        "subject": {"kind": "person", "name": "王明", "login": "wangming", "title": "副处长兼机关第二党支部书记、纪检委员",
+                    "unit": "建设管理处"},
+        "campaign": {"code": "LZJ2015", "name": "兰州市建设局机关“庸懒散软”问题专项整治工作暨机关作风建设年和干部作风集中整顿活动动员学习查摆问题阶段工作",
+                     "start": "2015-09-01",
+                     "end": "2015-11-30", "as_of": "2015-11-30"},
+        "problems": {"found": 3, "rectified": 2, "open": 1, "by_source": {"自查": 2, "暗访抽查": 1},
+                     "on_time": 1, "late": 1, "overdue_open": 0, "extended": 1, "on_time_rate": 0.5,
+                     "relapses": 0, "rechecked": 1, "list": [], "mechanisms": []},
+        "checks": {"items_from_checks": 1, "rechecked": 1, "relapses": 0},
+        "study": {"expected": 4, "attended": 3, "rate": 0.75, "missed": [{"date": "2015-09-16", "topic": "《党章》"}]},
+        "accountability": [],
+        "commendations": [{"date": "2015-11-26"}],
+    }
 
 
 def sample_context(kind: str) -> dict:
@@ -570,6 +630,16 @@ def sample_context(kind: str) -> dict:
                                "is_person": False, "reason": "窗口服务整改成效明显"}],
             "hotlines": ["0123-8105021", "0123-8105020"],
             "office": _OFFICE,
+        },
+        "campaign_report": {
+            "issuer": _BUREAU,
+            "title": "兰州市建设局“庸懒散软”专项整治工作总结",
+            **_sample_campaign_report(),
+        },
+        "work_summary": {
+            "issuer": _BUREAU,
+            "title": "王明同志“庸懒散软”专项整治情况（述职材料）",
+            "facts": _sample_work_summary(),
         },
         "publicity": {
             "issuer": _BUREAU,

@@ -218,6 +218,10 @@ class DocumentRenderer:
                  "banji_placement": banji_placement, "part": WHOLE, "fit": fit}
         if spec.code == "ledger":
             extra.update(self._ledger_extras(full))
+        elif full.get("charts") and not isinstance(full["charts"], bool):
+            extra.update(self._report_extras(full))
+        else:
+            extra["chart_urls"] = {}
         return extra
 
     def _html(self, spec, full: dict, extra: dict) -> str:
@@ -263,6 +267,19 @@ class DocumentRenderer:
         stylesheets = [self.stylesheet(name) for name in spec.stylesheets]
         return HTML(string=html, base_url=self.assets_url, url_fetcher=self.fetcher).render(
             font_config=self.font_config, stylesheets=stylesheets)
+
+    def _report_extras(self, context: dict) -> dict:
+        """Bar charts given as data (a report's ``charts``: name, title, series, rows), registered in memory."""
+        from duban.documents import charts
+
+        urls = {}
+        for chart in context["charts"]:
+            rows = [(label, dict(counts), total) for label, counts, total in chart["rows"]]
+            svg = charts.stacked_bar_svg(charts.Breakdown(chart.get("dimension", ""), rows), chart["series"],
+                                         chart["title"])
+            self.fetcher.memory[f"{chart['name']}.svg"] = (svg, "image/svg+xml")
+            urls[chart["name"]] = f"{MEMORY_SCHEME}:{chart['name']}.svg"
+        return {"chart_urls": urls}
 
     def _ledger_extras(self, context: dict) -> dict:
         from duban.documents import charts  # matplotlib: only the ledger pays its import

@@ -33,7 +33,11 @@ DEFAULT_RULES = {"pass_score": 80, "max_score": 100, "publish": True, "methods":
 
 
 def rules_of(campaign: Campaign) -> dict:
-    return {**DEFAULT_RULES, **campaign.plan.get("rules", {}).get(SATISFACTION, {})}
+    rules = {**DEFAULT_RULES, **campaign.plan.get("rules", {}).get(SATISFACTION, {})}
+    for mark in ("pass_score", "max_score"):  # 80.0 → 80: marks print as the plan wrote them
+        if float(rules[mark]).is_integer():
+            rules[mark] = int(rules[mark])
+    return rules
 
 
 _rules = rules_of  # older name, used by callers outside this module
