@@ -47,7 +47,8 @@ DRAW_KINDS = {"spot_check": "随机暗访抽查", "discipline_check": "作风纪
 def collect(uow: UnitOfWork, campaign: str, *, seed: int | None, today: dt.date) -> dict:
     camp = uow.campaigns.get(campaign)
     plan = camp.plan
-    in_campaign = ProblemItem.campaign_id == camp.id
+    # problems only: the long-term mechanisms (kind "mechanism") have a section of their own
+    in_campaign = (ProblemItem.campaign_id == camp.id) & (ProblemItem.kind == "problem")
     session = uow.session
 
     def count(query) -> int:
