@@ -349,7 +349,7 @@ def _sample_items() -> list[dict]:
 
 def _sample_campaign_report() -> dict:
     facts = {
-        "campaign": {"code": "LZJ2015", "name": "兰州市建设局“庸懒散软”专项整治", "start": "2015-09-01",
+        "campaign": {"code": "MS2015", "name": "某市住房和城乡建设局作风建设", "start": "2015-09-01",
                      "end": "2015-11-30", "as_of": "2015-11-30"},
         "items": {"by_source": {"自查": 12, "暗访抽查": 3, "举报电话": 0}},
         "escalations": {"催办": 6, "督办": 2, "挂牌督办": 0, "问责": 1},
@@ -364,11 +364,11 @@ def _sample_campaign_report() -> dict:
     }
     return {
         "facts": facts,
-        "opening": "集中三个月时间，按照迅速治标、制度治本、推动工作的思路开展专项整治。迅速治标，要在高压态势下强力推动、"
+        "opening": "集中三个月时间，按照迅速治标、制度治本、推动工作的思路开展作风建设。迅速治标，要在高压态势下强力推动、"
                    "集中整治现实问题，使全局党员干部工作作风和精神状态在短时间内得到好转；制度治本，要探索建立作风建设长效机制。",
         "headline": ["单位 6 个，人员 40 人；整改问题 15 个，已销号 13 个。"],
         "rows": {"by_unit": [["建设管理处", 9, 8, 0, 1, "88%"], ["办公室", 6, 5, 1, 0, "80%"]],
-                 "mechanisms": [["严肃组织纪律制度", "办公室", "已销号", "兰建发〔2015〕12号"]],
+                 "mechanisms": [["严肃组织纪律制度", "办公室", "已销号", "某建发〔2015〕12号"]],
                  "ranking": [[1, "市城建档案馆", 92.0, "是", 85.0, "上升 +7.0"],
                              [2, "行政审批服务窗口", 84.0, "是", 76.0, "上升 +8.0"]]},
         "attachments": ["统计图"],
@@ -381,7 +381,7 @@ def _sample_work_summary() -> dict:
     return {
         "subject": {"kind": "person", "name": "王明", "login": "wangming", "title": "副处长兼机关第二党支部书记、纪检委员",
                     "unit": "建设管理处"},
-        "campaign": {"code": "LZJ2015", "name": "兰州市建设局机关“庸懒散软”问题专项整治工作暨机关作风建设年和干部作风集中整顿活动动员学习查摆问题阶段工作",
+        "campaign": {"code": "MS2015", "name": "某市住房和城乡建设局机关作风问题集中整治工作暨机关作风建设年和干部作风集中整顿活动动员学习查摆问题阶段工作",
                      "start": "2015-09-01",
                      "end": "2015-11-30", "as_of": "2015-11-30"},
         "problems": {"found": 3, "rectified": 2, "open": 1, "by_source": {"自查": 2, "暗访抽查": 1},
@@ -633,12 +633,12 @@ def sample_context(kind: str) -> dict:
         },
         "campaign_report": {
             "issuer": _BUREAU,
-            "title": "兰州市建设局“庸懒散软”专项整治工作总结",
+            "title": "某市住房和城乡建设局作风建设工作总结",
             **_sample_campaign_report(),
         },
         "work_summary": {
             "issuer": _BUREAU,
-            "title": "王明同志“庸懒散软”专项整治情况（述职材料）",
+            "title": "王明同志作风建设情况（述职材料）",
             "facts": _sample_work_summary(),
         },
         "publicity": {
