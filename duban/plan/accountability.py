@@ -78,11 +78,19 @@ class Accountability(PlanModel):
     grades: list[Grade] = Field(min_length=1)
     measures: list[Measure] = Field(min_length=1)
     commendation: Commendation | None = None
+    # Measure proposed for a unit running the campaign poorly (case propose-units); none: no such proposals.
+    unit_measure: Code | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Accountability:
         check_unique(self.grades, ("grades",))
         check_unique(self.measures, ("measures",))
+        if self.unit_measure is not None:
+            found = next((m for m in self.measures if m.code == self.unit_measure), None)
+            if found is None:
+                raise PlanIssue(("unit_measure",), f"未知问责措施（{self.unit_measure}），请先在 measures 中定义")
+            if found.target == "person":
+                raise PlanIssue(("unit_measure",), f"问责措施「{found.name}」只适用于个人，不能用于单位")
         known = [grade.code for grade in self.grades]
         for index, measure in enumerate(self.measures):
             if measure.grade not in known:

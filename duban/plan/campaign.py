@@ -82,6 +82,7 @@ class CampaignPlan(PlanModel):
     categories: list[Category] = Field(min_length=1)
     phases: list[Phase] = Field(min_length=1)
     sources: list[Source] = Field(min_length=1)
+    default_source: Code | None = None  # source of `item add` without --source; none: --source is required
     rules: Rules = Rules()
     accountability: Accountability
     organization: Organization
@@ -164,6 +165,8 @@ class CampaignPlan(PlanModel):
 
     def _check_references(self) -> None:
         sources = {source.code for source in self.sources}
+        if self.default_source is not None and self.default_source not in sources:
+            raise PlanIssue(("default_source",), f"未知问题来源（{self.default_source}），请先在 sources 中定义")
         for p, phase in enumerate(self.phases):
             for d, duty in enumerate(phase.duties):
                 for s, source in enumerate(duty.sources):

@@ -42,7 +42,6 @@ from storage.uow import UnitOfWork, campaign_chain
 TEXT_MAX = 5000
 ORIGIN_MAX = 64
 EDUCATED = ("executed", "appealed", "closed")  # a measure has been carried out
-UNIT_POOR_MEASURE = "通报批评"  # seed §三(五): 对开展活动不力的单位要通报批评
 
 
 # --- plan and subject helpers ------------------------------------------------
@@ -227,7 +226,7 @@ def propose_case(uow: UnitOfWork, login: str, *, items: list[str], person: str |
 
 def propose_unit_cases(uow: UnitOfWork, login: str, *, campaign: str | None = None,
                        today: dt.date | None = None, min_overdue: int = 3) -> list[dict]:
-    """通报批评 proposals for units running the campaign poorly: ≥ N overdue items, a failed spot check
+    """Proposals of the plan's ``accountability.unit_measure`` for units running the campaign poorly: ≥ N overdue items, a failed spot check
     (an item found by one relapsed), or a visit this month that found problems (``duban inspect record``).
 
     Idempotent per unit and month (origin ``unit-poor:<unit>:<YYYY-MM>``).
@@ -243,10 +242,10 @@ def propose_unit_cases(uow: UnitOfWork, login: str, *, campaign: str | None = No
     who = actor(uow, login)
     permissions.require(who, "case.propose")
     ladder = _ladder(camp)
-    measure = next((m for m in ladder.measures if m.name == UNIT_POOR_MEASURE and m.target != "person"), None)
-    if measure is None:
-        raise RuleViolation(f"方案未规定适用于单位的问责措施「{UNIT_POOR_MEASURE}」")
-    floor = (ladder.grade_rank(measure.grade), f"开展{campaign_kind(camp)}不力的单位应予{UNIT_POOR_MEASURE}")
+    if ladder.unit_measure is None:
+        raise RuleViolation("方案未规定对开展活动不力的单位提出的问责措施（accountability.unit_measure）")
+    measure = ladder.measure(ladder.unit_measure)
+    floor = (ladder.grade_rank(measure.grade), f"开展{campaign_kind(camp)}不力的单位应予{measure.name}")
     in_campaign = select(ProblemItem).where(ProblemItem.campaign_id == camp.id).order_by(ProblemItem.seq)
     overdue = uow.session.scalars(in_campaign.where(light_condition(camp, "red", today))).all()
     failed = uow.session.scalars(in_campaign.where(

@@ -43,8 +43,9 @@ from storage.uow import UnitOfWork, campaign_chain
 ALGORITHM_V1 = "sha256-seed/python-random-sample/v1"
 ALGORITHM = "sha256-commit-reveal/python-random-sample/v2"
 COMMITTED_TRIGGER, REVEALED_TRIGGER = "draws_committed", "draw_revealed"
-KINDS = {"spot_check": "随机暗访抽查", "discipline_check": "作风纪律检查", "recheck": "回头看",
-         "targeted_check": "定向检查"}  # targeted_check: units failing an evaluation (duban.services.evaluation)
+# The plan duties that draw, named by the plan; targeted_check: units failing an evaluation
+# (duban.services.evaluation), labelled by duban.labels.
+KINDS = ("spot_check", "discipline_check", "recheck", "targeted_check")
 DRAW_TRIGGER = "draw"
 
 
@@ -81,10 +82,23 @@ def seed_salt(campaign: Campaign) -> str:
     return _rules(campaign).get("spot_check", {}).get("seed_salt", "spot-check")
 
 
-def _phase_duty(campaign: Campaign, kind: str, day: dt.date) -> dict:
+def kind_label(campaign: Campaign, kind: str) -> str:
+    """What the plan calls the duty that draws (e.g. 随机暗访抽查), else the code's label."""
+    from duban.services.phase_gate import duty_name
+
+    return duty_name(campaign, kind, table="draw")
+
+
+def phase_duty(campaign: Campaign, kind: str, day: dt.date, *, any_phase: bool = False) -> dict:
+    """The plan duty ``kind`` in the phase of ``day`` (its checklist, sources, sample size), or {};
+    with ``any_phase``, a day outside such a phase (an office override) takes the first phase's."""
     for phase in campaign.phases:
         if phase.start_date <= day <= phase.end_date:
-            return next((d for d in phase.duties if d["code"] == kind), {})
+            found = next((d for d in phase.duties if d.get("code") == kind), None)
+            if found is not None:
+                return found
+    if any_phase:
+        return next((d for p in campaign.phases for d in p.duties if d.get("code") == kind), {})
     return {}
 
 
@@ -145,7 +159,7 @@ def _sample_size(campaign: Campaign, kind: str, day: dt.date, population: list[s
         return math.ceil(len(population) * ratio)
     if kind == "targeted_check":  # every unit waiting for its check
         return len(population)
-    duty = _phase_duty(campaign, kind, day)
+    duty = phase_duty(campaign, kind, day)
     return duty.get("sample_size") or _rules(campaign).get("spot_check", {}).get("sample_size", 3)
 
 
@@ -290,7 +304,7 @@ def make_draw(uow: UnitOfWork, campaign: Campaign, who, kind: str, day: dt.date,
     if not population:
         return None, False
     phase = _phase_on(campaign, day)
-    duty = _phase_duty(campaign, kind, day)
+    duty = phase_duty(campaign, kind, day)
     committed = None
     if scheduled and phase is not None and duty:
         block = block_of(campaign, phase, duty, day)
@@ -309,7 +323,7 @@ def make_draw(uow: UnitOfWork, campaign: Campaign, who, kind: str, day: dt.date,
     uow.flush()
     secret.draw_id = row.id
     uow.record(chain=campaign_chain(campaign), actor=who.login, today=day, trigger=DRAW_TRIGGER,
-               campaign_id=campaign.id, note=KINDS[kind],
+               campaign_id=campaign.id, note=kind_label(campaign, kind),
                payload={"draw_id": row.id, "kind": kind, "seed": seed, "algorithm": ALGORITHM,
                         "salt": seed_salt(campaign), "secret_id": secret.id, "secret_sha256": secret.secret_sha256,
                         "committed": committed is not None,
@@ -332,7 +346,7 @@ def draw(uow: UnitOfWork, login: str, *, kind: str, campaign: str | None = None,
     row, created = make_draw(uow, camp, who, kind, day, sample_size=sample_size)
     uow.commit()
     if row is None:
-        return {"kind": kind, "kind_label": KINDS[kind], "date": day.isoformat(), "created": False,
+        return {"kind": kind, "kind_label": kind_label(camp, kind), "date": day.isoformat(), "created": False,
                 "population": [], "selection": [], "message": "没有符合条件的抽取对象"}
     return {**draw_view(row, camp, _secret_of(uow, row)), "created": created}
 
@@ -348,7 +362,7 @@ def draw_view(row: Draw, campaign: Campaign, secret: DrawSecret | None = None) -
     if secret is not None:
         inputs.update(secret=secret.secret if revealed else None, secret_sha256=secret.secret_sha256)
     return {
-        "id": row.id, "campaign": campaign.code, "kind": row.kind, "kind_label": KINDS.get(row.kind, row.kind),
+        "id": row.id, "campaign": campaign.code, "kind": row.kind, "kind_label": kind_label(campaign, row.kind),
         "date": row.on_date.isoformat(), "seed": row.seed, "algorithm": row.algorithm,
         "status": "revealed" if revealed or row.algorithm == ALGORITHM_V1 else "pending",
         "revealed_on": secret.revealed_on.isoformat() if revealed else None,

@@ -51,8 +51,17 @@ def _source(campaign, source: str) -> str:
     raise BadInput(f"问题来源无效：{source}（可选：{'、'.join(names)}）")
 
 
+def default_source(campaign) -> str:
+    """The plan's ``default_source`` (e.g. 自查), or BadInput asking for --source."""
+    code = campaign.plan.get("default_source")
+    if code is None:
+        names = "、".join(s["name"] for s in campaign.plan.get("sources", []))
+        raise BadInput(f"请用 --source 指定问题来源（可选：{names}）")
+    return code
+
+
 def add_item(uow: UnitOfWork, login: str, *, campaign: str | None, unit: str, title: str,
-             person: str | None = None, category: str | None = None, source: str = "自查",
+             person: str | None = None, category: str | None = None, source: str | None = None,
              description: str = "", due: dt.date | None = None, due_days: int | None = None, origin: str | None = None,
              today: dt.date | None = None, action: str = "item.add", kind: str = "problem",
              deliverable: str | None = None) -> dict:
@@ -66,7 +75,7 @@ def add_item(uow: UnitOfWork, login: str, *, campaign: str | None, unit: str, ti
     today = business_date(camp, today)
     who = actor(uow, login)
     item = register_item(uow, who, camp, today, unit=unit, title=title, person=person, category=category,
-                         source=source, description=description, due=due, due_days=due_days, origin=origin,
+                         source=source or default_source(camp), description=description, due=due, due_days=due_days, origin=origin,
                          action=action, kind=kind, deliverable=deliverable)
     uow.commit()
     return item_view(item, reveal=may_read_reports(who))

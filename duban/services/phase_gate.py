@@ -49,14 +49,15 @@ def _source_name(campaign: Campaign, code: str) -> str:
     return next((s["name"] for s in campaign.plan.get("sources", []) if s["code"] == code), code)
 
 
-def _duty_name(campaign: Campaign, code: str) -> str:
+def duty_name(campaign: Campaign, code: str, *, table: str = "duty") -> str:
+    """The plan's name of duty ``code`` (its first phase's), else the label of ``code`` in ``table``."""
     from duban.labels import label
 
     for phase in campaign.phases:
         for duty in phase.duties:
-            if duty.get("code") == code:
-                return duty.get("name") or label("duty", code)
-    return label("duty", code)
+            if duty.get("code") == code and duty.get("name"):
+                return duty["name"]
+    return label(table, code)
 
 
 def phases_opening(campaign: Campaign, *, source: str | None = None, duty: str | None = None) -> list[Phase]:
@@ -83,7 +84,7 @@ def _overridden(uow: UnitOfWork, campaign: Campaign, day: dt.date, source: str |
 def closed_reason(campaign: Campaign, day: dt.date, *, source: str | None = None,
                   duty: str | None = None) -> str | None:
     """Why ``source``/``duty`` is closed on ``day`` (one Chinese sentence), or None when open."""
-    what = f"问题来源「{_source_name(campaign, source)}」" if source else f"「{_duty_name(campaign, duty)}」"
+    what = f"问题来源「{_source_name(campaign, source)}」" if source else f"「{duty_name(campaign, duty)}」"
     if day < campaign.start_date:
         return f"{day.isoformat()} 活动尚未开始（{campaign.start_date.isoformat()} 开始），{what}未开放"
     if day > campaign.end_date:
@@ -139,7 +140,7 @@ def override(uow: UnitOfWork, login: str, *, reason: str, source: str | None = N
     uow.commit()
     return {"id": event.id, "campaign": camp.code, "actor": who.login, "date": today.isoformat(),
             "reason": reason, **payload,
-            "what": _source_name(camp, source) if source else _duty_name(camp, duty)}
+            "what": _source_name(camp, source) if source else duty_name(camp, duty)}
 
 
 def phase_table(uow: UnitOfWork, login: str, *, campaign: str | None = None) -> dict:

@@ -20,6 +20,7 @@ from duban import permissions
 from duban.errors import BadInput, NotFound, RuleViolation
 from duban.labels import code_of, label
 from duban.services.common import actor, business_date, clean_text
+from duban.services.draws import kind_label, phase_duty
 from duban.services.items import TITLE_MAX, register_item
 from storage.models import Campaign, Draw, OrgUnit, Person, Visit
 from storage.uow import UnitOfWork, campaign_chain
@@ -41,12 +42,7 @@ def _plan_duty(campaign: Campaign, kind: str, day: dt.date) -> dict:
         kind = check_kind(campaign) or "spot_check"
         if not any(d.get("code") == kind for p in campaign.phases for d in p.duties):
             return evaluation_duty(campaign, day)  # no such duty in the plan: the evaluation's sources
-    for phase in campaign.phases:
-        if phase.start_date <= day <= phase.end_date:
-            found = next((d for d in phase.duties if d.get("code") == kind), None)
-            if found is not None:
-                return found
-    return next((d for p in campaign.phases for d in p.duties if d.get("code") == kind), {})
+    return phase_duty(campaign, kind, day, any_phase=True)
 
 
 def _source_of(campaign: Campaign, duty: dict) -> str:
@@ -63,9 +59,9 @@ def visit_payload(visit: Visit, unit: OrgUnit, inspector: Person) -> dict:
             "inspector": inspector.login, "checks": visit.checks, "outcome": visit.outcome, "items": visit.items}
 
 
-def visit_view(visit: Visit, unit: OrgUnit, inspector: Person, draw: Draw) -> dict:
+def visit_view(visit: Visit, unit: OrgUnit, inspector: Person, draw: Draw, campaign: Campaign) -> dict:
     return {**visit_payload(visit, unit, inspector), "id": visit.id, "unit_name": unit.name, "kind": draw.kind,
-            "kind_label": label("draw", draw.kind), "outcome_label": label("visit_outcome", visit.outcome),
+            "kind_label": kind_label(campaign, draw.kind), "outcome_label": label("visit_outcome", visit.outcome),
             "problems": [c["item"] for c in visit.checks if c["problem"]]}
 
 
@@ -85,7 +81,7 @@ def record_visit(uow: UnitOfWork, login: str, draw_id: int, *, unit: str, outcom
     today = business_date(campaign, today)
     the_unit = uow.org.unit(unit)
     if draw.kind not in VISITED_KINDS:
-        raise RuleViolation(f"抽取 #{draw_id} 是{label('draw', draw.kind)}，抽中的是问题而不是单位，不登记暗访检查")
+        raise RuleViolation(f"抽取 #{draw_id} 是{kind_label(campaign, draw.kind)}，抽中的是问题而不是单位，不登记暗访检查")
     if the_unit.code not in draw.selection:
         raise RuleViolation(f"{the_unit.name}（{the_unit.code}）不在抽取 #{draw_id} 抽中的单位之中"
                             f"（抽中：{'、'.join(draw.selection) or '无'}）")
@@ -114,10 +110,10 @@ def record_visit(uow: UnitOfWork, login: str, draw_id: int, *, unit: str, outcom
     uow.session.add(visit)
     uow.flush()
     uow.record(chain=campaign_chain(campaign), actor=who.login, today=today, trigger=TRIGGER, campaign_id=campaign.id,
-               note=f"{label('draw', draw.kind)} #{draw.id} {the_unit.name}：{label('visit_outcome', outcome)}",
+               note=f"{kind_label(campaign, draw.kind)} #{draw.id} {the_unit.name}：{label('visit_outcome', outcome)}",
                payload=visit_payload(visit, the_unit, who))
     uow.commit()
-    return visit_view(visit, the_unit, who, draw)
+    return visit_view(visit, the_unit, who, draw, campaign)
 
 
 def list_visits(uow: UnitOfWork, login: str, *, campaign: str | None = None, draw_id: int | None = None,
@@ -136,7 +132,7 @@ def list_visits(uow: UnitOfWork, login: str, *, campaign: str | None = None, dra
     units = {u.id: u for u in uow.org.units()}
     people = {p.id: p for p in uow.org.persons()}
     draws = {d.id: d for d in uow.session.scalars(select(Draw).where(Draw.campaign_id == camp.id))}
-    return [visit_view(v, units[v.unit_id], people[v.inspector_id], draws[v.draw_id])
+    return [visit_view(v, units[v.unit_id], people[v.inspector_id], draws[v.draw_id], camp)
             for v in uow.session.scalars(query)]
 
 
