@@ -69,7 +69,7 @@ def propose_units(
     min_overdue: int = typer.Option(3, "--min-overdue", metavar="个数", help="逾期未整改问题达到此数即视为开展不力"),
     campaign: Optional[str] = CAMPAIGN,
 ) -> None:
-    """对开展活动不力的单位（逾期问题多、暗访抽查问题反弹或暗访检查发现问题）按方案 unit_measure 提出问责；每单位每月一次。"""
+    """对开展活动不力的单位（逾期问题多、暗访抽查问题反弹或暗访检查发现问题）按方案规定的单位问责措施提出问责；每单位每月一次。"""
     from duban.services.cases import propose_unit_cases
 
     with uow() as u:
