@@ -25,10 +25,10 @@ from flows.events import emit_red_events, item_no
 # Retrying is safe: the sweep skips what is already escalated
 @task(name="sweep", retries=2, retry_delay_seconds=10, retry_condition_fn=retry_transient)
 def sweep_task(db_url: str, campaign: str | None, as_of: dt.date, batch_size: int) -> dict:
-    from duban.services.escalation import sweep
+    from duban.services.escalation import sweep_through
 
     logger = get_run_logger()
-    return sweep(unit_of_work_factory(db_url), AUTOMATION_LOGIN, campaign=campaign, as_of=as_of,
+    return sweep_through(unit_of_work_factory(db_url), AUTOMATION_LOGIN, campaign=campaign, as_of=as_of,
                  batch_size=batch_size, progress=lambda done, total: logger.info("逾期巡查 %d/%d", done, total))
 
 

@@ -60,15 +60,33 @@ def test_september_deadline_goes_up_the_ladder_in_september(campaign_db):
     assert case == D(2015, 9, 24)  # more than 5 working days after the 督办
 
 
-def test_a_late_sweep_does_not_skip_a_level(campaign_db, cli):
-    """An item found already red gets its 催办 first; the 督办 follows no sooner than the interval."""
+def test_a_late_manual_sweep_catches_up_each_level_on_its_day_like_the_tick(campaign_db, cli, tmp_path):
+    """A sweep run late records 催办, 督办 and 问责 on the days they fell due, not all on the day it ran."""
     no = _add(campaign_db, person="wu", due=D(2015, 9, 8))
-    assert cli("sweep", "--as-of", "2015-09-21", db=campaign_db, json=True).json()["counts"] == {
-        "催办": 1, "督办": 0, "问责": 0}
-    assert cli("sweep", "--as-of", "2015-09-22", db=campaign_db, json=True).json()["counts"]["督办"] == 0
-    assert cli("sweep", "--as-of", "2015-09-23", db=campaign_db, json=True).json()["counts"]["督办"] == 1
-    assert cli("sweep", "--as-of", "2015-10-12", db=campaign_db, json=True).json()["counts"]["问责"] == 1
-    assert [level for level, *_ in _escalations(campaign_db, no)] == ["催办", "督办", "问责"]
+    late = cli("sweep", "--as-of", "2015-09-21", db=campaign_db, json=True).json()
+    assert late["counts"] == {"催办": 1, "督办": 1, "问责": 1} and late["days"][-1] == "2015-09-21"
+    manual = _escalations(campaign_db, no)
+    assert [(level, day) for level, day, _ in manual] == [
+        ("催办", D(2015, 9, 7)), ("督办", D(2015, 9, 9)), ("问责", D(2015, 9, 17))]
+    # the same days as the daily tick gives on a fresh database
+    from duban.services.org import import_org
+    from duban.services.setup import init_db, load_campaign
+    from tests.conftest import ORG, ROOT
+    from storage.uow import UnitOfWork
+
+    other = f"sqlite:///{tmp_path / 'tick.sqlite'}"
+    init_db(other)
+    with UnitOfWork(other) as uow:
+        load_campaign(uow, "system", ROOT / "campaigns" / "lanzhou-2015.yaml")
+    with UnitOfWork(other) as uow:
+        import_org(uow, "system", ORG)
+    other_no = _add(other, person="wu", due=D(2015, 9, 8))
+    _tick(other, D(2015, 9, 21))
+    assert _escalations(other, other_no) == manual
+    # the tick after the manual sweep does not sweep those days again
+    assert cli("sweep", "--as-of", "2015-09-21", db=campaign_db, json=True).json()["days"] == ["2015-09-21"]
+    _tick(campaign_db, D(2015, 9, 25))
+    assert _escalations(campaign_db, no) == manual
 
 
 def test_supervision_goes_to_the_leader_in_charge_when_the_head_owns_the_item(campaign_db, cli, tmp_path):

@@ -44,6 +44,12 @@ def escalations(db: str) -> list[tuple]:
         JOIN problem_items i ON i.id = e.item_id LEFT JOIN persons p ON p.id = e.addressee_id"""))
 
 
+def dated(db: str) -> list[tuple]:
+    return sorted(sql(db, """
+        SELECT i.no, e.level, e.on_date, p.login FROM escalations e
+        JOIN problem_items i ON i.id = e.item_id LEFT JOIN persons p ON p.id = e.addressee_id"""))
+
+
 def escalate_events(db: str) -> list[tuple]:
     return sorted(sql(db, """
         SELECT i.no, count(*) FROM events e JOIN problem_items i ON i.id = e.item_id
@@ -85,27 +91,32 @@ def test_lights_on_2015_dates(cli, campaign_db, items):
 
 def test_sweep_twice_escalates_each_item_exactly_once(cli, campaign_db, items):
     db = campaign_db
+    # The first sweep catches up from the campaign start: each level on the day it fell due.
     first = sweep(cli, db, AS_OF)
-    assert first["counts"] == {"催办": 4, "督办": 0, "问责": 0}  # red, but never reminded: 催办 first
-    assert first["new_red"] == []
+    assert first["counts"] == {"催办": 4, "督办": 2, "问责": 0}
+    assert sorted(first["new_red"]) == sorted([items["red"], items["red_station"]])
+    assert first["days"][0] == "2015-09-01" and first["days"][-1] == AS_OF
+    D = dt.date
     expected = sorted([
-        (items["yellow_holiday"], "催办", 0, "wu"), (items["yellow_today"], "催办", 0, "wu"),
-        (items["red"], "催办", 0, "wu"), (items["red_station"], "催办", 0, "chen"),  # 催办 goes to the owner
-    ])
-    assert escalations(db) == expected
-    assert escalate_events(db) == sorted((no, 1) for no, *_ in expected)
+        (items["red"], "催办", D(2015, 9, 22), "wu"), (items["red_station"], "催办", D(2015, 9, 22), "chen"),
+        (items["yellow_today"], "催办", D(2015, 9, 23), "wu"), (items["yellow_holiday"], "催办", D(2015, 9, 28), "wu"),
+        (items["red"], "督办", D(2015, 9, 28), "sun"),  # the 督办单 goes to the unit head
+        (items["red_station"], "督办", D(2015, 9, 28), "feng"),
+    ])  # 催办 goes to the owner, on the first yellow day
+    assert [(no, level, D.fromisoformat(str(day)[:10]), who) for no, level, day, who in dated(db)] == expected
+    assert escalate_events(db) == sorted((no, n) for no, n in {
+        items["red"]: 2, items["red_station"]: 2, items["yellow_today"]: 1, items["yellow_holiday"]: 1}.items())
 
     again = sweep(cli, db, AS_OF)
     assert again["counts"] == {"催办": 0, "督办": 0, "问责": 0} and again["new_red"] == []
-    assert escalations(db) == expected
-    assert escalate_events(db) == sorted((no, 1) for no, *_ in expected)
+    assert again["days"] == [AS_OF]  # nothing left to catch up
+    assert len(dated(db)) == len(expected)
 
-    assert sweep(cli, db, "2015-09-29")["counts"]["督办"] == 0  # one working day after the 催办: too early
-    later = sweep(cli, db, "2015-09-30")
-    assert later["counts"] == {"催办": 0, "督办": 3, "问责": 0}
-    assert sorted(later["new_red"]) == sorted([items["yellow_today"], items["red"], items["red_station"]])
-    assert (items["red"], "督办", 0, "sun") in escalations(db)  # the 督办单 goes to the unit head
-    assert (items["red_station"], "督办", 0, "feng") in escalations(db)
+    later = sweep(cli, db, "2015-09-29")
+    # due 09-28, reminded 09-23: 督办; due 10-09: 3 working days left (09-30, 10-08, 10-09), 催办
+    assert later["counts"] == {"催办": 1, "督办": 1, "问责": 0}
+    assert later["new_red"] == [items["yellow_today"]]
+    assert sweep(cli, db, "2015-09-30")["counts"] == {"催办": 0, "督办": 0, "问责": 0}
 
     shown = cli("item", "show", items["red"], db=db, as_user="zhao", json=True).json()
     history = cli("item", "history", items["red"], db=db, as_user="zhao", json=True).json()
@@ -143,15 +154,14 @@ def test_grace_cutoff_matches_working_days_overdue():
 def test_case_proposed_once_after_grace_period(cli, campaign_db, items):
     db = campaign_db
     red = items["red"]  # due 09-25
-    sweep(cli, db, AS_OF)  # 催办
-    sweep(cli, db, "2015-09-30")  # 督办 of the three red items
-    # 督办 on 09-30; working days after it: 10-08, 10-09, 10-10 (调休), 10-12, 10-13, then 10-14 is the 6th.
-    # Due 10-08 and 10-09 (reminded 09-28 and 09-30): red now, 督办.
-    assert sweep(cli, db, "2015-10-12")["counts"] == {"催办": 0, "督办": 2, "问责": 0}
-    assert sweep(cli, db, "2015-10-13")["counts"]["问责"] == 0
-    proposed = sweep(cli, db, "2015-10-14")
-    assert proposed["counts"]["问责"] == 3 and len(proposed["cases"]) == 3
-    assert sweep(cli, db, "2015-10-14")["counts"] == {"催办": 0, "督办": 0, "问责": 0}
+    sweep(cli, db, AS_OF)  # 催办 from 09-22, 督办 of the two red items on 09-28
+    sweep(cli, db, "2015-09-30")  # 督办 of the one due 09-28, on 09-29
+    # Working days after 09-28: 09-29, 09-30, 10-08, 10-09, 10-10 (调休), then 10-12 is the 6th: 问责.
+    # Due 10-08 and 10-09: red on 10-09 and 10-10, 督办 then.
+    caught_up = sweep(cli, db, "2015-10-12")
+    assert caught_up["counts"] == {"催办": 0, "督办": 2, "问责": 2} and len(caught_up["cases"]) == 2
+    assert sweep(cli, db, "2015-10-13")["counts"] == {"催办": 0, "督办": 0, "问责": 1}  # the 督办 of 09-29
+    assert sweep(cli, db, "2015-10-13")["counts"] == {"催办": 0, "督办": 0, "问责": 0}
     cases = sql(db, "SELECT origin, state FROM cases ORDER BY origin")
     assert cases == [(f"sweep:{no}:0", "proposed") for no in sorted((items["yellow_today"], red, items["red_station"]))]
     assert (red, "问责", 0, "sun") in escalations(db)
@@ -175,7 +185,7 @@ def test_a_new_deadline_after_closing_starts_a_new_cycle(cli, campaign_db, items
     again = sweep(cli, db, "2015-10-21")
     assert no in again["new_red"]
     assert sorted((cycle, level) for n, level, cycle, _ in escalations(db) if n == no) == [
-        (0, "催办"), (1, "催办"), (1, "督办")]
+        (0, "催办"), (0, "督办"), (1, "催办"), (1, "督办")]
     assert cli("item", "show", no, db=db, as_user="zhao", json=True).json()["relapse_count"] == relapses
 
 
@@ -199,7 +209,7 @@ def test_manual_escalation_once_per_level(cli, campaign_db, items):
     assert escalate("问责").code == 2  # not a manual level
     # Once red, the sweep finds the 督办 of this cycle already done, and sends no 催办 below it;
     # the 督办 of 09-28 is more than 5 working days old on 10-12, so a case is proposed.
-    assert sweep(cli, db, "2015-10-12")["new_red"] == []
+    assert no not in sweep(cli, db, "2015-10-12")["new_red"]
     assert {level for n, level, *_ in escalations(db) if n == no} == {"问责", "挂牌督办", "督办"}
 
 
@@ -256,10 +266,12 @@ def test_sweep_killed_midway_then_rerun_escalates_each_item_once(campaign_db):
 
     rerun = run_duban("--db", db, "--json", "sweep", "--as-of", AS_OF, "--batch-size", str(batch))
     assert rerun.returncode == 0, rerun.stderr
-    assert json.loads(rerun.stdout)["counts"]["催办"] == n - done
-    assert sql(db, "SELECT count(*), count(DISTINCT item_id) FROM escalations") == [(n, n)]
-    assert sql(db, """SELECT count(*), count(DISTINCT item_id) FROM events WHERE "trigger" = 'escalate'""") == [(n, n)]
-    assert sql(db, "SELECT min(version), max(version) FROM problem_items") == [(1, 1)]
+    # the rerun finishes the interrupted day (09-22, the first yellow day) and catches up to the 督办 of 09-28
+    assert json.loads(rerun.stdout)["counts"] == {"催办": n - done, "督办": n, "问责": 0}
+    assert sql(db, "SELECT level, count(*), count(DISTINCT item_id) FROM escalations GROUP BY level ORDER BY level") \
+        == sorted([("催办", n, n), ("督办", n, n)])
+    assert sql(db, """SELECT count(*), count(DISTINCT item_id) FROM events WHERE "trigger" = 'escalate'""") == [(2 * n, n)]
+    assert sql(db, "SELECT min(version), max(version) FROM problem_items") == [(2, 2)]
     # The chains are whole; the bulk-inserted items themselves have no events, so only the
     # chain check applies here (`audit verify` also reconciles rows with their events).
     from storage import eventlog

@@ -39,8 +39,7 @@ def add(
     person: Optional[str] = typer.Option(None, "--person", metavar="人员", help="责任人（登录名或姓名）"),
     category: Optional[str] = typer.Option(None, "--category", metavar="类别", help="问题类别，如 庸、懒、散、软（见方案）"),
     source: Optional[str] = typer.Option(None, "--source", metavar="来源",
-                                         help="问题来源，如 座谈会、走访、问卷、征求意见表、自查、暗访、举报电话（见方案）；"
-                                              "默认为方案规定的默认来源"),
+                                         help="问题来源，如 座谈会、走访、问卷、征求意见表、自查、暗访、举报电话（见方案）"),
     description: str = typer.Option("", "--description", metavar="文本", help="问题描述"),
     due: Optional[str] = DUE,
     days: Optional[int] = DAYS,

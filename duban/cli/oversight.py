@@ -104,16 +104,17 @@ def sweep_command(
     campaign: Optional[str] = CAMPAIGN,
     batch_size: int = typer.Option(500, "--batch-size", min=1, metavar="个数", help="每批处理并提交的问题数"),
 ) -> None:
-    """逾期巡查：黄灯催办、红灯督办、逾期超过宽限期提出问责；重复运行不会重复督办。"""
-    from duban.services.escalation import sweep
+    """逾期巡查：黄灯催办、红灯督办、逾期超过宽限期提出问责；自上次巡查后漏巡的工作日逐日补巡，各级催办督办记在应办之日；重复运行不会重复督办。"""
+    from duban.services.escalation import sweep_through
 
     day = date_opt(as_of, "--as-of") or state.today
     with progress_bar("逾期巡查") as update:
-        result = sweep(uow, actor(), campaign=campaign, as_of=day, batch_size=batch_size, progress=update)
+        result = sweep_through(uow, actor(), campaign=campaign, as_of=day, batch_size=batch_size, progress=update)
 
     def human(r):
         counts = "、".join(f"{level} {n} 件" for level, n in r["counts"].items())
-        typer.echo(f"{r['campaign']} {r['as_of']} 逾期巡查完成：{counts}；新增红灯 {len(r['new_red'])} 件；"
+        caught_up = f"（含补巡 {len(r['days']) - 1} 天）" if len(r["days"]) > 1 else ""
+        typer.echo(f"{r['campaign']} {r['as_of']} 逾期巡查完成{caught_up}：{counts}；新增红灯 {len(r['new_red'])} 件；"
                    f"用时 {r['seconds']} 秒")
 
     emit(result, human)

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import object_session
 
 from duban import permissions
@@ -82,6 +82,49 @@ def sweep(start_uow: Callable[[], UnitOfWork], login: str, *, campaign: str | No
         "campaign": code, "as_of": today.isoformat(), "counts": counts, "new_red": new_red,
         "cases": cases, "candidates": total, "batches": batches,
         "seconds": round(time.perf_counter() - started, 3),
+    }
+
+
+def sweep_through(start_uow: Callable[[], UnitOfWork], login: str, *, campaign: str | None = None,
+                  as_of: dt.date | None = None, batch_size: int = 500,
+                  progress: Callable[[int, int], None] | None = None) -> dict:
+    """The manual sweep (``duban sweep``, the sweep-and-escalate flow): a catch-up like the tick's.
+
+    Every day the tick would have swept since the last sweep the tick or this ran (or the
+    campaign start) is swept as of that day, through the tick's own sweep duty (exactly once
+    per day, with the measures' follow-up), so each level is recorded on the day it fell due;
+    ``as_of`` itself is then swept (again, harmlessly, if the tick already did). The result
+    is ``sweep``'s, summed over the days, with ``days`` the dates swept.
+    """
+    from storage.models import DutyRun
+
+    from duban.services.duties import duties_due
+    from duban.services.tick import _done_duties, _run_duty
+
+    with start_uow() as uow:
+        camp = uow.campaigns.only_or(campaign)
+        permissions.require(actor(uow, login), "sweep")
+        code, as_of = camp.code, business_date(camp, as_of)
+        last = uow.session.scalar(select(func.max(DutyRun.business_date)).where(
+            DutyRun.campaign_id == camp.id, DutyRun.duty == "sweep", DutyRun.business_date < as_of))
+        first = last + timedelta(days=1) if last else camp.start_date
+        missed = [first + timedelta(days=n) for n in range((min(as_of, camp.end_date + timedelta(days=1)) - first).days)]
+        missed = [day for day in missed if "sweep" in duties_due(camp, day)[1]]
+        today_due = "sweep" in duties_due(camp, as_of)[1] and "sweep" not in _done_duties(uow, camp, as_of)
+    options = {"batch_size": batch_size, "progress": progress}
+    results = [_run_duty(start_uow, login, code, day, "sweep", options) for day in missed]
+    if today_due:
+        results.append(_run_duty(start_uow, login, code, as_of, "sweep", options))
+    else:
+        results.append(sweep(start_uow, login, campaign=code, as_of=as_of, batch_size=batch_size, progress=progress))
+    swept = [r for r in results if "counts" in r]
+    return {
+        "campaign": code, "as_of": as_of.isoformat(),
+        "counts": {level: sum(r["counts"].get(level, 0) for r in swept) for level in SWEEP_LEVELS},
+        "new_red": [no for r in swept for no in r["new_red"]], "cases": [no for r in swept for no in r["cases"]],
+        "candidates": sum(r["candidates"] for r in swept), "batches": sum(r["batches"] for r in swept),
+        "seconds": round(sum(r["seconds"] for r in swept), 3),
+        "days": [*(day.isoformat() for day in missed), as_of.isoformat()],
     }
 
 
@@ -152,12 +195,13 @@ def _sweep_conditions(camp, today: dt.date) -> dict:
     rules = camp.plan.get("rules", {}).get("escalation", {})
     interval = rules.get("interval_working_days", 2)
     grace = rules.get("case_after_working_days", 5)
-    red = light_condition(camp, "red", today)
+    red = light_condition(camp, "red", today) & (ProblemItem.identified_on <= today)  # a catch-up: not before it existed
     conditions, previous = {}, None
     if rules.get("remind_at_yellow", True):
         above = exists().where(Escalation.item_id == ProblemItem.id, Escalation.level.in_(MANUAL_LEVELS),
                                Escalation.cycle == ProblemItem.escalation_cycle)
-        conditions[REMIND] = (light_condition(camp, "yellow", today) | red) & ~above  # not below a 督办
+        yellow = light_condition(camp, "yellow", today) & (ProblemItem.identified_on <= today)
+        conditions[REMIND] = (yellow | red) & ~above  # not below a 督办
         previous = REMIND
     if rules.get("supervise_at_red", True):
         conditions[SUPERVISE] = red & (_escalated_before(previous, grace_cutoff(today, interval - 1))
