@@ -4,10 +4,12 @@ A unit gets its part (``duban ledger export --unit U``), fills in its progress i
 returns the XLSX. ``reconcile_ledger`` lists every mismatch — claimed done but not verified,
 claimed ahead of the record, numbers the ledger does not know, lines whose office-written
 text was edited, lines of the unit not returned — and writes nothing. Only when the office
-confirms (``apply=True``) does it apply what a return can stand for without evidence or a
-verifier's judgement — the start of rectification — through the item lifecycle, each one
-as the confirming person, so the state machine and the permissions decide as for any
-other change; what they refuse is reported, the rest is applied.
+confirms (``apply=True``) does it take each line claimed ahead of the record along the
+lifecycle towards the claimed state (开始整改 → 提交验收 → 验收销号 → 回头看通过), step by step,
+each as the confirming person, so the state machine, its guards (evidence for 提交验收 and
+验收销号, an owner and deadline for 交办) and the permissions (separation of duties) decide as
+for any other change: the steps they allow are applied, the first refusal stops that line and
+is reported. Edited text is never applied (the 台账 is authoritative).
 """
 
 from __future__ import annotations
@@ -28,8 +30,8 @@ from storage.uow import UnitOfWork
 
 PROGRESS = ("identified", "assigned", "rectifying", "submitted", "verified", "rechecked")
 DONE = ("verified", "rechecked")
-# (recorded, claimed) → the trigger the office may confirm: a unit's word suffices for nothing else.
-CONFIRMABLE = {("assigned", "rectifying"): "start"}
+# The lifecycle's forward steps: PROGRESS[i] --FORWARD[i]--> PROGRESS[i + 1].
+FORWARD = ("assign", "start", "submit", "verify", "recheck")
 LABELS = dict(COLUMNS)
 KEYS = {label: key for key, label in COLUMNS}
 COMPARED_TEXT = ("title", "measures")  # written by the office or the approved list: never edited in a return
@@ -66,9 +68,9 @@ def read_return(path: Path) -> list[dict]:
 
 
 def _finding(line: dict | None, kind: str, message: str, *, no: str | None = None, action: str | None = None,
-             claimed: str | None = None, actual: str | None = None) -> dict:
+             claimed: str | None = None, actual: str | None = None, steps: list[str] = ()) -> dict:
     return {"row": line["row"] if line else None, "no": no or (line or {}).get("no") or None, "kind": kind,
-            "claimed": claimed, "actual": actual, "action": action, "message": message}
+            "claimed": claimed, "actual": actual, "action": action, "steps": list(steps), "message": message}
 
 
 def compare(lines: list[dict], items: dict[str, ProblemItem], measures: dict[int, str]) -> list[dict]:
@@ -101,15 +103,17 @@ def compare(lines: list[dict], items: dict[str, ProblemItem], measures: dict[int
         if claimed is None:
             findings.append(_finding(line, "unknown_state", f"{no}：状态「{claimed_label}」无法识别"
                                      f"（可填：{'、'.join(ITEM.states.values())}）", claimed=claimed_label, actual=actual))
-        elif claimed in DONE and item.state not in DONE:
-            findings.append(_finding(line, "claimed_done", f"{no}：报称{claimed_label}，台账为{actual}（须经验收销号）",
-                                     claimed=claimed_label, actual=actual))
-        elif (item.state, claimed) in CONFIRMABLE:
-            findings.append(_finding(line, "confirmable", f"{no}：报称{claimed_label}，台账为{actual}（可确认）",
-                                     action=CONFIRMABLE[(item.state, claimed)], claimed=claimed_label, actual=actual))
         elif item.state in PROGRESS and claimed in PROGRESS and PROGRESS.index(claimed) > PROGRESS.index(item.state):
-            findings.append(_finding(line, "ahead", f"{no}：报称{claimed_label}，台账为{actual}"
-                                     "（须由责任人按流程办理，如提交验收并附佐证材料）", claimed=claimed_label, actual=actual))
+            steps = list(FORWARD[PROGRESS.index(item.state):PROGRESS.index(claimed)])
+            shown = "→".join(ITEM.triggers[step] for step in steps)
+            if claimed in DONE and item.state not in DONE:
+                kind, why = "claimed_done", f"须经验收销号；办公室确认后按流程办理：{shown}，流程不允许的不办理"
+            elif steps == ["start"]:
+                kind, why = "confirmable", "可确认"
+            else:
+                kind, why = "ahead", f"办公室确认后按流程办理：{shown}，如提交验收须附佐证材料"
+            findings.append(_finding(line, kind, f"{no}：报称{claimed_label}，台账为{actual}（{why}）", action=steps[0],
+                                     claimed=claimed_label, actual=actual, steps=steps))
         else:
             findings.append(_finding(line, "behind", f"{no}：报称{claimed_label}，台账为{actual}（报回与台账不符）",
                                      claimed=claimed_label, actual=actual))
@@ -123,8 +127,9 @@ def compare(lines: list[dict], items: dict[str, ProblemItem], measures: dict[int
 
 def reconcile_ledger(uow: UnitOfWork, login: str, path: Path, *, campaign: str | None = None, apply: bool = False,
                      today: dt.date | None = None) -> dict:
-    """The mismatches of a returned 台账; with ``apply`` (the office's confirmation) the confirmable
-    ones are applied through the item lifecycle, each on its own, refusals reported."""
+    """The mismatches of a returned 台账; with ``apply`` (the office's confirmation) each line claimed
+    ahead of the record is taken towards its claim through the item lifecycle, step by step, as far
+    as the lifecycle allows; each line's first refusal is reported."""
     camp = uow.campaigns.only_or(campaign)
     who = actor(uow, login)
     permissions.require(who, "ledger.reconcile" if apply else "read")
@@ -138,14 +143,17 @@ def reconcile_ledger(uow: UnitOfWork, login: str, path: Path, *, campaign: str |
     if apply:
         from duban.services.items import transition
 
-        for finding in [f for f in findings if f["action"]]:
-            try:
-                view = transition(uow, login, finding["no"], finding["action"], today=today,
-                                  note=f"对账销号：单位报回{finding['claimed']}")
-            except DubanError as refusal:
-                uow.session.rollback()
-                refused.append({**finding, "refusal": refusal.message})
-            else:
+        for finding in [f for f in findings if f["steps"]]:
+            view = None
+            for step in finding["steps"]:
+                try:
+                    view = transition(uow, login, finding["no"], step, today=today,
+                                      note=f"对账销号：单位报回{finding['claimed']}")
+                except DubanError as refusal:
+                    uow.session.rollback()
+                    refused.append({**finding, "step": step, "refusal": f"{ITEM.triggers[step]}：{refusal.message}"})
+                    break
+            if view is not None:  # the line's last state reached
                 applied.append({"no": view["no"], "state": view["state"], "version": view["version"]})
     return {"file": str(path), "rows": len(lines), "findings": findings, "applied": applied, "refused": refused,
-            "confirmable": sum(1 for f in findings if f["action"]), "as_of": today.isoformat()}
+            "confirmable": sum(1 for f in findings if f["steps"]), "as_of": today.isoformat()}
