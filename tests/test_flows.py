@@ -142,19 +142,18 @@ def test_sweep_and_escalate_flow(prefect_server, sqlite_campaign):
     from storage.models import Document, Escalation
 
     no = _overdue_item(sqlite_campaign)
-    first = sweep_and_escalate(db_url=sqlite_campaign, as_of=D(2015, 10, 8))  # one level at a time: 催办 first
-    assert first["new_red"] == [] and first["events"] == []
-    result = sweep_and_escalate(db_url=sqlite_campaign, as_of=D(2015, 10, 12))
+    # run late, the sweep catches up day by day: each level on the day it fell due, one at a time
+    result = sweep_and_escalate(db_url=sqlite_campaign, as_of=D(2015, 10, 8))
     assert result["new_red"] == [no] and result["events"] == [f"duban.item.{no}"]
     assert _rows(sqlite_campaign, select(Escalation.level, Escalation.on_date).order_by(Escalation.id)) == [
-        ("催办", D(2015, 10, 8)), ("督办", D(2015, 10, 12))]
-    again = sweep_and_escalate(db_url=sqlite_campaign, as_of=D(2015, 10, 12))
+        ("催办", D(2015, 9, 22)), ("督办", D(2015, 9, 28))]
+    again = sweep_and_escalate(db_url=sqlite_campaign, as_of=D(2015, 10, 8))
     assert again["new_red"] == [] and again["events"] == []
 
     # What the event-triggered deployment runs, with the parameter the trigger renders.
     sheet = escalate(item=f"duban.item.{no}", db_url=sqlite_campaign)
     assert {d["item"] for d in sheet["issued"]} == {no}  # its 催办单 and 督办单
-    assert ("supervision_sheet", D(2015, 10, 12)) in _rows(sqlite_campaign, select(Document.kind, Document.issued_on))
+    assert ("supervision_sheet", D(2015, 9, 28)) in _rows(sqlite_campaign, select(Document.kind, Document.issued_on))
     before = dump(sqlite_campaign)
     assert escalate(item=no, db_url=sqlite_campaign)["issued"] == []
     assert dump(sqlite_campaign) == before
