@@ -241,9 +241,7 @@ def test_a_refused_duty_is_recorded_and_the_tick_goes_on(campaign_db, tmp_path):
     from duban.services.setup import load_campaign
 
     plan = yaml.safe_load(PLAN.read_text(encoding="utf-8"))
-    for measure in plan["accountability"]["measures"]:
-        if measure["code"] == "circulated_criticism":
-            measure["target"] = "person"  # no measure left for units doing the campaign poorly
+    plan["accountability"].pop("unit_measure")  # no measure for units doing the campaign poorly
     changed = tmp_path / "plan.yaml"
     changed.write_text(yaml.safe_dump(plan, allow_unicode=True, sort_keys=False), encoding="utf-8")
     with _factory(campaign_db)() as uow:
@@ -251,7 +249,7 @@ def test_a_refused_duty_is_recorded_and_the_tick_goes_on(campaign_db, tmp_path):
     result = _tick(campaign_db, D(2015, 11, 2))
     october_30 = {d["date"]: d for d in result["days"]}["2015-10-30"]
     assert october_30["results"]["accountability"]["status"] == "refused"
-    assert "通报批评" in october_30["results"]["accountability"]["message"]
+    assert "accountability.unit_measure" in october_30["results"]["accountability"]["message"]
     assert result["days"][-1]["date"] == "2015-11-02"
     assert (D(2015, 10, 30), "accountability") in {(day, duty) for _id, day, duty in _duty_runs(campaign_db)}
 
@@ -261,18 +259,22 @@ def test_tick_issues_every_owed_supervision_sheet_once(campaign_db, cli):
 
     no = _assigned_item(campaign_db, "审批拖拉", D(2015, 9, 25))
     swept = cli("sweep", "--as-of", "2015-10-08", db=campaign_db, as_user="system", json=True)
-    # Found red by a late manual sweep: 催办 first (no level is skipped), and no 催办单 yet.
-    assert swept.code == 0 and swept.json()["counts"]["催办"] == 1 and swept.json()["new_red"] == []
+    # A late manual sweep catches up: 催办 on 09-22, 督办 on 09-28 (no level skipped), no sheet yet.
+    assert swept.code == 0 and swept.json()["counts"] == {"催办": 1, "督办": 1, "问责": 0}
+    assert swept.json()["new_red"] == [no]
     first = cli("tick", "--through", "2015-10-08", db=campaign_db, json=True)
     assert first.code == 0, first
-    assert first.json()["new_red"] == []  # the 督办 waits for the plan's interval after the 催办
-    assert [(d["item"], d["kind"]) for d in first.json()["supervision_sheets"]["issued"]] == [(no, "reminder_sheet")]
+    assert first.json()["new_red"] == []  # the manual sweep did those days' sweeps
+    assert [(d["item"], d["kind"]) for d in first.json()["supervision_sheets"]["issued"]] == [
+        (no, "reminder_sheet"), (no, "supervision_sheet")]
     again = cli("tick", "--through", "2015-10-09", db=campaign_db, json=True)
     assert again.code == 0 and again.json()["supervision_sheets"]["issued"] == []
     with _factory(campaign_db)() as uow:
-        sheets = uow.session.execute(select(Document.escalation_id, Document.issued_on)).all()
-        escalation = uow.session.scalars(select(Escalation.id).where(Escalation.level == "催办")).one()
-    assert [tuple(s) for s in sheets] == [(escalation, D(2015, 10, 8))]
+        sheets = uow.session.execute(select(Document.escalation_id, Document.issued_on)
+                                     .order_by(Document.issued_on)).all()
+        escalations = uow.session.execute(select(Escalation.id, Escalation.on_date).order_by(Escalation.on_date)).all()
+    assert [tuple(s) for s in sheets] == [tuple(e) for e in escalations] == [
+        (escalations[0][0], D(2015, 9, 22)), (escalations[1][0], D(2015, 9, 28))]
 
 
 def test_a_refused_sheet_stays_owed_and_does_not_block_the_others(campaign_db, monkeypatch):
