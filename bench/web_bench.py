@@ -1,18 +1,21 @@
 """The console's item list under load: p50/p95 server time over N items on PostgreSQL.
 
-    .venv/bin/python bench/web_bench.py [N] [--clients 20] [--requests 400] [--workers 2]
+    .venv/bin/python bench/web_bench.py [N] [--clients 20] [--requests 400] [--workers 2] [--db URL]
 
 A throw-away database on the local PostgreSQL (DUBAN_TEST_PG_URL) gets bench/generate.py's
 bureau with N items (states, deadlines and events as a campaign leaves them). `duban web` serves it on loopback; C
 clients, each logged in as the office, fetch item list pages with filters (light, unit, state,
 category, search, later pages). Server time is the console's own `Server-Timing` header, end to
-end is what the client waited; the same load then runs again after the list's indexes are
-dropped. Figures only, no assertions.
+end is what the client waited (clients keep their connection alive, as browsers do; a short
+warm-up is not counted); the same load then runs again after the list's indexes are dropped.
+Load average and a CPU reference (an empty 10 M-iteration Python loop) are printed before and
+after. Figures only, no assertions.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import http.cookiejar
 import os
 import random
@@ -37,8 +40,10 @@ PASSWORD = "bench-password"
 LOGIN = "office"  # bench/generate.py's office
 QUERIES = ["", "light=red", "light=yellow", "unit=U00003", "unit=U00010&light=red", "state=submitted",
            "category=lan", "q=生成的问题 77", "light=green&page=20", "state=rectifying&unit=U00007&page=3"]
+# Every index the list's filters may use; the unique (campaign, seq) and item number stay.
 LIST_INDEXES = ["ix_problem_items_campaign_state", "ix_problem_items_campaign_due", "ix_problem_items_unit_id",
-                "ix_problem_items_owner_id"]
+                "ix_problem_items_owner_id", "ix_problem_items_list_unit", "ix_problem_items_list_owner",
+                "ix_problem_items_list_category", "ix_problem_items_list_source"]
 
 
 def populate(db_url: str, n: int) -> dict:
@@ -54,35 +59,52 @@ def populate(db_url: str, n: int) -> dict:
     return result
 
 
-def login(base: str):
+def restore_indexes(db_url: str) -> None:
+    """The list's indexes again, as the models define them (after the run without them)."""
+    from storage.models import ProblemItem
+
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        for index in ProblemItem.__table__.indexes:
+            if index.name in LIST_INDEXES:
+                index.create(conn, checkfirst=True)
+    engine.dispose()
+
+
+def login(base: str) -> str:
+    """A session for the office: its Cookie header."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     html = opener.open(base + "/login", timeout=30).read().decode()
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
     opener.open(base + "/login", data=urllib.parse.urlencode(
         {"csrf_token": token, "login": LOGIN, "password": PASSWORD, "next": "/"}).encode(), timeout=30).read()
-    return opener
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
 
 
-def load(base: str, clients: int, requests: int) -> tuple[list[float], list[float], float]:
-    openers = [login(base) for _ in range(clients)]
-    server_ms: list[float] = []
-    client_ms: list[float] = []
+def load(base: str, clients: int, requests: int) -> tuple[list[tuple[str, float, float]], float]:
+    """Each client logs in, then sends its requests one after another on one kept-alive
+    connection, as a browser does. Returns (query, server ms, end-to-end ms) per request."""
+    cookies = [login(base) for _ in range(clients)]
+    timings: list[tuple[str, float, float]] = []
     lock = threading.Lock()
     per_client = max(1, requests // clients)
+    address = urllib.parse.urlsplit(base)
 
     def client(index: int) -> None:
         rng = random.Random(index)
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=120)
         for _ in range(per_client):
             query = rng.choice(QUERIES)
             sent = time.perf_counter()
-            response = openers[index].open(f"{base}/items?{urllib.parse.quote(query, safe='=&')}", timeout=120)
+            connection.request("GET", f"/items?{urllib.parse.quote(query, safe='=&')}", headers={"Cookie": cookies[index]})
+            response = connection.getresponse()
             response.read()
             took = (time.perf_counter() - sent) * 1000
+            assert response.status == 200, response.status
             timing = re.search(r"dur=([\d.]+)", response.headers.get("Server-Timing", ""))
             with lock:
-                server_ms.append(float(timing.group(1)))
-                client_ms.append(took)
+                timings.append((query, float(timing.group(1)), took))
 
     started = time.perf_counter()
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
@@ -90,19 +112,41 @@ def load(base: str, clients: int, requests: int) -> tuple[list[float], list[floa
         thread.start()
     for thread in threads:
         thread.join()
-    return server_ms, client_ms, time.perf_counter() - started
+    return timings, time.perf_counter() - started
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, -(-len(ordered) * 95 // 100) - 1)]
 
 
 def _spread(values: list[float]) -> str:
-    ordered = sorted(values)
-    p95 = ordered[int(len(ordered) * 0.95) - 1]
-    return f"p50 {statistics.median(ordered):.0f} ms, p95 {p95:.0f} ms, max {ordered[-1]:.0f} ms"
+    return f"p50 {statistics.median(values):.0f} ms, p95 {_p95(values):.0f} ms, max {max(values):.0f} ms"
 
 
-def report(label: str, server_ms: list[float], client_ms: list[float], wall: float) -> None:
-    """Server time (the console's Server-Timing) and end-to-end time as the client saw it."""
-    print(f"{label}: {len(server_ms)} requests in {wall:.1f} s ({len(server_ms) / wall:.1f}/s); "
-          f"server {_spread(server_ms)}; end to end {_spread(client_ms)}")
+def report(label: str, timings: list[tuple[str, float, float]], wall: float) -> None:
+    """Server time (the console's Server-Timing) and end-to-end time as the client saw it,
+    overall and per query."""
+    server = [t[1] for t in timings]
+    print(f"{label}: {len(timings)} requests in {wall:.1f} s ({len(timings) / wall:.1f}/s); "
+          f"server {_spread(server)}; end to end {_spread([t[2] for t in timings])}")
+    for query in QUERIES:
+        mine = [t[1] for t in timings if t[0] == query]
+        if mine:
+            print(f"    {query or '(no filter)':45s} n={len(mine):3d} server p50 {statistics.median(mine):6.0f} ms, "
+                  f"p95 {_p95(mine):6.0f} ms")
+
+
+def cpu_reference() -> float:
+    """Seconds for an empty Python loop of 10 M iterations: how fast this machine is right now."""
+    started = time.perf_counter()
+    for _ in range(10_000_000):
+        pass
+    return time.perf_counter() - started
+
+
+def conditions() -> str:
+    return f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}, 10 M-iteration loop {cpu_reference():.2f} s"
 
 
 def main() -> None:
@@ -111,15 +155,24 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--db", help="a database this script populated before (kept, its indexes restored): "
+                                     "no new one is generated")
     args = parser.parse_args()
-    print(f"load average before: {os.getloadavg()}")
+    print(f"before: {conditions()}")
     from bench.writers_bench import scratch_database
 
-    db_url, drop = scratch_database(PG_URL)
+    if args.db:
+        db_url, drop = args.db, lambda: restore_indexes(args.db)
+    else:
+        db_url, drop = scratch_database(PG_URL)
     server = None
     try:
         started = time.perf_counter()
-        print(f"setup: {populate(db_url, args.n)} in {time.perf_counter() - started:.1f} s")
+        if not args.db:
+            print(f"setup: {populate(db_url, args.n)} in {time.perf_counter() - started:.1f} s")
+        with create_engine(db_url).connect() as conn:
+            items = conn.execute(text("SELECT count(*) FROM problem_items")).scalar()
+        print(f"{items} items")
         port = 18000 + random.randrange(1000)
         base = f"http://127.0.0.1:{port}"
         with tempfile.TemporaryDirectory() as home:
@@ -133,6 +186,7 @@ def main() -> None:
                     break
                 except OSError:
                     time.sleep(0.2)
+            load(base, args.clients, args.clients * len(QUERIES) // 2)  # warm-up (templates, plans), not counted
             report(f"with indexes, {args.clients} clients", *load(base, args.clients, args.requests))
             with create_engine(db_url).connect() as conn:
                 for index in LIST_INDEXES:
@@ -144,7 +198,7 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=30)
         drop()
-    print(f"load average after: {os.getloadavg()}")
+    print(f"after: {conditions()}")
 
 
 if __name__ == "__main__":

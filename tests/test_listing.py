@@ -47,6 +47,41 @@ def test_pages_cover_every_item_once_in_order(cli, listed_db):
     assert beyond.code == 0 and beyond.json() == [] and "本页没有记录" in beyond.stderr
 
 
+def test_a_long_list_counts_up_to_the_cap_and_still_pages_to_the_end(cli, listed_db, monkeypatch):
+    from duban.services import listing
+
+    monkeypatch.setattr(listing, "COUNT_CAP", 20)
+    seen, page = [], 1
+    while True:
+        r = cli("item", "list", "--per-page", "30", "--page", str(page), db=listed_db, as_user="zhao", json=True)
+        assert r.code == 0, r
+        if not r.json():
+            break
+        seen += [i["no"] for i in r.json()]
+        assert "超过 20 条" in r.stderr and f"（第 {page} 页）" in r.stderr
+        page += 1
+    assert seen == [f"LZJ2015-{n:04d}" for n in range(1, 71)]
+    red = cli("item", "list", "--light", "红灯", "--per-page", "5", db=listed_db, as_user="zhao", today=AS_OF)
+    assert "超过 20 条" in red.stdout  # 23 red
+    few = cli("item", "list", "--light", "红灯", "--unit", "ZJZ", db=listed_db, as_user="zhao", today=AS_OF)
+    assert few.code == 0 and "共 0 条" in few.stdout
+
+
+def test_each_light_filter_keeps_exactly_the_items_of_that_light(listed_db):
+    """The filter is a due-date range (for the indexes), the column a CASE: they must agree."""
+    from duban.services.listing import LIGHTS, ItemFilters, item_page, iter_items
+    from storage.uow import UnitOfWork
+
+    today = dt.date(2015, 9, 22)  # 25 Sep is yellow (3 working days), 30 Nov green
+    with UnitOfWork(listed_db) as uow:
+        shown = [r["light"] for r in iter_items(uow, "zhao", ItemFilters(), today=today)]
+        for light in LIGHTS:
+            page = item_page(uow, "zhao", ItemFilters(light=light), per_page=200, today=today)
+            assert {r["light"] for r in page["rows"]} <= {light}
+            assert page["total"] == shown.count(light), light
+    assert shown.count("yellow") == 23 and shown.count("green") == 47
+
+
 def test_all_streams_every_matching_item_as_one_json_array(cli, listed_db):
     r = cli("item", "list", "--light", "红灯", "--all", db=listed_db, as_user="zhao", json=True, today=AS_OF)
     assert r.code == 0, r
@@ -90,7 +125,8 @@ def test_page_and_item_view_cost_a_fixed_number_of_queries(listed_db):
 
     small = statements(lambda uow: item_page(uow, "zhao", ItemFilters(), per_page=2))
     large = statements(lambda uow: item_page(uow, "zhao", ItemFilters(), per_page=200))
-    assert large == small == 3  # the campaign, the reader, the page with its total
+    assert small == 4  # the campaign, the reader, the page, its count
+    assert large == 3  # the first page holds all 70 items: nothing left to count
     shown = statements(lambda uow: show_item(uow, "zhao", "LZJ2015-0001"))
     assert shown == 3  # the item with its relations, its evidence, the reader
 

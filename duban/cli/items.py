@@ -177,12 +177,13 @@ def list_(
             return _emit_all(iter_items(u, actor(), filters, campaign=campaign, today=state.today))
         result = item_page(u, actor(), filters, page=page, per_page=per_page, campaign=campaign, today=state.today)
     rows, total = result["rows"], result["total"]
-    if total > len(rows):
+    counted = f"超过 {total} 条" if result["capped"] else f"共 {total} 条"
+    if result["capped"] or total > len(rows):
         first = (page - 1) * per_page
         shown = f"第 {first + 1}–{first + len(rows)} 条" if rows else "本页没有记录"
-        typer.echo(f"共 {total} 条，{shown}（第 {page}/{result['pages']} 页）；用 --page 翻页，或 --all 输出全部",
-                   err=True)
-    emit(rows, lambda r: _list_table(f"整改问题（共 {total} 条）", r))
+        where = f"第 {page} 页" if result["capped"] else f"第 {page}/{result['pages']} 页"
+        typer.echo(f"{counted}，{shown}（{where}）；用 --page 翻页，或 --all 输出全部", err=True)
+    emit(rows, lambda r: _list_table(f"整改问题（{counted}）", r))
 
 
 def _list_table(title: str, rows: list[dict]) -> None:

@@ -14,6 +14,7 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
+from sqlalchemy.orm import contains_eager
 
 from duban import clock, permissions
 from duban.errors import BadInput, RuleViolation
@@ -144,15 +145,19 @@ def session_for(uow: UnitOfWork, token: str, idle_minutes: int) -> dict | None:
     """The live session behind a cookie token (touching it), or None when unknown or idle too long."""
     if not token:
         return None
-    row = uow.session.get(WebSession, hashlib.sha256(token.encode()).hexdigest())
-    if row is None:
+    # One query for the session, its person and account: every request of the console asks.
+    found = uow.session.execute(
+        select(WebSession, Account).join(WebSession.person).outerjoin(Account, Account.person_id == WebSession.person_id)
+        .where(WebSession.token_sha256 == hashlib.sha256(token.encode()).hexdigest())
+        .options(contains_eager(WebSession.person))).first()
+    if found is None:
         return None
+    row, account = found
     now = utcnow()
     if now - row.last_seen_at > dt.timedelta(minutes=idle_minutes) or not row.person.active:
         uow.session.delete(row)
         uow.commit()
         return None
-    account = uow.session.scalar(select(Account).where(Account.person_id == row.person_id))
     if account is None or account.password_set_at > row.created_at:
         uow.session.delete(row)  # a password set since ends older sessions
         uow.commit()

@@ -1,9 +1,12 @@
 """Read side of the item lists: one SQL query per screen, never the write model per row.
 
 ``item_page`` answers the console's item list (and any other list of items: exports,
-reports, benchmarks) with one query: the page's rows plus the total count as a window,
-the traffic light computed in SQL from the campaign's calendar. Filters are values, so
-callers validate nothing themselves.
+reports, benchmarks) with two queries: the page's rows in campaign order, the traffic light
+computed in SQL from the campaign's calendar, and the number of matching items counted up
+to ``COUNT_CAP`` (beyond it the list says "more than"), so a page costs the same on a
+campaign of a million items. Filters become conditions an index can serve (the light as a
+deadline range, never through the CASE that displays it). Filters are values, so callers
+validate nothing themselves.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from storage.uow import UnitOfWork
 
 LIGHTS = {"red": "红灯", "yellow": "黄灯", "green": "绿灯"}
 PER_PAGE_MAX = 200
+COUNT_CAP = 10_000  # items counted for a list's total; past it the total reads "more than"
 SEARCH_MAX = 100
 
 
@@ -44,28 +48,43 @@ class ItemFilters:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
 
 
-def light_column(campaign, today: dt.date):
-    """红黄绿灯 as a SQL expression (NULL when no deadline is running), as ``light_of`` computes it."""
+def _running_and_green_from(campaign, today: dt.date):
+    """The condition "a deadline is running" and the first due date that is still green."""
     yellow_days = campaign.plan.get("rules", {}).get("yellow_working_days", 3)
     green_from = work_calendar().add_workdays(today, yellow_days + 1)
     running = (ProblemItem.state.in_(DEADLINE_STATES) & ProblemItem.due.is_not(None)
                & ProblemItem.paused_since.is_(None))
+    return running, green_from
+
+
+def light_column(campaign, today: dt.date):
+    """红黄绿灯 as a SQL expression (NULL when no deadline is running), as ``light_of`` computes it."""
+    running, green_from = _running_and_green_from(campaign, today)
     return case((running & (ProblemItem.due < today), "red"),
                 (running & (ProblemItem.due < green_from), "yellow"),
                 (running, "green"), else_=None)
+
+
+def light_condition(campaign, today: dt.date, light: str):
+    """The items whose light is ``light``, as a range of due dates (what ``light_column`` says of them)."""
+    running, green_from = _running_and_green_from(campaign, today)
+    return {"red": running & (ProblemItem.due < today),
+            "yellow": running & (ProblemItem.due >= today) & (ProblemItem.due < green_from),
+            "green": running & (ProblemItem.due >= green_from)}[light]
 
 
 def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _conditions(uow: UnitOfWork, camp, filters: ItemFilters, light) -> list:
-    """SQL conditions for the filters; an unknown value is bad input naming the choices."""
+def _conditions(uow: UnitOfWork, camp, filters: ItemFilters, today: dt.date) -> list:
+    """SQL conditions on the items' own columns for the filters; an unknown value is bad input
+    naming the choices."""
     where = [ProblemItem.campaign_id == camp.id]
     if filters.light:
         if filters.light not in LIGHTS:
             raise BadInput(f"红黄绿灯无效：{filters.light}（可选：{'、'.join(LIGHTS)}）")
-        where.append(light == filters.light)
+        where.append(light_condition(camp, today, filters.light))
     if filters.unit:
         where.append(ProblemItem.unit_id == uow.org.unit(filters.unit).id)
     if filters.state:
@@ -94,19 +113,18 @@ def _conditions(uow: UnitOfWork, camp, filters: ItemFilters, light) -> list:
     return where
 
 
-def item_rows_query(uow: UnitOfWork, camp, filters: ItemFilters, today: dt.date):
-    """The list's SELECT (rows in campaign order, total as a window) before paging."""
+def item_rows_query(uow: UnitOfWork, camp, filters: ItemFilters, today: dt.date, where: list | None = None):
+    """The list's SELECT (rows in campaign order) before paging."""
     owner = aliased(Person)
-    light = light_column(camp, today)
     return (
         select(ProblemItem.no, ProblemItem.title, ProblemItem.state, ProblemItem.source,
                ProblemItem.due, ProblemItem.paused_since, ProblemItem.version,
                OrgUnit.name.label("unit"), OrgUnit.code.label("unit_code"), owner.name.label("owner"), owner.login.label("owner_login"),
-               Category.name.label("category"), light.label("light"), func.count().over().label("total"))
+               Category.name.label("category"), light_column(camp, today).label("light"))
         .join(OrgUnit, OrgUnit.id == ProblemItem.unit_id)
         .outerjoin(owner, owner.id == ProblemItem.owner_id)
         .outerjoin(Category, Category.id == ProblemItem.category_id)
-        .where(*_conditions(uow, camp, filters, light))
+        .where(*(where if where is not None else _conditions(uow, camp, filters, today)))
         .order_by(ProblemItem.seq)
     )
 
@@ -120,7 +138,8 @@ def _row(r) -> dict:
 
 def item_page(uow: UnitOfWork, login: str, filters: ItemFilters = ItemFilters(), *, page: int = 1,
               per_page: int = 50, campaign: str | None = None, today: dt.date | None = None) -> dict:
-    """One page of items matching the filters, with the total: one SQL query."""
+    """One page of items matching the filters, with their number counted up to ``COUNT_CAP``
+    (``capped``: there are more): two SQL queries, one when the first page holds them all."""
     uow.read_only()
     camp = uow.campaigns.only_or(campaign)
     permissions.require(actor(uow, login), "read")
@@ -129,14 +148,22 @@ def item_page(uow: UnitOfWork, login: str, filters: ItemFilters = ItemFilters(),
         raise BadInput(f"每页条数应在 1–{PER_PAGE_MAX} 之间，实为 {per_page}")
     if page < 1:
         raise BadInput(f"页码应从 1 开始，实为 {page}")
-    query = item_rows_query(uow, camp, filters, today).limit(per_page).offset((page - 1) * per_page)
+    where = _conditions(uow, camp, filters, today)
+    query = item_rows_query(uow, camp, filters, today, where).limit(per_page).offset((page - 1) * per_page)
     rows = uow.session.execute(query).all()
-    total = rows[0].total if rows else (
-        0 if page == 1 else uow.session.scalar(
-            select(func.count()).select_from(item_rows_query(uow, camp, filters, today).subquery())))
+    if page == 1 and len(rows) < per_page:
+        total = len(rows)
+    else:  # the joins never drop an item: count the items' own rows, and stop at the cap
+        matching = select(ProblemItem.id).where(*where).limit(COUNT_CAP + 1).subquery()
+        total = uow.session.scalar(select(func.count()).select_from(matching))
+    capped = total > COUNT_CAP
+    total = min(total, COUNT_CAP)
+    first = (page - 1) * per_page
     return {"campaign": camp.code, "today": today.isoformat(), "filters": filters.as_dict(),
-            "page": page, "per_page": per_page, "total": total,
-            "pages": max(1, -(-total // per_page)), "rows": [_row(r) for r in rows]}
+            "page": page, "per_page": per_page, "total": total, "capped": capped,
+            "pages": max(1, -(-total // per_page)),
+            "has_next": len(rows) == per_page and (capped or first + per_page < total),
+            "rows": [_row(r) for r in rows]}
 
 
 def iter_items(uow: UnitOfWork, login: str, filters: ItemFilters = ItemFilters(), *,

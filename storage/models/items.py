@@ -32,8 +32,15 @@ class ProblemItem(Base):
     __tablename__ = "problem_items"
     __table_args__ = (
         UniqueConstraint("campaign_id", "seq"),
-        Index("ix_problem_items_campaign_state", "campaign_id", "state"),
         Index("ix_problem_items_campaign_due", "campaign_id", "due"),
+        # The item list's filters (duban.services.listing): each filter's items in campaign order,
+        # so a page reads its rows off one index; a light is a range of due dates within the
+        # running states, counted from the index alone.
+        Index("ix_problem_items_campaign_state", "campaign_id", "state", "due", "paused_since"),
+        Index("ix_problem_items_list_unit", "campaign_id", "unit_id", "seq"),
+        Index("ix_problem_items_list_owner", "campaign_id", "owner_id", "seq"),
+        Index("ix_problem_items_list_category", "campaign_id", "category_id", "seq"),
+        Index("ix_problem_items_list_source", "campaign_id", "source", "seq"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
