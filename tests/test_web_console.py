@@ -48,7 +48,6 @@ def test_unit_head_logs_in_sees_red_items_and_filters_them(browser, console, ite
     screenshots(page, "red-filtered")
 
 
-@SQLITE_ONLY
 def test_list_pages_and_searches(browser, console, items):
     console.give_password("zhao")
     page = log_in(browser, console, "zhao")

@@ -68,7 +68,6 @@ def test_owner_uploads_and_submits_office_verifies(browser, console, evidence, s
     assert [e.actor for e in verify] == ["zhao"]
 
 
-@SQLITE_ONLY
 def test_submitters_own_verify_is_refused_with_the_cli_message(browser, console, evidence, cli, screenshots):
     no = add(console.db_url, "人事档案管理混乱", unit="RJC", person="qian", due="2015-09-30")["no"]
     console.give_password("qian")

@@ -77,6 +77,18 @@ def test_overview_ledger_draws_and_export(browser, console, screenshots):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 1366  # no horizontal scrolling on an office screen
 
+    # Printed (A4 portrait): the list without menus, filters or paging, every column on the page.
+    page.emulate_media(media="print")
+    assert page.locator("header.top").is_hidden() and page.locator("form.filters").is_hidden()
+    assert page.locator("#items").is_visible()
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(page.pdf(format="A4", print_background=False))) as pdf:
+        first = pdf.pages[0]
+        text = first.extract_text()
+        assert "质监站迟到早退" in text and "督办控制台" not in text and "筛选" not in text
+        assert max(c["x1"] for c in first.chars) <= first.width  # nothing cut off at the right edge
+
 
 @SQLITE_ONLY
 def test_a_forged_pdf_is_not_genuine(browser, console, tmp_path):
