@@ -82,10 +82,10 @@ def login(base: str) -> str:
     return "; ".join(f"{c.name}={c.value}" for c in jar)
 
 
-def load(base: str, clients: int, requests: int) -> tuple[list[tuple[str, float, float]], float]:
-    """Each client logs in, then sends its requests one after another on one kept-alive
-    connection, as a browser does. Returns (query, server ms, end-to-end ms) per request."""
-    cookies = [login(base) for _ in range(clients)]
+def load(base: str, cookies: list[str], requests: int) -> tuple[list[tuple[str, float, float]], float]:
+    """One client per session cookie, each sending its requests one after another on one
+    kept-alive connection, as a browser does. Returns (query, server ms, end-to-end ms) per request."""
+    clients = len(cookies)
     timings: list[tuple[str, float, float]] = []
     lock = threading.Lock()
     per_client = max(1, requests // clients)
@@ -137,6 +137,19 @@ def report(label: str, timings: list[tuple[str, float, float]], wall: float) -> 
                   f"p95 {_p95(mine):6.0f} ms")
 
 
+def server_cpu(pid: int) -> float:
+    """CPU seconds used so far by the console: its process and its workers (Linux /proc)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def cpu_reference() -> float:
     """Seconds for an empty Python loop of 10 M iterations: how fast this machine is right now."""
     started = time.perf_counter()
@@ -186,13 +199,24 @@ def main() -> None:
                     break
                 except OSError:
                     time.sleep(0.2)
-            load(base, args.clients, args.clients * len(QUERIES) // 2)  # warm-up (templates, plans), not counted
-            report(f"with indexes, {args.clients} clients", *load(base, args.clients, args.requests))
-            with create_engine(db_url).connect() as conn:
-                for index in LIST_INDEXES:
-                    conn.execute(text(f"DROP INDEX IF EXISTS {index}"))
-                conn.commit()
-            report(f"without indexes, {args.clients} clients", *load(base, args.clients, args.requests))
+            cookies = [login(base) for _ in range(args.clients)]
+            load(base, cookies, args.clients * len(QUERIES) // 2)  # warm-up (templates, plans), not counted
+            # What one request costs the console in CPU, alone: with C clients on W workers each
+            # worker has C/W requests in hand, so a request waits for about that many others.
+            before = server_cpu(server.pid)
+            alone, _ = load(base, cookies[:1], 4 * len(QUERIES))
+            print(f"one client: server p50 {statistics.median(t[1] for t in alone):.0f} ms, "
+                  f"console CPU {(server_cpu(server.pid) - before) * 1000 / len(alone):.1f} ms per request")
+            for label in ("with indexes", "without indexes"):
+                if label == "without indexes":
+                    with create_engine(db_url).connect() as conn:
+                        for index in LIST_INDEXES:
+                            conn.execute(text(f"DROP INDEX IF EXISTS {index}"))
+                        conn.commit()
+                before = server_cpu(server.pid)
+                timings, wall = load(base, cookies, args.requests)
+                report(f"{label}, {args.clients} clients", timings, wall)
+                print(f"    console CPU {(server_cpu(server.pid) - before) * 1000 / len(timings):.1f} ms per request")
     finally:
         if server is not None:
             server.terminate()
