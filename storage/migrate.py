@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -62,8 +63,41 @@ def upgrade(db_url: str, *, create_dirs: bool = False) -> tuple[str | None, str]
     check_location(engine, create=True, create_dirs=create_dirs)
     with reaching(engine), engine.connect() as conn:
         before = MigrationContext.configure(conn).get_current_revision()
-    cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
+    with _migrating(engine) as cfg:
         command.upgrade(cfg, "head")
     return before, head_revision()
+
+
+def downgrade(db_url: str, revision: str) -> None:
+    """Back to ``revision`` (tests of upgrading an older database)."""
+    with _migrating(get_engine(db_url)) as cfg:
+        command.downgrade(cfg, revision)
+
+
+@contextmanager
+def _migrating(engine):
+    """Alembic's configuration on one transaction; on SQLite, foreign keys are off meanwhile.
+
+    A batch migration recreates a table that others point at (copy, drop, rename), which
+    SQLite refuses with foreign keys on. Its own procedure for such changes is followed:
+    foreign keys off before the transaction (the pragma is ignored inside one), every
+    reference checked before the commit, foreign keys on again.
+    """
+    sqlite = engine.dialect.name == "sqlite"
+    cfg = alembic_config()
+    with engine.connect() as conn:
+        driver = conn.connection.driver_connection
+        if sqlite:
+            driver.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                yield cfg
+                if sqlite:
+                    dangling = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if dangling:
+                        tables = "、".join(sorted({row[0] for row in dangling}))
+                        raise RuntimeError(f"升级后数据表 {tables} 有 {len(dangling)} 行引用了不存在的记录，已回滚")
+        finally:
+            if sqlite:
+                driver.execute("PRAGMA foreign_keys=ON")

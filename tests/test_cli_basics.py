@@ -61,22 +61,10 @@ def test_usage_errors_are_one_chinese_line_exit_2(cli):
         assert r.stderr.startswith("错误：命令用法不对") and r.stderr.count("\n") == 1, r.stderr
 
 
-def _downgrade(db_url: str, revision: str) -> None:
-    from alembic import command
-
-    from storage.db import get_engine
-    from storage.migrate import alembic_config
-
-    cfg = alembic_config()
-    with get_engine(db_url).begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, revision)
-
-
 def test_an_older_schema_says_run_init_and_init_upgrades_it(campaign_db, cli):
-    from storage.migrate import head_revision
+    from storage.migrate import downgrade, head_revision
 
-    _downgrade(campaign_db, "0001")
+    downgrade(campaign_db, "0001")
     before = dump(campaign_db)
     r = cli("audit", "verify", db=campaign_db)
     assert r.code == 2, r
