@@ -63,3 +63,18 @@ class DatabaseUnavailable(DubanError):
 
 class OutsideCampaignWarning(UserWarning):
     """The business date lies outside the campaign's dates (forgotten DUBAN_TODAY?)."""
+
+
+def read_named_file(path) -> bytes:
+    """The bytes of a file the user named, or BadInput saying in one line why it cannot be read."""
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise BadInput(f"文件不存在：{path}") from None
+    except IsADirectoryError:
+        raise BadInput(f"这是目录，不是文件：{path}") from None
+    except OSError as error:
+        raise BadInput(f"无法读取文件：{path}（{error.strerror or error}）") from None

@@ -17,7 +17,7 @@ def item_resource_id(no: str) -> str:
 
 
 def item_no(resource_or_no: str) -> str:
-    """Accept ``duban.item.LZJ2015-0001`` (from the event) or ``LZJ2015-0001``."""
+    """Accept ``duban.item.MS2015-0001`` (from the event) or ``MS2015-0001``."""
     return resource_or_no.removeprefix(RESOURCE_PREFIX)
 
 

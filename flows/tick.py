@@ -52,7 +52,7 @@ def campaign_tick(db_url: str | None = None, campaign: str | None = None, throug
 
     Args:
         db_url: database URL; default DUBAN_DB
-        campaign: campaign code, e.g. LZJ2015; default the only campaign
+        campaign: campaign code, e.g. MS2015; default the only campaign
         through: last business date to process (YYYY-MM-DD); default today in Asia/Shanghai
     """
     through = through or business_today()

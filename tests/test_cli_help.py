@@ -19,7 +19,7 @@ from conftest import ROOT
 # Latin letters is English that should have been Chinese.
 PROPER_NOUNS = {
     "Alembic", "CSV", "DOT", "Graphviz", "HarfBuzz", "JSON", "Mermaid", "PDF", "PostgreSQL", "Prefect",
-    "SQLite", "SVG", "WeasyPrint", "XLSX", "YAML", "MB", "YYYY-MM-DD", "system",
+    "SQLite", "SVG", "PNG", "WeasyPrint", "XLSX", "YAML", "MB", "YYYY-MM-DD", "system",
 }
 FORMATS = {"csv", "dot", "mermaid", "pdf", "svg", "xlsx", "yaml", "json"}  # values typed for --format
 ENV_VAR = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")  # DUBAN_DB, PREFECT_API_URL
@@ -119,7 +119,7 @@ def test_one_option_one_help_text():
 def test_argument_and_option_names_show_in_the_usage_line(cli):
     r = cli("item", "submit", "--help")
     assert r.stdout.splitlines()[0] == "用法：duban item submit [选项] 问题编号"
-    assert "问题编号  整改问题编号，如 LZJ2015-0001" in r.stdout
+    assert "问题编号  整改问题编号，如 MS2015-0001" in r.stdout
     assert "--evidence 文件" in r.stdout and "［可给出多个］" in r.stdout
     assert "全局选项 --db、--as、--json、--today 可写在命令之前或之后" in r.stdout
     r = cli("--help")

@@ -238,3 +238,32 @@ def test_bad_options_are_refused(cli, tmp_path):
     result = cli("demo", "--out", tmp_path / "x", "--units", "10", "--cadres", "30")
     assert result.code == 2 and "至少需要" in result.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_demo_previews_one_document_of_each_kind_as_png_pages(full_demo):
+    out, result = full_demo[:2]
+    from PIL import Image
+
+    from duban.documents import KINDS
+    from storage.models import Document
+    try:
+        from pdfcheck import read_pdf
+    except ImportError:
+        from tests.pdfcheck import read_pdf
+
+    with _uow(out) as uow:
+        kinds = set(uow.session.scalars(select(Document.kind)))
+    previews = {p["name"]: p for p in result["previews"]}
+    assert set(previews) == {KINDS[kind].name for kind in kinds | {"ledger", "publicity", "bulletin"}}
+    folder = out / "预览"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        png.split("/")[-1] for p in previews.values() for png in p["pngs"])
+    for name, preview in previews.items():
+        pages = read_pdf((out / preview["pdf"]).read_bytes()).pages
+        assert preview["pages"] == len(pages) and len(preview["pngs"]) == len(pages), name
+        for page, png in zip(pages, preview["pngs"]):
+            with Image.open(out / png) as image:
+                gray = image.convert("L")
+                inked = sum(gray.histogram()[:200]) / (gray.width * gray.height)
+            # the page as printed: text shows; the blank page GB/T 9704 puts before a 版记 stays blank
+            assert (inked > 0.001) == bool(page["text"].strip()), png

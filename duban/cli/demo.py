@@ -21,7 +21,8 @@ def demo(
 ) -> None:
     """演示：生成一个局机关，从 2015-09-01 到 2015-11-30 逐日运行“庸懒散软”专项整治。
 
-    在输出目录留下数据库、制发的文书（PDF）、整改落实台账（XLSX 和带图表的 PDF）以及汇总（summary.md、summary.json）和工作总结（summary.pdf）。
+    在输出目录留下数据库、制发的文书（PDF）、整改落实台账（XLSX 和带图表的 PDF）、汇总（summary.md、summary.json）、工作总结（summary.pdf），
+    以及每类文书一份的页面图片（预览/，PNG）。
     --db、--as、--today 对本命令无效：演示自建数据库，用模拟日期。
     """
     from rich.console import Console
@@ -65,6 +66,7 @@ def demo(
         for title, header, rows in tables(summary):
             table(title, header, rows)
         typer.echo(f"结果已写入 {r['out']}：{'、'.join(r['files'].values())}、summary.md、summary.json、summary.pdf")
+        typer.echo(f"各类文书的页面图片（{sum(p['pages'] for p in r['previews'])} 张）在 {Path(r['out']) / '预览'}")
         typer.echo(f"在网页控制台中打开演示数据库：{r['console']['command']}")
         typer.echo("然后浏览 http://127.0.0.1:8000/ ，演示账号（密码均为 " + r["console"]["password"] + "）："
                    + "、".join(f"{a['login']}（{a['name']}，{a['role']}）" for a in r["console"]["accounts"]))

@@ -1,4 +1,4 @@
-"""Document commands: duban doc render|batch|reissue|verify|list|ledger|publicity, duban keys init, duban doctor."""
+"""Document commands: duban doc render|batch|reissue|verify|list|ledger|publicity|preview, duban keys init, duban doctor."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def render(
 ) -> None:
     """制发一份文书：编号、生成 PDF、存档并记入审计链（同一事务，失败不占用编号）。
 
-    例：duban doc render 督办单 --item LZJ2015-0002；duban doc render --case LZJ2015-W001。
+    例：duban doc render 督办单 --item MS2015-0002；duban doc render --case MS2015-W001。
     已制发的文书再次制发以退出码 3 拒绝，更正请用 duban doc reissue。
     """
     from duban.services.documents import issue_document
@@ -88,7 +88,7 @@ def batch(
 
 
 @doc_app.command("reissue")
-def reissue(doc_number: str = typer.Argument(..., metavar="发文字号", help="发文字号，如 兰建改〔2015〕7号")) -> None:
+def reissue(doc_number: str = typer.Argument(..., metavar="发文字号", help="发文字号，如 某建改〔2015〕7号")) -> None:
     """按当前记录重新制发：同一发文字号，版本号加一，原文件保留。"""
     from duban.services.documents import reissue_document
 
@@ -162,6 +162,26 @@ def publicity(out: Path = OUT_DIR, campaign: Optional[str] = CAMPAIGN) -> None:
     with uow() as u:
         result = render_publicity(u, actor(), out, campaign=campaign, today=state.today)
     emit(result, lambda r: typer.echo(f"公示（{r['units']} 个单位、{r['items']} 个问题，公示至 {r['period_end']}）：{r['pdf']}"))
+
+
+@doc_app.command("preview")
+def preview(
+    files: List[Path] = typer.Argument(None, metavar="文件", help="要预览的 PDF 文件（可给出多个）"),
+    folder: Optional[Path] = typer.Option(None, "--dir", metavar="目录", help="预览该目录（含子目录）中的全部 PDF"),
+    out: Path = OUT_DIR,
+    dpi: int = typer.Option(100, "--dpi", min=1, max=600, metavar="分辨率", help="每英寸像素数（默认 100：A4 约 827×1169 像素）"),
+) -> None:
+    """把 PDF 文书逐页转成 PNG 图片（每页一张，文件名为原文件名加页码），不用 PDF 阅读器也能查看版面。"""
+    from duban.documents.preview import pdfs_under, preview_files
+    from duban.errors import BadInput
+
+    if bool(files) == bool(folder):
+        raise BadInput("请给出 PDF 文件，或用 --dir 指定目录（二者只能选一）")
+    pdfs = pdfs_under(folder) if folder else list(files)
+    if not pdfs:
+        raise BadInput(f"目录中没有 PDF 文件：{folder}")
+    result = preview_files(pdfs, out, dpi=dpi, base=folder)
+    emit(result, lambda r: typer.echo(f"已生成 {sum(d['pages'] for d in r)} 张页面图片（{len(r)} 份 PDF）：{out}"))
 
 
 keys_app = typer.Typer(help="发文机关的签名密钥：给文书加电子签名用的私钥和证书。", no_args_is_help=True)

@@ -13,8 +13,8 @@ opinion_app = typer.Typer(help="座谈会、走访群众、问卷调查、征求
                                "立为问题（可多条合并为一个问题）、并入问题、不予采纳。", no_args_is_help=True)
 app.add_typer(opinion_app, name="opinion")
 
-OPINION_NOS = typer.Argument(..., metavar="意见编号", help="意见编号，如 LZJ2015-Y0001（可给出多个）")
-OPINION_NO = typer.Argument(..., metavar="意见编号", help="意见编号，如 LZJ2015-Y0001")
+OPINION_NOS = typer.Argument(..., metavar="意见编号", help="意见编号，如 MS2015-Y0001（可给出多个）")
+OPINION_NO = typer.Argument(..., metavar="意见编号", help="意见编号，如 MS2015-Y0001")
 
 
 def _suggested(o: dict) -> str:

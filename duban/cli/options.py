@@ -21,8 +21,8 @@ MAX_ID = 2**31 - 1  # record numbers fit an INTEGER column on SQLite and Postgre
 
 # --- arguments ------------------------------------------------------------------------
 
-ITEM_NO = typer.Argument(..., metavar="问题编号", help="整改问题编号，如 LZJ2015-0001")
-CASE_NO = typer.Argument(..., metavar="案件编号", help="问责案件编号，如 LZJ2015-W001")
+ITEM_NO = typer.Argument(..., metavar="问题编号", help="整改问题编号，如 MS2015-0001")
+CASE_NO = typer.Argument(..., metavar="案件编号", help="问责案件编号，如 MS2015-W001")
 REQUEST_ID = typer.Argument(..., metavar="申请号", min=1, max=MAX_ID, help="延期申请号（见 duban deadline list）")
 DRAW_ID = typer.Argument(..., metavar="抽取编号", min=1, max=MAX_ID, help="随机抽取的编号（见 duban draw list）")
 

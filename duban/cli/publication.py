@@ -15,7 +15,7 @@ publish_app = typer.Typer(
     no_args_is_help=True)
 app.add_typer(publish_app, name="publish")
 
-ITEM_NOS = typer.Argument(..., metavar="问题编号", help="整改问题编号（可给多个），如 LZJ2015-0001")
+ITEM_NOS = typer.Argument(..., metavar="问题编号", help="整改问题编号（可给多个），如 MS2015-0001")
 REASON = typer.Option("", "--reason", metavar="文本", help="理由（记入事件日志）")
 
 

@@ -15,7 +15,7 @@ tip_app = typer.Typer(help="举报电话、举报信箱：受理、办理（立�
                       no_args_is_help=True)
 app.add_typer(tip_app, name="tip")
 
-TIP_NO = typer.Argument(..., metavar="举报编号", help="举报编号，如 LZJ2015-J0001")
+TIP_NO = typer.Argument(..., metavar="举报编号", help="举报编号，如 MS2015-J0001")
 REPLY = typer.Option("", "--reply", metavar="文本", help="给举报人的公开答复（举报人凭查询码可见）")
 
 

@@ -671,7 +671,7 @@ LEDGER_PDF = "ledger.pdf"
 # Everything the demo writes; --force removes these and nothing else.
 OWN_FILES = (DB_FILE, f"{DB_FILE}-wal", f"{DB_FILE}-shm", f"{DB_FILE}-journal", ORG_SHEET, LEDGER_XLSX,
              LEDGER_PDF, "summary.md", "summary.json", "summary.pdf", "evidence", "documents", "ledgers", "publication",
-             "publications")
+             "publications", "预览")
 
 
 def prepare_out(out: Path, force: bool) -> None:
@@ -739,6 +739,7 @@ def run_demo(out: Path, *, seed: int, units: int = 15, cadres: int = 200, force:
              on_stage: Callable[[str], None] | None = None) -> dict:
     """Create a database in ``out``, run the campaign from its first to its last day, write the results."""
     from duban.demo.bureau import generate_bureau
+    from duban.demo.previews import write_previews
     from duban.demo.summary import write_summary
     from duban.services.org import import_org
     from duban.services.setup import init_db, load_campaign
@@ -769,8 +770,10 @@ def run_demo(out: Path, *, seed: int, units: int = 15, cadres: int = 200, force:
         files = _final_ledger(db_url, out, plan["code"], end, simulation.last_ledger)
         stage("生成汇总")
         summary = write_summary(db_url, out, campaign=plan["code"], seed=seed, today=end)
+        stage("文书预览图")
+        previews = write_previews(db_url, out, plan["code"])
     get_engine(db_url).dispose()
-    return {"out": str(out), "db_url": db_url, "summary": summary, "files": files, **played}
+    return {"out": str(out), "db_url": db_url, "summary": summary, "files": files, "previews": previews, **played}
 
 
 def _final_ledger(db_url: str, out: Path, campaign: str, end: dt.date, published: dict | None) -> dict:

@@ -68,8 +68,8 @@ class CampaignPlan(PlanModel):
     kind: Text = "专项工作"  # what the campaign is called in running text: 专项整治, 效能建设活动 …
     issuer: Text  # 发文机关全称
     issuer_short: Text
-    doc_prefix: DocPrefix  # 发文字号前缀, e.g. 兰建效
-    # 发文字号前缀 per document kind, e.g. {circulated_criticism: 兰建通}; a kind not
+    doc_prefix: DocPrefix  # 发文字号前缀, e.g. 某建效
+    # 发文字号前缀 per document kind, e.g. {circulated_criticism: 某建通}; a kind not
     # listed gets doc_prefix plus its mark (duban.documents.kinds.KIND_MARKS).
     document_prefixes: dict[Code, DocPrefix] = {}
     basis: list[DocumentRef] = []  # 依据文件; one mapping or a list

@@ -4,7 +4,7 @@ The anchors file (``config.anchors_path``, by default ``FILES/audit/anchors.json
 one line per anchor, canonical JSON::
 
     {"v": 1, "n": 7, "at": "2015-10-20T00:00:03Z",
-     "heads": [["campaign:LZJ2015", 812, "<sha256>"], ["org", 3, "…"], ["security", 5, "…"]],
+     "heads": [["campaign:MS2015", 812, "<sha256>"], ["org", 3, "…"], ["security", 5, "…"]],
      "prev": "<sha256 of line 6>", "key_id": "<16 hex>", "mac": "<HMAC-SHA256>"}
 
 ``heads`` is the SET of every chain's (name, sequence number, hash), sorted by name, so a

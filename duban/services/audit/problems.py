@@ -9,7 +9,7 @@ from storage.eventlog import ChainProblem
 
 @dataclass(frozen=True)
 class AuditProblem:
-    where: str  # the row: 审计链 X 第 N 条（事件 id=…）, problem_items id=3（LZJ2015-0003）, 锚点文件 … 第 N 行
+    where: str  # the row: 审计链 X 第 N 条（事件 id=…）, problem_items id=3（MS2015-0003）, 锚点文件 … 第 N 行
     problem: str
     chain: str | None = None
     seq: int | None = None

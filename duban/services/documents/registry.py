@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from duban import permissions
 from duban.documents import signing
-from duban.errors import BadInput
+from duban.errors import read_named_file
 from duban.services.common import actor
 from duban.services.documents.issuing import (
     document_view,
@@ -40,14 +40,7 @@ def list_documents(uow: UnitOfWork, login: str, *, campaign: str | None = None, 
 def verify_file(uow: UnitOfWork, path: str | Path) -> dict:
     """Is this file, byte for byte, a document this system issued? Anyone may ask."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise BadInput(f"文件不存在：{path}") from None
-    except IsADirectoryError:
-        raise BadInput(f"这是目录，不是文件：{path}") from None
-    except OSError as error:
-        raise BadInput(f"无法读取文件：{path}（{error.strerror or error}）") from None
+    data = read_named_file(path)
     digest = hashlib.sha256(data).hexdigest()
     office = signing.configured(files_root(uow))
     signatures = signing.signatures(data, office.cert if office else None)
