@@ -160,7 +160,7 @@ def op_xlsx_baseline(db):
 
 
 def _ledger_pdf(db, part_rows: int | None):
-    from duban.documents import contexts, render
+    from duban.documents import render, report_contexts
     from duban.services.documents.issuing import renderer
     from duban.services.ledger import iter_ledger_rows
     from storage.uow import UnitOfWork
@@ -171,7 +171,7 @@ def _ledger_pdf(db, part_rows: int | None):
     with UnitOfWork(db) as uow:
         camp = uow.campaigns.only_or(None)
         rows = [row for _, row in zip(range(limit), iter_ledger_rows(uow, camp, TODAY))]
-        context = contexts.ledger(camp, rows, TODAY)
+        context = report_contexts.ledger(camp, rows, TODAY)
     pdf = renderer().render("ledger", context)
     return {"rows": len(rows), "pdf_mb": round(len(pdf) / 2**20, 1)}
 

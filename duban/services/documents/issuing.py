@@ -27,7 +27,7 @@ from typing import Callable
 from sqlalchemy import func, select
 
 from duban import config, permissions
-from duban.documents import contexts
+from duban.documents import case_contexts, contexts
 from duban.documents.kinds import KINDS, get_kind
 from duban.errors import (
     AlreadyIssued,
@@ -156,7 +156,7 @@ def prepare(uow: UnitOfWork, issue: Issue, clerk: Person, today: dt.date) -> Non
     elif issue.case is not None:
         if contexts.case_kind(issue.campaign, issue.case) != issue.kind:
             raise ConcurrentModification(f"{issue.case.no} 的问责措施已变更，请重新确认文书种类")
-        issue.context = contexts.case_document(issue.campaign, issue.case, issue.kind, clerk, today)
+        issue.context = case_contexts.case_document(issue.campaign, issue.case, issue.kind, clerk, today)
     else:
         issue.context = contexts.rectification_notice(issue.campaign, issue.item, today)
 
@@ -313,7 +313,7 @@ def reissue_document(uow: UnitOfWork, login: str, doc_number: str, *, today: dt.
     elif issue.case is not None:
         if contexts.case_kind(campaign, issue.case) != issue.kind:
             raise RuleViolation(f"{issue.case.no} 的问责措施已变更，应制发新的文书而非重新制发 {doc_number}")
-        issue.context = contexts.case_document(campaign, issue.case, issue.kind, clerk, today)
+        issue.context = case_contexts.case_document(campaign, issue.case, issue.kind, clerk, today)
     else:
         issue.context = contexts.rectification_notice(campaign, issue.item, today)
     issue.context["doc_number"] = first.doc_number

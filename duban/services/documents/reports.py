@@ -14,11 +14,12 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from duban import permissions
-from duban.documents import contexts
+from duban.documents import report_contexts
 from duban.documents.kinds import KINDS
 from duban.errors import BadInput
 from duban.services.common import actor, business_date
 from duban.services.documents.issuing import commit_with_files, files_root, finished_pdf
+from duban.wording import cn_date
 from storage.models import Campaign, Document
 from storage.uow import UnitOfWork, campaign_chain
 
@@ -51,7 +52,7 @@ def _write_pdf(uow: UnitOfWork, login: str, camp: Campaign, kind: str, context: 
         uow.session.add(doc)
         uow.flush()
         uow.record(chain=campaign_chain(camp), actor=who.login, today=today, trigger="report_issued",
-                   campaign_id=camp.id, note=f"{KINDS[kind].name}（{contexts.cn_date(today)}）",
+                   campaign_id=camp.id, note=f"{KINDS[kind].name}（{cn_date(today)}）",
                    payload={"document": doc.id, "kind": kind, "revision": revision, "sha256": digest, "path": path})
         return []
 
@@ -78,7 +79,7 @@ def ledger_pdf(uow: UnitOfWork, login: str, *, out: str | Path, campaign: str | 
     today = business_date(camp, today)
     out = Path(out)
     _out_dir(out.parent)
-    _write_pdf(uow, login, camp, "ledger", contexts.ledger(camp, ledger_rows(uow, camp, today), today), out, today)
+    _write_pdf(uow, login, camp, "ledger", report_contexts.ledger(camp, ledger_rows(uow, camp, today), today), out, today)
     return out
 
 
@@ -94,7 +95,7 @@ def render_ledger(uow: UnitOfWork, login: str, out_dir: str | Path, *, campaign:
     out_dir = _out_dir(out_dir)
     rows = ledger_rows(uow, camp, today)
     stem = out_dir / f"ledger-{camp.code}-{today.isoformat()}"
-    context = contexts.ledger(camp, rows, today)
+    context = report_contexts.ledger(camp, rows, today)
     digest = _write_pdf(uow, login, camp, "ledger", context, stem.with_suffix(".pdf"), today)
     write_table(stem.with_suffix(".xlsx"), "xlsx", context["title"], rows)
     return {"campaign": camp.code, "as_of": today.isoformat(), "rows": len(rows),
@@ -109,7 +110,7 @@ def render_publicity(uow: UnitOfWork, login: str, out_dir: str | Path, *, campai
     permissions.require(actor(uow, login), "doc.render")
     today = business_date(camp, today)
     out = _out_dir(out_dir) / f"publicity-{camp.code}-{today.isoformat()}.pdf"
-    context = contexts.publicity(uow, camp, today)
+    context = report_contexts.publicity(uow, camp, today)
     digest = _write_pdf(uow, login, camp, "publicity", context, out, today)
     return {"campaign": camp.code, "date": today.isoformat(), "pdf": str(out), "sha256": digest,
             "units": len(context["units"]), "items": sum(len(group["items"]) for group in context["units"]),

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import shutil
 from pathlib import Path
 
@@ -24,11 +23,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from sqlalchemy import func, select
 
 from duban import config, permissions
-from duban.documents.contexts import cn_date
 from duban.errors import BadInput, ConcurrentModification
 from duban.services.common import actor, business_date
 from duban.services.publication.content import public_content
-from duban.wording import text
+from duban.wording import cn_date, templates_dir, text
 from storage.models import Campaign, Publication
 from storage.uow import UnitOfWork, campaign_chain
 
@@ -36,14 +34,8 @@ TRIGGER = "publication_released"
 SITE_PAGES = ("index", "problems", "results", "rankings", "commendations")
 
 
-def templates_root() -> Path:
-    # the folder duban.documents.render.templates_dir() names, without loading WeasyPrint
-    root = os.environ.get("DUBAN_TEMPLATES_DIR")
-    return Path(root) if root else Path(__file__).resolve().parents[3] / "templates"
-
-
 def _env() -> Environment:
-    env = Environment(loader=FileSystemLoader(templates_root()), undefined=StrictUndefined,
+    env = Environment(loader=FileSystemLoader(templates_dir()), undefined=StrictUndefined,
                       autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["cn_date"] = cn_date
@@ -78,7 +70,7 @@ def write_site(folder: Path, content: dict) -> list[str]:
     for page in SITE_PAGES:
         _write(folder / f"{page}.html", env.get_template(f"publication/site/{page}.html.j2").render(**content))
         names.append(f"{page}.html")
-    shutil.copyfile(templates_root() / "publication" / "site" / "site.css", folder / "site.css")
+    shutil.copyfile(templates_dir() / "publication" / "site" / "site.css", folder / "site.css")
     return names + ["site.css"]
 
 
