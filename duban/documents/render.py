@@ -29,15 +29,16 @@ from urllib.request import url2pathname
 import pydyf
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from weasyprint import CSS, HTML
+from weasyprint.formatting_structure.boxes import FootnoteAreaBox
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from duban.documents.fonts import css_font_rules
 from duban.documents.gridtext import GridText
 from duban.documents.kinds import complete_context, get_kind
+from duban.wording import cn_date, templates_dir
 from duban.errors import DubanError
 
-TEMPLATES_ENV = "DUBAN_TEMPLATES_DIR"
 MEMORY_SCHEME = "duban-mem"
 PDF_VARIANT = "pdf/a-3u"
 # WeasyPrint keeps every box of a document until it is written: a 台账 of 5,000 rows laid out
@@ -50,16 +51,6 @@ STREAM_LEVEL = 6  # zlib level of the PDF's streams
 LIGHTS = {"红": "红", "red": "红", "黄": "黄", "yellow": "黄", "绿": "绿", "green": "绿"}
 
 log = logging.getLogger(__name__)
-
-
-def templates_dir() -> Path:
-    override = os.environ.get(TEMPLATES_ENV)
-    return Path(override) if override else Path(__file__).resolve().parents[2] / "templates"
-
-
-def cn_date(value: dt.date | None) -> str:
-    """2015年10月8日: Arabic numerals, no zero padding (GB/T 9704 7.3.5)."""
-    return "" if value is None else f"{value.year}年{value.month}月{value.day}日"
 
 
 _DIGITS = "零一二三四五六七八九"
@@ -135,6 +126,13 @@ class AssetFetcher(URLFetcher):
                 mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                 return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime_type})
         raise ValueError(f"resource refused (only template assets are served): {url[:200]}")
+
+
+def _drop_banji(page) -> None:
+    """Take the 版记 (a footnote) off a laid-out page: its footnote area is emptied before it is drawn."""
+    for box in page._page_box.children:
+        if isinstance(box, FootnoteAreaBox):
+            box.children = []
 
 
 class DocumentRenderer:
@@ -230,12 +228,9 @@ class DocumentRenderer:
     def layout(self, kind: str, context: dict):
         """Laid-out `weasyprint.Document` (pages are inspectable before writing).
 
-        GB/T 9704 puts the 版记 on the last page, an even one. The 版记 travels with
-        the last body line; when that lands on an odd page, or the 版记 no longer fits
-        under it, lay out again with the 版记 alone on the next even page, without a page
-        number when a blank page comes before it (GB/T 9704 7.5). Which of the two is
-        read off the first layout, so a document is laid out at most twice (three times
-        only when the second layout disagrees with the prediction).
+        GB/T 9704 puts the 版记 at the bottom of the last page, an even one. It is laid out
+        with the last body line; see `_banji_on_even_page` for when it needs a page of its own.
+        A one-page sheet that overflowed is laid out again, tighter (at most FIT_LEVELS times).
         """
         spec = get_kind(kind)
         self.fetcher.requested = []
@@ -249,19 +244,35 @@ class DocumentRenderer:
             return document
         if not spec.gongwen or not (context.get("cc") or context.get("printer")):
             return document  # no 版记
-        # A 版记 that no longer fits under the last body line goes, alone, to a page WeasyPrint
-        # makes for the overflowing footnote and counts as blank (so without page number).
-        spilled = document.pages[-1]._page_box.page_type.blank
-        if len(document.pages) % 2 == 0 and not spilled:
+        return self._banji_on_even_page(spec, context, document)
+
+    def _banji_on_even_page(self, spec, context: dict, document):
+        """The document with its 版记 on an even last page.
+
+        When the last body line is on an odd page, or the 版记 no longer fitted under it (it then
+        went, alone, to a page WeasyPrint makes for an overflowing footnote and counts as blank),
+        the body's pages are kept as laid out and the 版记 gets a page of its own, laid out alone
+        (a small layout instead of the whole document again): the next page, with its number,
+        after an odd body page; after an even one, a blank page and then the 版记 without page
+        number (GB/T 9704 7.5).
+        """
+        pages = list(document.pages)
+        spilled = pages[-1]._page_box.page_type.blank
+        if len(pages) % 2 == 0 and not spilled:
             return document
-        body_pages = len(document.pages) - spilled
-        placement = "bare" if body_pages % 2 == 0 else "even"  # bare: a blank page comes between
-        document = self._layout(spec, self.render_html(kind, context, banji_placement=placement))
-        blank_before = len(document.pages) > 2 and document.pages[-2]._page_box.page_type.blank
-        if blank_before != (placement == "bare"):
-            placement = "bare" if blank_before else "even"
-            document = self._layout(spec, self.render_html(kind, context, banji_placement=placement))
-        return document
+        body, spill = (pages[:-1], pages[-1]) if spilled else (pages, None)
+        if not spilled:
+            _drop_banji(body[-1])
+        tail = []
+        if len(body) % 2 == 0:  # only a spilled 版记 after an even body page: its page, emptied, stays blank
+            _drop_banji(spill)
+            tail.append(spill)
+        full = complete_context(spec, context)
+        html = self.env.get_template("layout/banji_page.html.j2").render({
+            **full, "kind": spec, "banji_placement": "bare" if tail else "even",
+            "page_number": len(body) + len(tail) + 1})
+        banji_page = self._layout(spec, html).pages[-1]
+        return document.copy(body + tail + [banji_page])
 
     def _layout(self, spec, html: str):
         stylesheets = [self.stylesheet(name) for name in spec.stylesheets]
