@@ -312,6 +312,27 @@ def test_banji_page_after_a_non_blank_page_has_its_page_number():
     assert alone_after_text  # the case that used to lose its page number was exercised
 
 
+@pytest.mark.parametrize("repeats, one_page", [(0, True), (15, True), (28, True), (40, False)])
+def test_talk_record_stays_on_one_page_or_flows_whole_with_a_long_reason(repeats, one_page, renderer):
+    """诫勉谈话通知书 with a longer and longer 谈话事由: the 谈话记录 keeps to one page (fewer 谈话内容
+    lines make room) as long as it can, then runs on row by row with its 签字 row never alone; every
+    word of the reason is printed twice (notice and record), every page but a blank one is numbered."""
+    base = sample_context("admonition_notice")
+    reason = base["reason"] + "经查属实，情节较重。" * repeats
+    info = read_pdf(renderer.render("admonition_notice", {**base, "reason": reason}))
+    pages = ["".join(page["text"].split()) for page in info.pages]
+    first = next(n for n, text in enumerate(pages) if "谈话时间" in text)
+    last = next(n for n, text in enumerate(pages) if "被谈话人：" in text)
+    assert (first == last) == one_page, (first, last)
+    assert "本人表态" in pages[last]  # the 签字 row is never alone
+    text = info.compact_text()  # nothing clipped: every character of the reason printed twice, in notice and record
+    assert all(text.count(char) >= 2 * reason.count(char) for char in set(reason) if not char.isspace())
+    assert info.page_count % 2 == 0 and "印发" in pages[-1]
+    for number, page in enumerate(info.pages, 1):
+        line = page_number_line(page)
+        assert line is not None and line.text.strip("— ") == str(number), number
+
+
 @pytest.mark.parametrize("kind", ["supervision_sheet", "reminder_sheet"])
 def test_sheet_stays_on_one_page_with_a_long_office_name_and_no_hotline(kind, renderer):
     office = "某某省某某市住房和城乡建设局干部作风效能建设活动领导小组办公室"
