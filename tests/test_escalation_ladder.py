@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
 D = dt.date
@@ -114,3 +115,81 @@ def test_reminder_and_supervision_sheets_are_issued(campaign_db, files_dir):
     assert kinds == ["reminder_sheet", "supervision_sheet"]
     assert issue_supervision_sheets(_factory(campaign_db), "system")["issued"] == []
     assert no
+
+
+def _step(db_url, login: str, no: str, trigger: str, day: dt.date, **kwargs) -> None:
+    from duban.services.items import transition
+
+    with _factory(db_url)() as uow:
+        transition(uow, login, no, trigger, today=day, **kwargs)
+
+
+def _close(db_url, no: str, evidence, *, submitted: dt.date, verified: dt.date, owner: str = "wu") -> None:
+    _step(db_url, owner, no, "start", submitted)
+    _step(db_url, owner, no, "submit", submitted, evidence_files=[evidence])
+    _step(db_url, "qian", no, "verify", verified)
+
+
+def _extend(db_url, no: str, *, to: dt.date, asked: dt.date, approved: dt.date) -> None:
+    from duban.services.deadlines import decide_extension, request_extension
+
+    with _factory(db_url)() as uow:
+        request = request_extension(uow, "wu", no, reason="需协调外单位", due=to, today=asked)
+    with _factory(db_url)() as uow:
+        decide_extension(uow, "qian", request["id"], approve=True, today=approved)
+
+
+def _cycles(db_url, no: str) -> list[tuple]:
+    from storage.models import Escalation, ProblemItem
+
+    with _factory(db_url)() as uow:
+        return [tuple(r) for r in uow.session.execute(
+            select(Escalation.level, Escalation.on_date, Escalation.cycle)
+            .join(ProblemItem, ProblemItem.id == Escalation.item_id)
+            .where(ProblemItem.no == no).order_by(Escalation.on_date, Escalation.id))]
+
+
+@pytest.mark.parametrize("catch_up", ["tick", "sweep"])
+def test_a_catch_up_judges_each_missed_day_by_the_item_as_it_stood_that_day(campaign_db, cli, tmp_path, catch_up):
+    """Nothing swept from the start of the campaign until 09-30; meanwhile one item was verified late,
+    one relapsed and one had its deadline extended. Each missed day is judged by the item as it was then."""
+    evidence = tmp_path / "整改报告.txt"
+    evidence.write_text("已整改", encoding="utf-8")
+    verified_late = _add(campaign_db, person="wu", due=D(2015, 9, 8))
+    _close(campaign_db, verified_late, evidence, submitted=D(2015, 9, 14), verified=D(2015, 9, 15))
+    relapsed = _add(campaign_db, person="wu", due=D(2015, 9, 25))
+    _close(campaign_db, relapsed, evidence, submitted=D(2015, 9, 9), verified=D(2015, 9, 10))
+    _step(campaign_db, "qian", relapsed, "relapse", D(2015, 9, 21), reason="回头看发现反弹", due=D(2015, 9, 22))
+    extended = _add(campaign_db, person="wu", due=D(2015, 9, 15))
+    _extend(campaign_db, extended, to=D(2015, 9, 30), asked=D(2015, 9, 14), approved=D(2015, 9, 18))
+
+    if catch_up == "tick":
+        _tick(campaign_db, D(2015, 9, 30))
+    else:
+        assert cli("sweep", "--as-of", "2015-09-30", db=campaign_db).code == 0
+
+    # open and red until it was submitted on 09-14: 催办, then 督办; no 问责 (due 09-17, it was closed by then)
+    assert _cycles(campaign_db, verified_late) == [("催办", D(2015, 9, 7), 0), ("督办", D(2015, 9, 9), 0)]
+    # closed from 09-10 until the relapse on 09-21, whose new deadline is 09-22: the new cycle starts that day
+    assert _cycles(campaign_db, relapsed) == [("催办", D(2015, 9, 21), 1), ("督办", D(2015, 9, 23), 1)]
+    # the deadline 09-15 ran until the extension was approved on 09-18: red on 09-16 and 09-17
+    assert _cycles(campaign_db, extended) == [("催办", D(2015, 9, 10), 0), ("督办", D(2015, 9, 16), 0)]
+    assert cli("audit", "verify", db=campaign_db, as_user="zhao").code == 0
+
+
+def test_a_catch_up_proposes_unit_accountability_for_the_items_overdue_at_the_month_end(campaign_db, tmp_path):
+    """Three items of 建设管理处 were overdue through October and verified only on 11-02, before the tick
+    caught up: the month-end duty of 10-30 still sees them red and proposes the plan's unit measure."""
+    from storage.models import AccountabilityCase, OrgUnit
+
+    evidence = tmp_path / "整改报告.txt"
+    evidence.write_text("已整改", encoding="utf-8")
+    owners = ("wu", "zheng", "wu")
+    late = [_add(campaign_db, person=person, due=D(2015, 10, 15)) for person in owners]
+    for no, owner in zip(late, owners):
+        _close(campaign_db, no, evidence, submitted=D(2015, 11, 2), verified=D(2015, 11, 2), owner=owner)
+    _tick(campaign_db, D(2015, 11, 2))
+    with _factory(campaign_db)() as uow:
+        case = uow.session.scalar(select(AccountabilityCase).where(AccountabilityCase.origin == "unit-poor:JGC:2015-10"))
+        assert case is not None and uow.session.get(OrgUnit, case.subject_unit_id).code == "JGC"
+        assert sorted(item.no for item in case.items) == sorted(late)

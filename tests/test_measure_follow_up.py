@@ -53,3 +53,15 @@ def test_manual_supervision_of_a_measure_once_per_level(cli, campaign_db):
     twice = cli("case", "escalate", case["no"], "--reason", "再次督办", db=db, as_user="zhao", today="2015-09-16")
     assert twice.code == 3 and "不能重复督办" in twice.stderr
     assert cli("case", "escalate", case["no"], "--reason", "督办", db=db, as_user="wu", today="2015-09-16").code == 3
+
+
+def test_a_measure_delivered_late_during_downtime_is_still_followed_up_on_the_days_it_was_late(cli, campaign_db):
+    """No tick ran until 09-22; the written check came in on 09-21. The catch-up judges each missed
+    day by the case as it stood then: 催办 at yellow and 督办 once red, nothing after the delivery."""
+    db = campaign_db
+    case = _written_check(cli, db)
+    run(cli, db, "case", "measure-done", case["no"], "--note", "书面检查已提交", as_user="zhao", today="2015-09-21")
+    _tick(db, D(2015, 9, 22))
+    reminders = run(cli, db, "reminder", "list", "--kind", "measure", as_user="zhao")
+    assert [(r["date"], r["person"]) for r in reminders] == [("2015-09-14", "wu"), ("2015-09-18", "sun")]
+    assert cli("audit", "verify", db=db, as_user="zhao").code == 0

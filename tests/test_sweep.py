@@ -288,19 +288,19 @@ def test_unique_violation_from_a_racing_writer_counts_as_done(campaign_db, items
     from storage.db import get_engine
     from storage.uow import UnitOfWork
 
-    real_reason, raced = escalation._sweep_reason, []
+    real_escalation, raced = escalation._escalation, []
 
-    def reason_then_race(camp, level, item, today):
-        # After the sweep read the existing keys and before it inserts: another writer inserts one.
+    def escalation_then_race(item, standing, level, today, who, reason, *, automatic):
+        # After the sweep chose its items and before it inserts: another writer inserts one.
         if not raced:
             raced.append(item.no)
             with get_engine(campaign_db).begin() as conn:
                 conn.execute(insert(escalation.Escalation).values(
-                    campaign_id=camp.id, item_id=item.id, level=level, cycle=item.relapse_count, on_date=today,
-                    reason="并发巡查", actor="system", automatic=True))
-        return real_reason(camp, level, item, today)
+                    campaign_id=item.campaign_id, item_id=item.id, level=level, cycle=item.relapse_count,
+                    on_date=today, reason="并发巡查", actor="system", automatic=True))
+        return real_escalation(item, standing, level, today, who, reason, automatic=automatic)
 
-    monkeypatch.setattr(escalation, "_sweep_reason", reason_then_race)
+    monkeypatch.setattr(escalation, "_escalation", escalation_then_race)
     result = escalation.sweep(lambda: UnitOfWork(campaign_db), "system", as_of=dt.date(2015, 9, 28))
     assert raced == [items["yellow_holiday"]]
     assert result["counts"] == {"催办": 3, "督办": 0, "问责": 0}

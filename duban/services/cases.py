@@ -231,7 +231,7 @@ def propose_unit_cases(uow: UnitOfWork, login: str, *, campaign: str | None = No
 
     Idempotent per unit and month (origin ``unit-poor:<unit>:<YYYY-MM>``).
     """
-    from duban.services.items import light_condition
+    from duban.services.standing import lit_on
     from duban.services.visits import units_with_findings
 
     if min_overdue < 1:
@@ -247,7 +247,7 @@ def propose_unit_cases(uow: UnitOfWork, login: str, *, campaign: str | None = No
     measure = ladder.measure(ladder.unit_measure)
     floor = (ladder.grade_rank(measure.grade), f"开展{campaign_kind(camp)}不力的单位应予{measure.name}")
     in_campaign = select(ProblemItem).where(ProblemItem.campaign_id == camp.id).order_by(ProblemItem.seq)
-    overdue = uow.session.scalars(in_campaign.where(light_condition(camp, "red", today))).all()
+    overdue = uow.session.scalars(in_campaign.where(lit_on(uow.session, camp, "red", today))).all()
     failed = uow.session.scalars(in_campaign.where(
         ProblemItem.origin.startswith("spotcheck:") | ProblemItem.origin.startswith("draw:"),
         ProblemItem.relapse_count > 0)).all()

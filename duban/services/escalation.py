@@ -8,6 +8,10 @@ the rest and records each item's event in the same transaction. A crash loses at
 most the uncommitted batch, and a rerun skips what was committed. A unique
 violation (a writer that raced us) rolls the batch back and it is retried, when
 the raced rows are seen as already done.
+
+A sweep as of a past day (a catch-up) judges each item as it stood that day
+(``duban.services.standing``): verified later, it was still open then; relapsed
+later, it was still closed; its deadline extended later, the old one still ran.
 """
 
 from __future__ import annotations
@@ -15,15 +19,17 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import object_session
 
 from duban import permissions
 from duban.errors import BadInput, ConcurrentModification, RuleViolation
-from duban.services.common import actor, business_date, clean_text, work_calendar
+from duban.services.common import actor, business_date, clean_text, light_of, work_calendar
 from duban.services.items import TEXT_MAX, load_for_change, light_condition
+from duban.services.standing import Standing, changed_after, standings_on
 from statemachines.item import DEADLINE_STATES, ITEM
 from storage.models import Escalation, OrgUnit, Person, ProblemItem
 from storage.uow import UnitOfWork, campaign_chain, item_chain
@@ -50,13 +56,8 @@ def sweep(start_uow: Callable[[], UnitOfWork], login: str, *, campaign: str | No
         camp = uow.campaigns.only_or(campaign)
         permissions.require(actor(uow, login), "sweep")
         code, today = camp.code, business_date(camp, as_of)
-        conditions = _sweep_conditions(camp, today)
-        pending = {
-            level: uow.session.scalars(
-                select(ProblemItem.id).where(ProblemItem.campaign_id == camp.id, condition, _not_escalated(level))
-                .order_by(ProblemItem.id)).all()
-            for level, condition in conditions.items()
-        }
+        past = standings_on(uow.session, camp, today)
+        pending = {rung.level: _due_ids(uow, camp, rung, today, past) for rung in _rungs(camp, today)}
     total = sum(map(len, pending.values()))
     counts = {level: 0 for level in SWEEP_LEVELS}
     new_red: list[str] = []
@@ -144,7 +145,7 @@ def escalate_item(uow: UnitOfWork, login: str, no: str, *, level: str, reason: s
         Escalation.item_id == item.id, Escalation.level == level, Escalation.cycle == item.escalation_cycle))
     if earlier is not None:
         raise RuleViolation(f"{item.no} 本轮已{level}（{earlier.on_date.isoformat()}，{earlier.actor}），不能重复{level}")
-    row = _escalation(item, level, today, who, reason, automatic=False)
+    row = _escalation(item, Standing.of(item), level, today, who, reason, automatic=False)
     uow.session.add(row)
     uow.flush()
     _record(uow, who, item, row, today)
@@ -184,41 +185,98 @@ def grace_cutoff(today: dt.date, grace_working_days: int) -> dt.date:
         day -= timedelta(days=1)
 
 
-def _sweep_conditions(camp, today: dt.date) -> dict:
-    """Level → SQL condition on ProblemItem, per the plan's escalation rules.
+@dataclass(frozen=True)
+class Rung:
+    """One level of the ladder on a day: due for an item lit one of ``lights`` that got ``after``
+    in its current cycle before ``cutoff`` (no ``after``: whose deadline lies before ``cutoff``,
+    if any), has none of ``not_below`` by then, and has not had this level in this cycle."""
 
-    One level at a time (一级一级传导压力): 催办 when the item turns yellow (or is found red);
-    督办 once it is red and its 催办 is at least ``interval_working_days`` old; 问责 once
-    its 督办 is more than ``case_after_working_days`` working days old. A level the plan turns off is
-    skipped, and the next one counts from the level before it (or from the deadline).
+    level: str
+    lights: tuple[str, ...]
+    after: str | None = None
+    cutoff: dt.date | None = None
+    not_below: tuple[str, ...] = ()
+
+
+def _rungs(camp, today: dt.date) -> list[Rung]:
+    """The levels a sweep processes, in order, per the plan's escalation rules.
+
+    One level at a time (一级一级传导压力): 催办 when the item turns yellow (or is found red), unless
+    it already has a 督办; 督办 once it is red and its 催办 is at least ``interval_working_days``
+    old; 问责 once its 督办 is more than ``case_after_working_days`` working days old. A level
+    the plan turns off is skipped, and the next one counts from the level before it (or from
+    the deadline).
     """
     rules = camp.plan.get("rules", {}).get("escalation", {})
     interval = rules.get("interval_working_days", 2)
     grace = rules.get("case_after_working_days", 5)
-    red = light_condition(camp, "red", today) & (ProblemItem.identified_on <= today)  # a catch-up: not before it existed
-    conditions, previous = {}, None
+    rungs, previous = [], None
     if rules.get("remind_at_yellow", True):
-        above = exists().where(Escalation.item_id == ProblemItem.id, Escalation.level.in_(MANUAL_LEVELS),
-                               Escalation.cycle == ProblemItem.escalation_cycle)
-        yellow = light_condition(camp, "yellow", today) & (ProblemItem.identified_on <= today)
-        conditions[REMIND] = (yellow | red) & ~above  # not below a 督办
+        rungs.append(Rung(REMIND, ("yellow", "red"), not_below=MANUAL_LEVELS))
         previous = REMIND
     if rules.get("supervise_at_red", True):
-        conditions[SUPERVISE] = red & (_escalated_before(previous, grace_cutoff(today, interval - 1))
-                                       if previous else True)
+        rungs.append(Rung(SUPERVISE, ("red",), previous, grace_cutoff(today, interval - 1) if previous else None))
         previous = SUPERVISE
-    if previous == SUPERVISE:
-        conditions[CASE] = red & _escalated_before(SUPERVISE, grace_cutoff(today, grace))
-    elif previous == REMIND:
-        conditions[CASE] = red & _escalated_before(REMIND, grace_cutoff(today, max(grace, interval)))
-    else:
-        conditions[CASE] = red & (ProblemItem.due < grace_cutoff(today, grace))
-    return conditions
+    wait = {SUPERVISE: grace, REMIND: max(grace, interval), None: grace}[previous]
+    rungs.append(Rung(CASE, ("red",), previous, grace_cutoff(today, wait)))
+    return rungs
 
 
-def _escalated_before(level: str, cutoff: dt.date):
-    """The item got ``level`` in its current cycle on a date before ``cutoff``."""
-    return exists().where(Escalation.item_id == ProblemItem.id, Escalation.level == level,
+def _rung(camp, level: str, today: dt.date) -> Rung:
+    return next(rung for rung in _rungs(camp, today) if rung.level == level)
+
+
+def _due_ids(uow: UnitOfWork, camp, rung: Rung, today: dt.date, past: dict[int, Standing],
+             ids: list[int] | None = None) -> list[int]:
+    """The items (among ``ids``) for which ``rung`` is due on ``today``, each judged as it stood then.
+
+    Items unchanged since are selected in SQL from their rows; those changed since (``past``,
+    their standing on the day) are judged in Python against the escalations of their cycle then.
+    """
+    query = select(ProblemItem.id).where(ProblemItem.campaign_id == camp.id, _condition(camp, rung, today),
+                                         ~changed_after(today))
+    if ids is not None:
+        query = query.where(ProblemItem.id.in_(ids))
+    due = list(uow.session.scalars(query))
+    if past:
+        given: dict[tuple[int, int], dict[str, dt.date]] = {}
+        for item_id, level, cycle, on_date in uow.session.execute(
+                select(Escalation.item_id, Escalation.level, Escalation.cycle, Escalation.on_date)
+                .where(Escalation.item_id.in_(list(past)))):
+            given.setdefault((item_id, cycle), {})[level] = on_date
+        due += [item_id for item_id, standing in past.items()
+                if _holds(camp, rung, standing, given.get((item_id, standing.cycle), {}), today)]
+    return sorted(due)
+
+
+def _condition(camp, rung: Rung, today: dt.date):
+    """SQL condition on ProblemItem: ``rung`` is due on ``today`` for the item as its row stands."""
+    condition = (or_(*(light_condition(camp, light, today) for light in rung.lights))
+                 & (ProblemItem.identified_on <= today)  # a catch-up: not before it existed
+                 & _not_escalated(rung.level))
+    if rung.not_below:
+        condition &= ~_escalated_before(rung.not_below, today + timedelta(days=1))
+    if rung.after:
+        condition &= _escalated_before((rung.after,), rung.cutoff)
+    elif rung.cutoff:
+        condition &= ProblemItem.due < rung.cutoff
+    return condition
+
+
+def _holds(camp, rung: Rung, standing: Standing, given: dict[str, dt.date], today: dt.date) -> bool:
+    """``_condition`` for an item as it stood on ``today``; ``given``: its levels of that cycle → dates."""
+    if rung.level in given or light_of(camp, standing, today) not in rung.lights:
+        return False
+    if any(given.get(level, today + timedelta(days=1)) <= today for level in rung.not_below):
+        return False
+    if rung.after:
+        return rung.after in given and given[rung.after] < rung.cutoff
+    return rung.cutoff is None or standing.due < rung.cutoff
+
+
+def _escalated_before(levels: tuple[str, ...], cutoff: dt.date):
+    """The item got one of ``levels`` in its current cycle on a date before ``cutoff``."""
+    return exists().where(Escalation.item_id == ProblemItem.id, Escalation.level.in_(levels),
                           Escalation.cycle == ProblemItem.escalation_cycle, Escalation.on_date < cutoff)
 
 
@@ -245,52 +303,60 @@ def _escalate_batch_once(uow: UnitOfWork, login: str, campaign_code: str, level:
     uow.lock_items(camp, ids)
     who = actor(uow, login)
     # Re-checked under the lock: an item may have been submitted, extended or escalated since selection.
-    condition = _sweep_conditions(camp, today)[level]
-    items = uow.session.scalars(
-        select(ProblemItem).where(ProblemItem.id.in_(ids), condition).order_by(ProblemItem.id)).all()
-    existing = set(uow.session.execute(
-        select(Escalation.item_id, Escalation.cycle).where(Escalation.item_id.in_(ids), Escalation.level == level)))
-    todo = [item for item in items if (item.id, item.escalation_cycle) not in existing]
-    rows = [_escalation(item, level, today, who, _sweep_reason(camp, level, item, today), automatic=True)
+    past = standings_on(uow.session, camp, today, ids)
+    due = _due_ids(uow, camp, _rung(camp, level, today), today, past, ids)
+    todo = uow.session.scalars(select(ProblemItem).where(ProblemItem.id.in_(due)).order_by(ProblemItem.id)).all()
+    if level == CASE:  # withdrawn since the day judged: no ground for a case (propose_case refuses it)
+        todo = [item for item in todo if item.state != "withdrawn"]
+    standings = {item.id: past.get(item.id) or Standing.of(item) for item in todo}
+    rows = [_escalation(item, standings[item.id], level, today, who,
+                        _sweep_reason(camp, level, standings[item.id].due, today), automatic=True)
             for item in todo]
     uow.session.add_all(rows)
     uow.flush()  # one INSERT for the batch; a racing writer's unique violation surfaces here
     with uow.session.no_autoflush:  # the events and version bumps go out in one flush at commit
         for item, row in zip(todo, rows):
             _record(uow, who, item, row, today)
-    proposed = [_propose_case(uow, login, camp, item, row, today) for item, row in zip(todo, rows)
-                if level == CASE]
+    proposed = [_propose_case(uow, login, camp, item, standings[item.id], row, today)
+                for item, row in zip(todo, rows) if level == CASE]
     uow.commit()
     return [item.no for item in todo], proposed
 
 
-def _propose_case(uow: UnitOfWork, login: str, camp, item: ProblemItem, row: Escalation, today: dt.date) -> str:
+def _propose_case(uow: UnitOfWork, login: str, camp, item: ProblemItem, standing: Standing, row: Escalation,
+                  today: dt.date) -> str:
     from duban.services.cases import propose_case
 
-    facts = (f"{item.no}「{item.title}」整改期限 {item.due.isoformat()}，"
-             f"截至 {today.isoformat()} 逾期 {work_calendar().workdays_between(item.due, today)} 个工作日仍未完成整改。")
-    case = propose_case(uow, login, items=[item.no], person=item.owner.login, reason=row.reason, facts=facts,
+    facts = (f"{item.no}「{item.title}」整改期限 {standing.due.isoformat()}，截至 {today.isoformat()} 逾期 "
+             f"{work_calendar().workdays_between(standing.due, today)} 个工作日仍未完成整改。")
+    owner = uow.session.get(Person, standing.owner_id)
+    case = propose_case(uow, login, items=[item.no], person=owner.login, reason=row.reason, facts=facts,
                         origin=f"sweep:{item.no}:{row.cycle}", campaign=camp.code, today=today)
     return case["no"]
 
 
-def _escalation(item: ProblemItem, level: str, today: dt.date, who: Person, reason: str, *,
+def _escalation(item: ProblemItem, standing: Standing, level: str, today: dt.date, who: Person, reason: str, *,
                 automatic: bool) -> Escalation:
-    addressee = item.owner if level == REMIND else supervisor_of(item)
-    return Escalation(campaign_id=item.campaign_id, item_id=item.id, level=level, cycle=item.escalation_cycle,
-                      on_date=today, reason=reason, addressee_id=addressee.id if addressee else None,
-                      actor=who.login, automatic=automatic)
+    addressee_id = standing.owner_id if level == REMIND else _id(supervisor_of(item, standing.owner_id))
+    return Escalation(campaign_id=item.campaign_id, item_id=item.id, level=level, cycle=standing.cycle,
+                      on_date=today, reason=reason, addressee_id=addressee_id, actor=who.login, automatic=automatic)
 
 
-def supervisor_of(item: ProblemItem) -> Person | None:
-    """Who receives a 督办 or 问责: the first up the line who is not the item's owner.
+def _id(person: Person | None) -> int | None:
+    return person.id if person is not None else None
+
+
+def supervisor_of(item: ProblemItem, owner_id: int | None = None) -> Person | None:
+    """Who receives a 督办 or 问责: the first up the line who is not the item's owner
+    (``owner_id``, when judged as the item stood on an earlier day).
 
     The line is the unit's head, the heads of the units above it, the unit's leader in
     charge (分管领导), then the campaign's leader (组长): pressure passes one level up,
     never back to the person who owns the item.
     """
+    owner_id = item.owner_id if owner_id is None else owner_id
     for person in supervision_line(item.unit):
-        if person is not None and person.id != item.owner_id:
+        if person is not None and person.id != owner_id:
             return person
     return None
 
@@ -309,19 +375,19 @@ def supervision_line(unit: OrgUnit | None) -> list[Person | None]:
     return line
 
 
-def _sweep_reason(camp, level: str, item: ProblemItem, today: dt.date) -> str:
+def _sweep_reason(camp, level: str, due: dt.date, today: dt.date) -> str:
     calendar = work_calendar()
     if level == REMIND:
-        left = calendar.workdays_between(today, item.due)
-        return f"黄灯预警：整改期限 {item.due.isoformat()}，仅剩 {left} 个工作日，请抓紧整改"
-    overdue = calendar.workdays_between(item.due, today)
+        left = calendar.workdays_between(today, due)
+        return f"黄灯预警：整改期限 {due.isoformat()}，仅剩 {left} 个工作日，请抓紧整改"
+    overdue = calendar.workdays_between(due, today)
     if level == SUPERVISE:
-        return f"红灯：整改期限 {item.due.isoformat()} 已逾期 {overdue} 个工作日，请单位负责人督促整改"
+        return f"红灯：整改期限 {due.isoformat()} 已逾期 {overdue} 个工作日，请单位负责人督促整改"
     rules = camp.plan.get("rules", {}).get("escalation", {})
     grace = rules.get("case_after_working_days", 5)
     measures = {m["code"]: m["name"] for m in camp.plan.get("accountability", {}).get("measures", [])}
     suggested = f"，建议{measures[rules['case_measure']]}" if rules.get("case_measure") in measures else "，建议问责"
-    return (f"督办后逾期超过 {grace} 个工作日仍未整改（期限 {item.due.isoformat()}，"
+    return (f"督办后逾期超过 {grace} 个工作日仍未整改（期限 {due.isoformat()}，"
             f"已逾期 {overdue} 个工作日）{suggested}")
 
 

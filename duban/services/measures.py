@@ -22,6 +22,7 @@ from duban import permissions
 from duban.errors import BadInput, RuleViolation
 from duban.services.common import actor, business_date, clean_text, work_calendar
 from duban.services.escalation import MANUAL_LEVELS, REMIND, SUPERVISE, grace_cutoff, supervision_line
+from duban.services.standing import MeasureStanding, case_changed_after, measures_on
 from storage.models import AccountabilityCase, Campaign, Event, OrgUnit, Person, Reminder
 from storage.uow import UnitOfWork, campaign_chain
 
@@ -29,7 +30,7 @@ RUNNING = ("executed",)  # the measure is being carried out; appeal and closing 
 TEXT_MAX = 2000
 
 
-def measure_light(campaign: Campaign, case: AccountabilityCase, today: dt.date) -> str | None:
+def measure_light(campaign: Campaign, case: AccountabilityCase | MeasureStanding, today: dt.date) -> str | None:
     if case.state not in RUNNING or case.measure_due is None or case.measure_done_on is not None:
         return None
     yellow = campaign.plan.get("rules", {}).get("yellow_working_days", 3)
@@ -89,20 +90,20 @@ def _supervisor(case: AccountabilityCase) -> Person | None:
 
 
 def _escalate(uow: UnitOfWork, camp: Campaign, who: Person, case: AccountabilityCase, level: str,
-              today: dt.date, reason: str, *, automatic: bool) -> bool:
-    """One 催办/督办 of a measure: a keyed reminder to the addressee and an event on the case."""
+              today: dt.date, reason: str, *, automatic: bool, due: dt.date) -> bool:
+    """One 催办/督办 of a measure due on ``due``: a keyed reminder to the addressee and an event on the case."""
     key = f"measure:{case.no}:{level}"
     if uow.session.scalar(select(Reminder.id).where(Reminder.key == key)) is not None:
         return False
     addressee = _subject_person(case) if level == REMIND else _supervisor(case)
-    text = f"{case.no} 问责措施限期 {case.measure_due.isoformat()}：{reason}"
+    text = f"{case.no} 问责措施限期 {due.isoformat()}：{reason}"
     uow.session.add(Reminder(campaign_id=camp.id, key=key, kind="measure", on_date=today, text=text,
                              person_id=addressee.id if addressee else None,
                              unit_id=case.subject_unit_id or (case.subject_person.unit_id if case.subject_person else None)))
     uow.record(chain=campaign_chain(camp), actor=who.login, today=today, trigger="case_escalated", case=case,
                campaign_id=camp.id, note=reason,
                payload={"level": level, "addressee": addressee.login if addressee else None, "automatic": automatic,
-                        "due": case.measure_due.isoformat()})
+                        "due": due.isoformat()})
     return True
 
 
@@ -112,25 +113,32 @@ def _escalated_on(uow: UnitOfWork, case: AccountabilityCase, level: str) -> dt.d
 
 
 def follow_up(uow: UnitOfWork, campaign: Campaign, who: Person, today: dt.date) -> dict:
-    """The sweep's part for measures: 催办 at yellow (or found red), 督办 after the interval once red."""
+    """The sweep's part for measures: 催办 at yellow (or found red), 督办 after the interval once red.
+
+    Each case is judged as it stood on ``today`` (a catch-up sweeps days gone by): a measure
+    delivered late was still running on the days before."""
     uow.lock(campaign_chain(campaign))
     rules = campaign.plan.get("rules", {}).get("escalation", {})
     interval = rules.get("interval_working_days", 2)
     counts = {REMIND: 0, SUPERVISE: 0}
-    for case in uow.session.scalars(_running(campaign).order_by(AccountabilityCase.seq)):
-        light = measure_light(campaign, case, today)
+    past = measures_on(uow.session, campaign, today)
+    unchanged = uow.session.scalars(_running(campaign).where(~case_changed_after(today)))
+    changed = uow.session.scalars(select(AccountabilityCase).where(AccountabilityCase.id.in_(list(past))))
+    watched = [(case, MeasureStanding.of(case)) for case in unchanged] + [(case, past[case.id]) for case in changed]
+    for case, standing in sorted(watched, key=lambda pair: pair[0].seq):
+        light, due = measure_light(campaign, standing, today), standing.measure_due
         if light not in ("yellow", "red"):
             continue
         reminded = _escalated_on(uow, case, REMIND)
         if reminded is None:
-            left = work_calendar().workdays_between(today, case.measure_due)
+            left = work_calendar().workdays_between(today, due)
             reason = (f"仅剩 {left} 个工作日，请按期落实" if light == "yellow"
                       else f"已逾期 {-left} 个工作日，请立即落实")
-            counts[REMIND] += _escalate(uow, campaign, who, case, REMIND, today, reason, automatic=True)
+            counts[REMIND] += _escalate(uow, campaign, who, case, REMIND, today, reason, automatic=True, due=due)
         elif light == "red" and reminded < grace_cutoff(today, interval - 1):
-            overdue = work_calendar().workdays_between(case.measure_due, today)
+            overdue = work_calendar().workdays_between(due, today)
             counts[SUPERVISE] += _escalate(uow, campaign, who, case, SUPERVISE, today,
-                                           f"已逾期 {overdue} 个工作日仍未落实，请督促落实", automatic=True)
+                                           f"已逾期 {overdue} 个工作日仍未落实，请督促落实", automatic=True, due=due)
     return {"measures": counts}
 
 
@@ -145,7 +153,7 @@ def escalate_case(uow: UnitOfWork, login: str, no: str, *, level: str, reason: s
     if case.state not in RUNNING or case.measure_due is None or case.measure_done_on is not None:
         raise RuleViolation(f"{case.no} 没有正在执行、尚未落实的限期问责措施，不能督办")
     reason = clean_text(reason, "督办事由", max_len=TEXT_MAX)
-    if not _escalate(uow, camp, who, case, level, today, reason, automatic=False):
+    if not _escalate(uow, camp, who, case, level, today, reason, automatic=False, due=case.measure_due):
         raise RuleViolation(f"{case.no} 的问责措施已{level}，不能重复{level}")
     uow.commit()
     return {**case_view(uow, case, _ladder(camp)), "level": level}
