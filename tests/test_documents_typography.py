@@ -97,6 +97,18 @@ def test_title_never_leaves_one_character_alone(stressed):
         assert abs((line.x0 + line.x1) / 2 - (BODY_LEFT + 78)) < 1.0
 
 
+@pytest.mark.parametrize("title, first_line", [
+    ("关于某市住房建设局“懒散拖慢”问题整改情况的公示", "关于某市住房建设局“懒散拖慢”"),
+    ("关于某市交通运输局“慢作为”问题整改情况的公示", "关于某市交通运输局“慢作为”"),
+])
+def test_a_title_keeps_a_quoted_name_on_one_line(title, first_line, renderer):
+    """Balanced lines would break inside “…”; the title takes a slightly wider measure instead."""
+    context = {**sample_context("circulated_criticism"), "title": title}
+    info = read_pdf(renderer.render("circulated_criticism", context))
+    lines = [line.text for line in glyph_lines(info, 22.0)]
+    assert lines == [first_line, title[len(first_line):]]
+
+
 def test_justification_is_computed_from_the_resolved_font(renderer):
     """The glyph advances used for the layout are those the PDF was written with."""
     from duban.documents.fonts import resolve

@@ -199,6 +199,42 @@ def _natural(chars: list[_Char], start: int, end: int, spacing: float) -> float:
     return sum(c.advance for c in chars[start:end]) + _gaps(chars, start, end) * spacing
 
 
+# A title is not broken inside a quoted or titled name (“庸懒散软”, 《……方案》) when a wider measure avoids it.
+QUOTE_PAIRS = {"“": "”", "《": "》", "「": "」"}
+TITLE_TRIALS = 24
+
+
+def _quoted_spans(chars: list[_Char]) -> list[tuple[int, int]]:
+    """(opening, closing) indices of each quoted name, outermost pairs only."""
+    spans, opened = [], None
+    for index, char in enumerate(chars):
+        if opened is None and char.text in QUOTE_PAIRS:
+            opened = index
+        elif opened is not None and char.text == QUOTE_PAIRS[chars[opened].text]:
+            spans.append((opened, index))
+            opened = None
+    return spans
+
+
+def _breaks_a_quote(lines: list[tuple[int, int]], spans: list[tuple[int, int]]) -> bool:
+    return any(opening < end <= closing for _, end in lines[:-1] for opening, closing in spans)
+
+
+def _keep_quotes_whole(chars: list[_Char], lines: list[tuple[int, int]], measure: float,
+                       width: float) -> list[tuple[int, int]]:
+    """The balanced lines, or those of the narrowest wider measure (as many lines, the last not one
+    character alone) that break no quoted name; unchanged when none does."""
+    spans = _quoted_spans(chars)
+    if not spans or not _breaks_a_quote(lines, spans):
+        return lines
+    for step in range(1, TITLE_TRIALS + 1):
+        trial_measure = measure + (width - measure) * step / TITLE_TRIALS
+        trial = break_lines(chars, trial_measure, trial_measure, spacing=0.0)
+        if len(trial) == len(lines) and trial[-1][1] - trial[-1][0] > 1 and not _breaks_a_quote(trial, spans):
+            return trial
+    return lines
+
+
 def break_lines(chars: list[_Char], first_width: float, width: float,
                 spacing: float = GRID_SPACING_PT) -> list[tuple[int, int]]:
     """Greedy [start, end) lines: as many atoms as fit at the grid spacing.
@@ -327,4 +363,5 @@ class GridText:
                 else:
                     low = middle
             lines = break_lines(chars, high, high, spacing=0.0)
+            lines = _keep_quotes_whole(chars, lines, high, width)
         return Markup("<br>".join(escape("".join(c.text for c in chars[s:e])) for s, e in lines))
