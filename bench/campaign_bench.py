@@ -29,7 +29,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="write the demo here and keep it")
     args = parser.parse_args()
 
-    from duban.demo.simulation import run_demo
+    from duban.demo.run import run_demo
 
     out = args.keep or Path(tempfile.mkdtemp(prefix="duban-bench-")) / "demo"
     stages: dict[str, float] = {}

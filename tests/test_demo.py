@@ -69,6 +69,49 @@ def test_every_person_filed_a_problem_list_and_reminders_fired(full_demo):
     assert reminders > people  # everyone in the first week, the late ones again later
 
 
+def test_intake_comes_through_lists_opinions_reports_and_a_reconciliation(full_demo):
+    """Lists imported from the generated template and approved, opinions triaged, reports with a
+    sealed identity and a receipt triaged, and one unit's returned 台账 reconciled."""
+    out = full_demo[0]
+    from duban.demo import scenario
+    from storage.models import ItemPlan, Opinion, Person, ProblemItem, ProblemList, ReceiptLookup, Report
+
+    with _uow(out) as uow:
+        def grouped(column):
+            return dict(uow.session.execute(select(column, func.count()).group_by(column)).all())
+
+        people = uow.session.scalar(select(func.count()).select_from(Person).where(Person.login != "system"))
+        filers = uow.session.scalar(select(func.count(func.distinct(ProblemList.person_id))))
+        lists = grouped(ProblemList.state)
+        levels = grouped(ProblemList.level)
+        planned = uow.session.scalar(select(func.count()).select_from(ItemPlan))
+        self_checked = uow.session.scalar(select(func.count()).select_from(ProblemItem)
+                                          .where(ProblemItem.source == "自查"))
+        opinions = grouped(Opinion.state)
+        reports = grouped(Report.state)
+        sealed = uow.session.scalar(select(func.count()).select_from(Report)
+                                    .where(Report.identity_cipher.is_not(None)))
+        looked_up = uow.session.scalar(select(func.count()).select_from(ReceiptLookup)
+                                       .where(ReceiptLookup.found.is_(True)))
+        from_reports = uow.session.scalar(select(func.count()).select_from(ProblemItem)
+                                          .where(ProblemItem.origin.like("report:%")))
+    assert filers == people and lists == {"approved": lists["approved"]}
+    assert set(levels) == {"领导班子", "党员干部"} and levels["领导班子"] == 15 + 5  # the unit heads and the 局领导
+    assert planned == self_checked  # every self-check item has its 任务书 and 时间表
+    assert opinions == {"item": len(scenario.OPINIONS), "merged": len(scenario.MERGED_OPINIONS),
+                        "dismissed": len(scenario.DISMISSED_OPINIONS)}
+    incidents = sum(1 for i in scenario.INCIDENTS if i.said)
+    assert reports == {"item": 6 + incidents, "merged": 1, "unfounded": 1} and from_reports == 6 + incidents
+    assert sealed == len(scenario.REPORTS) - len(scenario.UNSIGNED_LETTERS) + incidents
+    assert 0 < looked_up <= len(scenario.REPORTS) + incidents
+    returned = sorted(p.name for p in (out / "reconcile").iterdir())
+    assert [name[:4] for name in returned] == ["台账报回", "对账结果", "对账销号"], returned
+    listed, confirmed = (json.loads(p.read_text(encoding="utf-8"))
+                         for p in sorted((out / "reconcile").glob("*.json"), key=lambda p: "销号" in p.name))
+    assert {"claimed_done", "no_number"} <= {f["kind"] for f in listed["findings"]}
+    assert listed["applied"] == [] and confirmed["refused"]  # 提交验收 is the owner's, with evidence
+
+
 def test_campaign_covers_sources_escalations_deadlines_recheck_and_satisfaction(full_demo):
     summary = full_demo[1]["summary"]
     sources = summary["items"]["by_source"]
@@ -207,6 +250,7 @@ def test_refuses_non_empty_folder_force_keeps_foreign_files_and_same_seed_repeat
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
     first = cli("demo", "--out", out, *TINY, "--force", json=True)
     assert first.code == 0, first
+    assert first.json()["failures"] == []  # e.g. no scripted measure below a repeat offender's minimum
     summary, sheet = (out / "summary.json").read_bytes(), (out / "org.csv").read_bytes()
     again = cli("demo", "--out", out, *TINY, "--force", json=True)
     assert again.code == 0, again

@@ -100,3 +100,103 @@ def test_a_hotline_items_words_reach_no_document_export_or_other_role(cli, campa
         logged = conn.execute(text("SELECT payload FROM events WHERE trigger = 'permission_denied'")).scalars().all()
     assert any("duban item add" in p and "--description" in p for p in logged)
     assert rows and not secrets_in(json.dumps([list(map(str, r)) for r in rows], ensure_ascii=False))
+
+
+# --- the demo ---------------------------------------------------------------------------
+
+# A small bureau (tests/test_demo.py uses 3 units) with one line unit beside the office's three, so
+# that the reported unit's head is not in the office.
+DEMO = ("--units", "4", "--cadres", "24", "--seed", "11")
+
+
+def demo_texts():
+    """What the demo's reporters supplied: names and phones, and their own words."""
+    from duban.demo import scenario
+
+    identities = [value for pair in scenario.REPORTERS for value in pair]
+    words = [report[3] for report in scenario.REPORTS] + [i.said for i in scenario.INCIDENTS if i.said]
+    return identities, words
+
+
+def table_dump(db_file: Path) -> tuple[str, list[str], list[str]]:
+    """Every column of every table as text, except the reports' sealed identity and their content:
+    (the text, the identity column's values, the content column's values)."""
+    import sqlite3
+
+    blob, sealed, contents = [], [], []
+    with sqlite3.connect(db_file) as conn:
+        tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        for table in tables:
+            names = [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]
+            for row in conn.execute(f'SELECT * FROM "{table}"'):
+                for name, value in zip(names, row):
+                    value = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+                    if (table, name) == ("reports", "identity_cipher"):
+                        sealed.append(value)
+                    elif (table, name) == ("reports", "content"):
+                        contents.append(value)
+                    else:
+                        blob.append(value)
+    return "\n".join(blob), sealed, contents
+
+
+def test_a_demo_leaves_no_trace_of_its_reporters(cli, tmp_path, monkeypatch):
+    """The demo receives every report with a name and phone (one letter unsigned) and hands out
+    receipts; neither they nor the reporters' words reach any file, log, table or a unit head."""
+    from conftest import run_duban
+
+    from duban.demo import scenario
+
+    out = tmp_path / "demo"
+    completed = run_duban("--json", "demo", "--out", out, *DEMO, timeout=1800)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    result = json.loads(completed.stdout)
+    assert result["failures"] == []
+    identities, words = demo_texts()
+    secrets = identities + words
+
+    def leaked(blob: str) -> list[str]:
+        return [s for s in secrets if s in blob]
+
+    assert not leaked(completed.stdout + completed.stderr)  # the progress log and the JSON answer
+    produced = [p for p in out.rglob("*") if p.is_file() and not p.name.startswith("duban.sqlite")]
+    assert {p.suffix for p in produced} >= {".pdf", ".xlsx", ".csv", ".md", ".json", ".html"}
+    for path in produced:
+        assert not leaked(artefact_text(path)), path
+
+    blob, sealed, contents = table_dump(out / "duban.sqlite")
+    signed = len(scenario.REPORTS) - len(scenario.UNSIGNED_LETTERS) + sum(1 for i in scenario.INCIDENTS if i.said)
+    assert len([s for s in sealed if s not in ("None", "")]) == signed
+    assert sorted(contents) == sorted(words)  # the words stay in the report, for the office alone
+    assert not leaked(blob)
+    accepted = [report[5] for report in scenario.REPORTS if report[4] == "accept"]
+    assert all(title in blob for title in accepted)  # the office's own titles are there
+
+    db = f"sqlite:///{out / 'duban.sqlite'}"
+    from storage.models import OrgUnit, Person, ProblemItem, Report
+    from storage.uow import UnitOfWork
+
+    with UnitOfWork(db) as uow:
+        first = uow.session.query(Report).filter(Report.identity_cipher.is_not(None)).order_by(Report.seq).first()
+        item = uow.session.query(ProblemItem).filter(ProblemItem.origin.like("report:%")).order_by(ProblemItem.seq).first()
+        unit = uow.session.get(OrgUnit, item.unit_id)
+        head = uow.session.get(Person, unit.head_id).login if unit.head_id else next(
+            p.login for p in uow.org.persons() if p.unit_id == unit.id and "unit_head" in p.role_set)
+        office = next(p.login for p in uow.org.persons() if "office" in p.role_set)
+        assert "office" not in uow.org.person(head).role_set
+        report_no, item_no, title = first.no, item.no, item.title
+    today = "2015-11-30"
+    views = [cli(*args, db=db, as_user=head, json=True, today=today)
+             for args in (("item", "list"), ("item", "show", item_no), ("item", "history", item_no),
+                          ("problem-list", "list"), ("tip", "list"), ("tip", "show", report_no),
+                          ("opinion", "list"))]
+    assert [v.code for v in views[:4]] == [0, 0, 0, 0] and all(v.code == 3 for v in views[4:]), views
+    assert any(title in v.stdout for v in views[:2])
+    for view in views:
+        assert not leaked(view.stdout + view.stderr), view
+
+    # The identity is there, sealed: the office reveals it with the demo's key (an audited event).
+    monkeypatch.setenv("DUBAN_REPORT_KEY_FILE", str(out / "report.key"))
+    revealed = cli("tip", "reveal", report_no, "--reason", "核查需要", db=db, as_user=office, json=True, today=today)
+    assert revealed.code == 0, revealed
+    assert (revealed.json()["name"], revealed.json()["contact"]) in scenario.REPORTERS

@@ -29,7 +29,7 @@ def demo(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.text import Text
 
-    from duban.demo.simulation import run_demo
+    from duban.demo.run import run_demo
     from duban.demo.summary import headline, tables
 
     err = Console(stderr=True)

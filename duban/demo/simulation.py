@@ -13,11 +13,9 @@ ordered, so the same seed gives the same campaign.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 import random
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,16 +23,16 @@ from typing import Callable
 
 from sqlalchemy import select
 
-from duban.demo import scenario
+from duban.demo import intake, scenario
+from duban.demo.accountability import Accountability
 from duban.demo.bureau import Bureau, PersonSpec
 from duban.demo.programme import schedule as schedule_programme
-from duban.documents.contexts import documented_kind
-from duban.errors import BadInput, DubanError
+from duban.errors import DubanError
 from duban.services import cases as case_service
 from duban.services import deadlines, documents, items
 from duban.services.common import work_calendar
 from duban.services.satisfaction import record_round
-from storage.models import AccountabilityCase, Draw, Escalation, Person, ProblemItem
+from storage.models import AccountabilityCase, Draw, ProblemItem
 from storage.uow import UnitOfWork
 
 # Rectification outcomes of a problem once it is assigned (shares add up to 1).
@@ -48,9 +46,6 @@ FATES = (
 EXTENSION_APPROVED = 0.7
 REJECT_RATE = 0.08  # 验收退回 on first submission
 RELAPSE_RATE = 0.15  # 回头看 finds the problem back
-PAUSES = 2  # items whose clock stops while another authority decides
-SERIOUS = ("serious",)  # grades the 纪检组长 decides
-UNIT_MEASURE = "circulated_criticism"  # §二(五): 对开展活动不力的单位要通报批评
 
 
 @dataclass
@@ -109,7 +104,7 @@ class Agenda:
 
 
 @dataclass
-class Simulation:
+class Simulation(Accountability):
     db_url: str
     bureau: Bureau
     rng: random.Random
@@ -131,6 +126,7 @@ class Simulation:
         self.people: dict[str, PersonSpec] = {p.login: p for p in self.bureau.persons}
         self.unit_codes = [u.code for u in self.bureau.units]
         self.today = self.start
+        self.intake = intake.Intake()
 
     # --- running -------------------------------------------------------------
 
@@ -146,6 +142,7 @@ class Simulation:
         with self.start_uow() as uow:
             plan = uow.campaigns.get(self.campaign).plan
         self.measures = {m["code"]: m for m in plan["accountability"]["measures"]}
+        self.grades = [g["code"] for g in plan["accountability"]["grades"]]
         self._schedule_campaign()
         with self.start_uow() as uow:  # 集中学习 and 长效机制, with a random generator of their own
             schedule_programme(self, uow)
@@ -197,26 +194,7 @@ class Simulation:
     # --- the plan of the three months ----------------------------------------
 
     def _schedule_campaign(self) -> None:
-        rng = self.rng
-        windows = [(share, self.calendar.workdays_in(first - dt.timedelta(days=1), last))
-                   for share, (first, last) in scenario.LIST_FILING]
-        late_first, late_last = scenario.LIST_FILING[-1][1]
-        self.agenda.at(late_first, self._open_late_lists, late_first, late_last)
-        for person in self.bureau.persons:
-            roll, total = rng.random(), 0.0
-            for share, days in windows:
-                total += share
-                if roll < total:
-                    break
-            self.agenda.at(rng.choice(days), self._file_problem_list, person.login)
-        paused = set(rng.sample(range(len(scenario.OPINIONS)), PAUSES))
-        for index, (source, unit, category, text) in enumerate(scenario.OPINIONS):
-            self.agenda.at(scenario.OPINION_DAYS[source], self._register_opinion, source, self._unit(unit),
-                           category, text, index in paused)
-        report_days = self.calendar.workdays_in(*scenario.REPORT_WINDOW)
-        for index, (source, unit, category, text) in enumerate(scenario.REPORTS):
-            day = report_days[(index * 5 + rng.randrange(4)) % len(report_days)]
-            self.agenda.at(day, self._register_report, source, self._unit(unit), category, text)
+        intake.schedule(self)
         for number, incident in enumerate(scenario.INCIDENTS, start=1):
             self.agenda.at(incident.day, self._open_incident, number, incident)
         for day, method, sizes in scenario.SATISFACTION_ROUNDS:
@@ -233,45 +211,7 @@ class Simulation:
         line = [unit for unit in self.unit_codes if unit not in ("JCS", "BGS", "RJC")] or self.unit_codes
         return self.rng.choice(line)
 
-    # --- problem lists and opinions (September) ------------------------------
-
-    def _file_problem_list(self, uow: UnitOfWork, login: str) -> None:
-        person = self.people[login]
-        categories = self.rng.sample(sorted(scenario.SELF_CHECK), self.rng.choice((1, 2, 2, 3)))
-        for category in categories:
-            title = self.rng.choice(scenario.SELF_CHECK[category])
-            measure = self.rng.choice(scenario.MEASURES)
-            days = self.rng.choice((10, 15, 15, 15, 20))
-            view = items.add_item(
-                uow, login, campaign=self.campaign, unit=person.unit, title=title, person=login,
-                category=category, source="自查", today=self.today, due_days=days,
-                description=f"任务书：{measure}。时间表：{days}个工作日内完成。责任人：{person.name}。")
-            self._plan_rectification(view["no"], login, dt.date.fromisoformat(view["due"]))
-
-    def _open_late_lists(self, uow: UnitOfWork, first: dt.date, last: dt.date) -> None:
-        from duban.services.phase_gate import closed_reason, override
-
-        campaign = uow.campaigns.get(self.campaign)
-        if closed_reason(campaign, first, source="self_check") or closed_reason(campaign, last, source="self_check"):
-            override(uow, self.cast.office[0], reason=scenario.LATE_LISTS_REASON, source="self_check", start=first,
-                     until=last, campaign=self.campaign, today=self.today)
-
-    def _register_opinion(self, uow: UnitOfWork, source: str, unit: str, category: str, text: str,
-                          pause: bool) -> None:
-        view = items.add_item(uow, self.cast.registrar, campaign=self.campaign, unit=unit, title=text,
-                              category=category, source=source, today=self.today,
-                              description=f"{source}征求意见汇总：{text}。")
-        self.unit_items.append(view["no"])
-        self.later(self.rng.choice((1, 2)), self._assign_in_unit, view["no"], unit, pause)
-
-    def _register_report(self, uow: UnitOfWork, source: str, unit: str, category: str, text: str) -> None:
-        view = items.add_item(uow, self.cast.inspector, campaign=self.campaign, unit=unit, title=text,
-                              category=category, source=source, today=self.today,
-                              description=f"{source}受理登记，转{self._unit_name(unit)}核查整改。")
-        self.later(1, self._assign_in_unit, view["no"], unit, False)
-
-    def _unit_name(self, code: str) -> str:
-        return next(u.name for u in self.bureau.units if u.code == code)
+    # --- problems the units own --------------------------------------------------
 
     def _assign_in_unit(self, uow: UnitOfWork, no: str, unit: str, pause: bool) -> None:
         members = self.cast.members[unit]
@@ -446,140 +386,6 @@ class Simulation:
         else:
             items.transition(uow, checker, no, "recheck", today=self.today, note="回头看：整改成果巩固，未发现反弹")
 
-    def _subject_for(self, uow: UnitOfWork, unit: str, deputy: bool) -> str:
-        """A cadre of the unit with no case yet (so the ladder's lighter rungs stay open to them)."""
-        taken = set(uow.session.scalars(select(AccountabilityCase.subject_person_id)
-                                        .where(AccountabilityCase.subject_person_id.is_not(None))))
-        members = self.cast.members[unit]
-        candidates = members[1:2] if deputy else [m for m in members[2:] if m not in self.cast.office]
-        free = [m for m in candidates if uow.org.person(m).id not in taken]
-        return self.rng.choice(free or candidates or members[1:])
-
-    def _open_incident(self, uow: UnitOfWork, number: int, incident: scenario.Incident) -> None:
-        unit = self._unit(incident.unit)
-        subject = None if incident.subject_unit else self._subject_for(uow, unit, incident.subject_deputy)
-        view = items.add_item(
-            uow, self.cast.inspector, campaign=self.campaign, unit=unit, title=incident.title, person=subject,
-            category=incident.category, source=incident.source, today=self.today,
-            due_days=None if subject is None else 10,
-            origin=f"spotcheck:incident-{number}" if incident.source == "暗访抽查" else None,
-            description=incident.facts)
-        if subject is None:
-            self.later(1, self._assign_in_unit, view["no"], unit, False)
-        else:
-            self._plan_rectification(view["no"], subject, dt.date.fromisoformat(view["due"]))
-        case = case_service.propose_case(
-            uow, self.cast.inspector, items=[view["no"]], person=subject, unit=None if subject else unit,
-            reason=incident.title, facts=incident.facts, origin=f"demo-incident:{number}",
-            campaign=self.campaign, today=self.today)
-        self.handled_cases.add(case["no"])
-        self.later(1, self._handle_case, case["no"], incident)
-
-    def _ensure_unit_case(self, uow: UnitOfWork) -> None:
-        """开展活动不力的单位要通报批评: if the month-end proposals found no unit, name the worst one."""
-        exists = uow.session.scalar(select(AccountabilityCase.id)
-                                    .where(AccountabilityCase.subject_unit_id.is_not(None),
-                                           AccountabilityCase.origin.like("unit-poor:%")).limit(1))
-        if exists:
-            return
-        escalated = uow.session.execute(
-            select(ProblemItem.no, ProblemItem.unit_id).where(ProblemItem.id.in_(select(Escalation.item_id)))
-            .order_by(ProblemItem.seq)).all()
-        if not escalated:
-            return
-        per_unit: dict[int, list[str]] = defaultdict(list)
-        for no, unit_id in escalated:
-            per_unit[unit_id].append(no)
-        unit_id, nos = max(per_unit.items(), key=lambda pair: (len(pair[1]), -pair[0]))
-        unit = next(u for u in uow.org.units() if u.id == unit_id)
-        case = case_service.propose_case(
-            uow, self.cast.inspector, items=nos[:10], unit=unit.code, campaign=self.campaign, today=self.today,
-            reason=f"{unit.name}开展专项整治不力，{len(nos)} 个问题被催办、督办",
-            facts="被催办、督办的问题：" + "、".join(nos[:10]), origin=f"unit-poor:{unit.code}:demo")
-        self.handled_cases.add(case["no"])
-        self.later(1, self._handle_case, case["no"], None)
-
-    # --- a case from proposal to closing -------------------------------------
-
-    def _others(self, uow: UnitOfWork, case_no: str, pool: list[str]) -> list[str]:
-        """People of ``pool`` who are not the case's subject (nor a head of its subject unit)."""
-        case = uow.cases.get(case_no)
-        return [login for login in pool if not case_service.is_subject(uow.org.person(login), case)]
-
-    def _handle_case(self, uow: UnitOfWork, case_no: str, incident: scenario.Incident | None) -> None:
-        office = self._others(uow, case_no, [self.cast.investigator, self.cast.inspector, *self.cast.office])
-        case_service.investigate_case(uow, office[0], case_no, today=self.today,
-                                      note="调取记录、询问当事人和相关人员，核实有关情况")
-        self.later(self.rng.choice((1, 2)), self._decide, case_no, incident)
-
-    def _measure_for(self, case: AccountabilityCase, incident: scenario.Incident | None) -> str:
-        """The scripted measure, else the lightest the case's grade allows (now and then the next one)."""
-        if incident is not None:
-            return incident.measure
-        if case.subject_unit_id:
-            return UNIT_MEASURE
-        options = [code for code, m in self.measures.items()
-                   if m["grade"] == case.min_grade and m["target"] in ("person", "both")]
-        return options[1] if len(options) > 1 and self.rng.random() < 0.25 else options[0]
-
-    def _decide(self, uow: UnitOfWork, case_no: str, incident: scenario.Incident | None) -> None:
-        case = uow.cases.get(case_no)
-        if incident is not None and incident.unfounded:
-            case_service.dismiss_case(uow, self._others(uow, case_no, [self.cast.investigator, *self.cast.office])[0],
-                                      case_no, reason=incident.facts, today=self.today)
-            no = case.items[0].no
-            items.transition(uow, self._others(uow, case_no, [self.cast.registrar, *self.cast.office])[0], no,
-                             "withdraw", today=self.today, reason="经调查核实，举报反映问题不属实，予以撤销")
-            return
-        measure = self._measure_for(case, incident)
-        serious = self.measures[measure]["grade"] in SERIOUS
-        pool = [self.cast.discipline, *self.cast.deputies] if serious else [self.cast.investigator, *self.cast.office]
-        decider = self._others(uow, case_no, pool)[0]
-        sanctions = [entry["name"] for entry in self.measures[measure].get("sanctions") or []]
-        sanction = ((incident.sanction if incident is not None else "") or sanctions[0]) if sanctions else None
-        case_service.decide_case(uow, decider, case_no, measure=measure, sanction=sanction, today=self.today,
-                                 note="经集体研究，根据情节轻重作出处理决定")
-        self.later(1, self._approve, case_no, incident)
-
-    def _approve(self, uow: UnitOfWork, case_no: str, incident: scenario.Incident | None) -> None:
-        """The 组长 approves the measures the plan reserves for the leadership; a 副组长 the others."""
-        case = uow.cases.get(case_no)
-        involved = {_login_of(uow, case.proposed_by_id), _login_of(uow, case.decided_by_id)}
-        pool = [self.cast.leader, *self.cast.deputies] if self.measures[case.measure]["needs_leader_approval"] \
-            else [*self.cast.deputies, self.cast.leader]
-        approver = [login for login in self._others(uow, case_no, pool) if login not in involved][0]
-        case_service.approve_case(uow, approver, case_no, today=self.today, note="同意")
-        self.later(self.rng.choice((1, 2)), self._execute, case_no, incident)
-
-    def _execute(self, uow: UnitOfWork, case_no: str, incident: scenario.Incident | None) -> None:
-        clerk = self._others(uow, case_no, [self.cast.clerk, *self.cast.office])[0]
-        document_no = None  # a measure lighter than anything circulated (批评教育) is recorded, not issued
-        if documented_kind(uow.campaigns.get(self.campaign), uow.cases.get(case_no)) is not None:
-            document_no = documents.issue_document(uow, clerk, None, case=case_no, today=self.today)["doc_number"]
-        case_service.execute_case(uow, clerk, case_no, document_no=document_no, today=self.today,
-                                  note="处理决定已送达并执行")
-        if incident is not None and incident.appeal:
-            self.later(2, self._appeal, case_no, incident.appeal)
-        else:
-            self.later(self.rng.randint(3, 6), self._close, case_no)
-
-    def _appeal(self, uow: UnitOfWork, case_no: str, reason: str) -> None:
-        subject = uow.cases.get(case_no).subject_person.login
-        case_service.appeal_case(uow, subject, case_no, today=self.today, reason=reason)
-        self.later(2, self._resolve_appeal, case_no)
-
-    def _resolve_appeal(self, uow: UnitOfWork, case_no: str) -> None:
-        case = uow.cases.get(case_no)
-        involved = {_login_of(uow, case.decided_by_id), _login_of(uow, case.approved_by_id)}
-        resolver = [login for login in self._others(uow, case_no, self.cast.leadership) if login not in involved][0]
-        case_service.resolve_appeal(uow, resolver, case_no, outcome="upheld", today=self.today,
-                                    reason="经复核，检查记录和现场照片证实事实清楚，维持原处理决定")
-        self.later(3, self._close, case_no)
-
-    def _close(self, uow: UnitOfWork, case_no: str) -> None:
-        closer = self._others(uow, case_no, [self.cast.investigator, *self.cast.office])[0]
-        case_service.close_case(uow, closer, case_no, today=self.today, note="处理决定已执行到位，予以结案")
-
     # --- documents the office issues in one go -----------------------------------
 
     def _issue_rectification_notices(self, uow: UnitOfWork) -> None:
@@ -654,139 +460,3 @@ class Simulation:
             best = units[ranked[0]]
             case_service.commend(uow, leader, unit=best.code, campaign=self.campaign, today=self.today,
                                  reason=f"{best.name}专项整治组织有力，问题按期整改率全局第一")
-
-
-def _login_of(uow: UnitOfWork, person_id: int | None) -> str | None:
-    return uow.session.get(Person, person_id).login if person_id else None
-
-
-# --- the whole demo ----------------------------------------------------------------
-
-PLAN_FILE = Path(__file__).resolve().parents[2] / "campaigns" / "lanzhou-2015.yaml"
-SETUP_DAY = dt.date(2015, 8, 31)  # the office loads the plan and the roster the day before
-DB_FILE = "duban.sqlite"
-ORG_SHEET = "org.csv"
-LEDGER_XLSX = "ledger.xlsx"
-LEDGER_PDF = "ledger.pdf"
-# Everything the demo writes; --force removes these and nothing else.
-OWN_FILES = (DB_FILE, f"{DB_FILE}-wal", f"{DB_FILE}-shm", f"{DB_FILE}-journal", ORG_SHEET, LEDGER_XLSX,
-             LEDGER_PDF, "summary.md", "summary.json", "summary.pdf", "evidence", "documents", "ledgers", "publication",
-             "publications", "预览")
-
-
-def prepare_out(out: Path, force: bool) -> None:
-    """An empty (or new) folder; with ``force``, the demo's own earlier output is removed first."""
-    import shutil
-
-    out.mkdir(parents=True, exist_ok=True)
-    present = sorted(p.name for p in out.iterdir())
-    if not present:
-        return
-    if not force:
-        raise BadInput(f"输出目录 {out} 不是空目录（{'、'.join(present[:5])}…）：请换一个目录，"
-                       "或加 --force 删除其中由 duban demo 生成的文件")
-    from storage.db import get_engine
-
-    get_engine(_db_url(out)).dispose()  # no pooled connection may keep the old file open
-    for name in OWN_FILES:
-        path = out / name
-        if path.is_dir():
-            shutil.rmtree(path)
-        elif path.exists():
-            path.unlink()
-
-
-def _db_url(out: Path) -> str:
-    return f"sqlite:///{(out / DB_FILE).resolve()}"
-
-
-def _skip_fsync(dbapi_conn, _record) -> None:
-    dbapi_conn.execute("PRAGMA synchronous=NORMAL")
-
-
-def _fast_commits(db_url: str) -> None:
-    """The demo database is scratch: commits need not wait for the disk (WAL keeps it consistent).
-
-    Thousands of small transactions otherwise spend most of the run in fsync.
-    """
-    from sqlalchemy import event
-
-    from storage.db import get_engine
-
-    engine = get_engine(db_url)
-    if not event.contains(engine, "connect", _skip_fsync):
-        event.listen(engine, "connect", _skip_fsync)
-
-
-@contextlib.contextmanager
-def _demo_environment(out: Path):
-    """Files go into ``out``; anything that falls back to "today" sees the simulated date (set per day)."""
-    saved = {key: os.environ.get(key) for key in ("DUBAN_FILES", "DUBAN_TODAY")}
-    os.environ["DUBAN_FILES"] = str(out.resolve())
-    os.environ["DUBAN_TODAY"] = SETUP_DAY.isoformat()
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
-def run_demo(out: Path, *, seed: int, units: int = 15, cadres: int = 200, force: bool = False,
-             workers: int = 2, on_day: Callable[[dt.date, int, int], None] | None = None,
-             on_stage: Callable[[str], None] | None = None) -> dict:
-    """Create a database in ``out``, run the campaign from its first to its last day, write the results."""
-    from duban.demo.bureau import generate_bureau
-    from duban.demo.previews import write_previews
-    from duban.demo.summary import write_summary
-    from duban.services.org import import_org
-    from duban.services.setup import init_db, load_campaign
-    from storage.db import get_engine
-
-    stage = on_stage or (lambda text: None)
-    out = Path(out)
-    rng = random.Random(seed)
-    bureau = generate_bureau(rng, units=units, cadres=cadres)  # bad options fail before the folder is touched
-    prepare_out(out, force)
-    db_url = _db_url(out)
-    with _demo_environment(out), tempfile.TemporaryDirectory(prefix="duban-demo-") as scratch:
-        stage("建库、导入方案和组织机构")
-        _fast_commits(db_url)
-        init_db(db_url)
-        with UnitOfWork(db_url) as uow:
-            plan = load_campaign(uow, "system", PLAN_FILE, today=SETUP_DAY)
-        with UnitOfWork(db_url) as uow:
-            campaign = uow.campaigns.get(plan["code"])
-            start, end = campaign.start_date, campaign.end_date
-            import_org(uow, "system", bureau.write_sheet(out / ORG_SHEET), today=SETUP_DAY)
-
-        simulation = Simulation(db_url, bureau, rng, Path(scratch), plan["code"], start, end,
-                                workers=workers, out=out)
-        stage("逐日运行专项整治")
-        played = simulation.run(on_day)
-        stage("整改落实台账")
-        files = _final_ledger(db_url, out, plan["code"], end, simulation.last_ledger)
-        stage("生成汇总")
-        summary = write_summary(db_url, out, campaign=plan["code"], seed=seed, today=end)
-        stage("文书预览图")
-        previews = write_previews(db_url, out, plan["code"])
-    get_engine(db_url).dispose()
-    return {"out": str(out), "db_url": db_url, "summary": summary, "files": files, "previews": previews, **played}
-
-
-def _final_ledger(db_url: str, out: Path, campaign: str, end: dt.date, published: dict | None) -> dict:
-    """The 台账 as at the last day: the tick's own publication of that day, else made now."""
-    import shutil
-
-    from duban.services.ledger import export_ledger
-
-    if published and published["date"] == end and published.get("pdf"):
-        shutil.copyfile(published["xlsx"], out / LEDGER_XLSX)
-        shutil.copyfile(published["pdf"], out / LEDGER_PDF)
-    else:
-        with UnitOfWork(db_url) as uow:
-            export_ledger(uow, "system", out / LEDGER_XLSX, "xlsx", campaign=campaign, today=end)
-            documents.ledger_pdf(uow, "system", campaign=campaign, today=end, out=out / LEDGER_PDF)
-    return {"ledger_xlsx": LEDGER_XLSX, "ledger_pdf": LEDGER_PDF}
