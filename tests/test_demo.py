@@ -104,6 +104,11 @@ def test_intake_comes_through_lists_opinions_reports_and_a_reconciliation(full_d
     assert reports == {"item": 6 + incidents, "merged": 1, "unfounded": 1} and from_reports == 6 + incidents
     assert sealed == len(scenario.REPORTS) - len(scenario.UNSIGNED_LETTERS) + incidents
     assert 0 < looked_up <= len(scenario.REPORTS) + incidents
+    shown = full_demo[1]["summary"]["intake"]  # the 总结 shows each one's fate
+    assert shown["opinions"] == {"待处理": 0, "已立为问题": opinions["item"], "已并入问题": opinions["merged"],
+                                 "不予采纳": opinions["dismissed"]}
+    assert shown["reports"]["不属实"] == 1 and shown["problem_lists"]["已审核"] == lists["approved"]
+    assert "## 问题清单、意见建议和举报" in (out / "summary.md").read_text(encoding="utf-8")
     returned = sorted(p.name for p in (out / "reconcile").iterdir())
     assert [name[:4] for name in returned] == ["台账报回", "对账结果", "对账销号"], returned
     listed, confirmed = (json.loads(p.read_text(encoding="utf-8"))

@@ -4,7 +4,7 @@
 call); ``write_report`` (``duban campaign report``) writes report.json, the Markdown
 (``templates/text/campaign_report.md.j2``) and the PDF (``templates/kinds/campaign_report.html.j2``
 through the document renderer, registered like the 台账). Besides problem items, escalations,
-cases and draws it shows study attendance, the long-term mechanisms and the evaluation ranking.
+cases and draws it shows how problems came in (problem lists, opinions, reports), study attendance, the long-term mechanisms and the evaluation ranking.
 Nothing a reporter supplied is read.
 """
 
@@ -32,10 +32,13 @@ from storage.models import (
     Draw,
     Escalation,
     Event,
+    Opinion,
     OrgUnit,
     Person,
     ProblemItem,
+    ProblemList,
     Reminder,
+    Report,
     SatisfactionRound,
 )
 from storage.uow import UnitOfWork
@@ -135,8 +138,24 @@ def collect(uow: UnitOfWork, campaign: str, *, seed: int | None, today: dt.date)
         "documents": {"total": count(select(func.count()).where(Document.campaign_id == camp.id)),
                       "by_kind": dict(sorted(grouped(Document.kind, Document.campaign_id == camp.id).items()))},
         "events": count(select(func.count(Event.id))),
+        "intake": intake(uow, camp),
         **programme(uow, camp, today),
     }
+
+
+def intake(uow: UnitOfWork, camp) -> dict:
+    """How problems came in besides inspections: problem lists, opinions and reports, each by its fate."""
+    from duban.services.problem_lists import LIST_STATES
+    from statemachines.opinion import OPINION
+    from statemachines.report import REPORT
+
+    def by_state(model, labels: dict[str, str]) -> dict[str, int]:
+        counts = dict(uow.session.execute(select(model.state, func.count()).where(model.campaign_id == camp.id)
+                                          .group_by(model.state)).all())
+        return {label: counts.get(code, 0) for code, label in labels.items()}
+
+    return {"problem_lists": by_state(ProblemList, LIST_STATES), "opinions": by_state(Opinion, OPINION.states),
+            "reports": by_state(Report, REPORT.states)}
 
 
 def programme(uow: UnitOfWork, camp, today: dt.date) -> dict:
@@ -187,6 +206,9 @@ def tables(summary: dict) -> list[tuple[str, list[str], list[list]]]:
         ("满意度测评", ["单位", "日期", "方式", "样本", "满意", "得分", "合格", "已公开"],
          [[r["unit"], r["date"], r["method"], r["responses"], r["satisfied"], r["score"],
            "是" if r["passed"] else "否", "是" if r["published"] else "否"] for r in summary["satisfaction"]]),
+        ("问题清单、意见建议和举报", ["类别", "状态", "数量"],
+         [[kind, state, n] for key, kind in (("problem_lists", "问题整改清单"), ("opinions", "意见建议"), ("reports", "举报"))
+          for state, n in summary["intake"][key].items() if n]),
         *programme_tables(summary),
     ]
 
