@@ -102,9 +102,16 @@ def test_bad_rows_are_all_reported_and_nothing_is_imported_until_clean(cli, camp
     run(cli, db, "problem-list", "return", "--person", "chen", "--reason", "措施不具体", as_user="feng")
     resubmitted = fill(template(cli, db, tmp_path, unit="ZJZ"), {"质量监督站": [
         ["陈静", "党员干部", "对照先贤先辈先进", "散", "上班迟到早退", "每日考勤通报，月底讲评", "10月16日前完成", "2015-10-16"]]})
+    chen_before = listed_items(run(cli, db, "item", "list", "--owner", "chen", "--all").json())
     assert run(cli, db, "problem-list", "import", resubmitted).json()["lists"][0]["state"] == "submitted"
     states = {l["login"]: l["state"] for l in run(cli, db, "problem-list", "list").json()}
     assert states == {"wu": "approved", "sun": "approved", "chen": "submitted"}
+    # The list sent in again replaces the returned one: its earlier lines are withdrawn, not counted twice.
+    chen_after = listed_items(run(cli, db, "item", "list", "--owner", "chen", "--all").json())
+    assert [i["state"] for i in chen_before] == ["assigned"]
+    withdrawn = [i for i in chen_after if i["no"] == chen_before[0]["no"]]
+    assert withdrawn and withdrawn[0]["state"] == "withdrawn"
+    assert [(i["title"], i["state"]) for i in chen_after if i["state"] != "withdrawn"] == [("上班迟到早退", "assigned")]
     # The 台账 carries each item's 整改措施 and its 责任领导.
     run(cli, db, "ledger", "export", "--out", tmp_path / "台账.xlsx")
     rows = list(openpyxl.load_workbook(tmp_path / "台账.xlsx")["整改落实台账"].iter_rows(min_row=2, values_only=True))
@@ -147,3 +154,7 @@ def test_gbk_csv_wrong_sheet_and_a_foreign_plan(cli, campaign_db, tmp_path):
         write_template(uow, "zhao", unit="JGC", out=other, campaign=campaigns[0])
     assert [c.value for c in openpyxl.load_workbook(other)["建设管理处"][2]] == [
         "责任人", "类别", "问题", "整改措施（任务书）", "时间表", "完成时限"]
+
+
+def listed_items(shown) -> list[dict]:
+    return shown["items"] if isinstance(shown, dict) else shown

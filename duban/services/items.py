@@ -121,7 +121,7 @@ def register_item(uow: UnitOfWork, who, camp, today: dt.date, *, unit: str, titl
     due = resolve_due(today, due, due_days)
     if owner is not None and due is not None:
         _may_assign_on_add(who, owner, the_unit, camp, due)
-        _apply(uow, who, item, "assign", today, owner=owner, due=due)
+        apply_trigger(uow, who, item, "assign", today, owner=owner, due=due)
     return item
 
 
@@ -150,7 +150,7 @@ def load_for_change(uow: UnitOfWork, no: str, expect_version: int | None) -> Pro
     return item
 
 
-def _apply(uow: UnitOfWork, who, item: ProblemItem, trigger: str, today: dt.date, *,
+def apply_trigger(uow: UnitOfWork, who, item: ProblemItem, trigger: str, today: dt.date, *,
            owner=None, due: dt.date | None = None, reason: str = "", note: str = "") -> None:
     """Fire the lifecycle trigger, apply its effects, record the event."""
     facts = ItemFacts(
@@ -239,7 +239,7 @@ def transition(uow: UnitOfWork, login: str, no: str, trigger: str, *, today: dt.
     note = clean_text(note, "备注", max_len=TEXT_MAX, required=False)
     for path in evidence_files:
         evidence.attach(uow, who, item, path, today)
-    _apply(uow, who, item, trigger, today, owner=owner, due=due, reason=reason, note=note)
+    apply_trigger(uow, who, item, trigger, today, owner=owner, due=due, reason=reason, note=note)
     uow.commit()
     return item_view(item, reveal=may_read_reports(who))
 

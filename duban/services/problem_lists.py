@@ -20,9 +20,11 @@ from sqlalchemy import select
 from duban import permissions
 from duban.errors import BadInput, ConcurrentModification, NotFound, RuleViolation
 from duban.services.common import actor, business_date, clean_text
-from duban.services.items import TEXT_MAX, TITLE_MAX, register_item
-from storage.models import Campaign, ItemPlan, OrgUnit, Person, ProblemList
-from storage.uow import UnitOfWork, campaign_chain
+from duban.services.items import TEXT_MAX, TITLE_MAX, apply_trigger, register_item
+from duban.wording import cn_date, text
+from statemachines.item import OPEN
+from storage.models import Campaign, ItemPlan, OrgUnit, Person, ProblemItem, ProblemList
+from storage.uow import UnitOfWork, campaign_chain, item_chain
 
 MARK = "单位编码"  # A1 of every list sheet; B1 holds the unit's code
 OPTIONS_SHEET = "选项"
@@ -273,6 +275,7 @@ def import_lists(uow: UnitOfWork, login: str, path: Path, *, campaign: str | Non
             uow.session.add(plist)
             uow.flush()
         elif plist.state == "returned":
+            _supersede(uow, who, plist, today)
             plist.state, plist.submitted_on, plist.reviewed_by, plist.reviewed_on = "submitted", today, None, None
         item = register_item(uow, who, camp, today, unit=line["unit"].code, title=line["title"],
                              person=line["person"].login, category=line["category"], source=names[source],
@@ -292,6 +295,18 @@ def import_lists(uow: UnitOfWork, login: str, path: Path, *, campaign: str | Non
                                  for item, line in entries}})
     uow.commit()
     return {"items": len(lines), "lists": [list_view(uow.session.get(ProblemList, i)) for i in by_list]}
+
+
+def _supersede(uow: UnitOfWork, who: Person, plist: ProblemList, today: dt.date) -> None:
+    """A returned list sent in again replaces its earlier lines: their items still open are
+    withdrawn (kept, with their history, and reopenable), so nothing is counted twice."""
+    earlier = uow.session.scalars(select(ProblemItem).join(ItemPlan, ItemPlan.item_id == ProblemItem.id)
+                                  .where(ItemPlan.list_id == plist.id, ProblemItem.state.in_(OPEN))
+                                  .order_by(ProblemItem.id))
+    reason = text("records", "list_resubmitted", date=cn_date(today))
+    for item in earlier:
+        uow.lock(item_chain(item))
+        apply_trigger(uow, who, item, "withdraw", today, reason=reason)
 
 
 # --- review ------------------------------------------------------------------
