@@ -199,7 +199,7 @@ def _natural(chars: list[_Char], start: int, end: int, spacing: float) -> float:
     return sum(c.advance for c in chars[start:end]) + _gaps(chars, start, end) * spacing
 
 
-# A title is not broken inside a quoted or titled name (“庸懒散软”, 《……方案》) when a wider measure avoids it.
+# A title is not broken inside a quoted or titled name (“……”, 《……方案》) when a wider measure avoids it.
 QUOTE_PAIRS = {"“": "”", "《": "》", "「": "」"}
 TITLE_TRIALS = 24
 
