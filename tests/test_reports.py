@@ -56,15 +56,17 @@ def test_unit_report_counts(cli, progress):
     assert {k: v for k, v in jgc["states"].items() if v} == {"identified": 1, "assigned": 4, "verified": 2}
     assert jgc["lights"] == {"red": 1, "yellow": 1, "green": 1}
     assert jgc["overdue"] == 2  # the red one and the paused one
-    # the sweep caught up from the campaign start: the red one's 催办 on 09-22 and 督办 on 09-28
-    assert jgc["escalations"] == {"催办": 2, "督办": 1, "挂牌督办": 0, "问责": 0}
+    # the sweep caught up from the campaign start, judging each day by the items as they stood then:
+    # the red one's 催办 on 09-22 and 督办 on 09-28, and a 催办 and a 督办 for the one verified late while it was overdue
+    assert jgc["escalations"] == {"催办": 3, "督办": 2, "挂牌督办": 0, "问责": 0}
     assert (jgc["relapses"], jgc["verified"], jgc["on_time_rate"]) == (0, 2, 0.5)
 
     zjz = rows["ZJZ"]
     assert zjz["items"] == 2
     assert {k: v for k, v in zjz["states"].items() if v} == {"assigned": 1, "rectifying": 1}
     assert zjz["lights"] == {"red": 1, "yellow": 0, "green": 1}
-    assert (zjz["overdue"], zjz["escalations"]["催办"], zjz["escalations"]["督办"], zjz["relapses"]) == (1, 1, 1, 1)
+    # 催办: the red one's, and the relapsed one's from before its first deadline, while it was still open
+    assert (zjz["overdue"], zjz["escalations"]["催办"], zjz["escalations"]["督办"], zjz["relapses"]) == (1, 2, 1, 1)
     assert (zjz["verified"], zjz["on_time_rate"]) == (0, None)  # a relapse undoes the verification
 
     assert rows["BGS"]["items"] == 0 and rows["BGS"]["on_time_rate"] is None
@@ -76,4 +78,4 @@ def test_unit_report_table(cli, progress, monkeypatch):
     assert r.code == 0, r
     jgc = next(line for line in r.stdout.splitlines() if "建设管理处" in line)
     cells = [cell.strip() for cell in jgc.strip("│ ").split("│")]
-    assert cells == ["建设管理处", "7", "1", "4", "0", "2", "0", "1/1/1", "2", "2/1/0/0", "0", "50%"]
+    assert cells == ["建设管理处", "7", "1", "4", "0", "2", "0", "1/1/1", "2", "3/2/0/0", "0", "50%"]
