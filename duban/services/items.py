@@ -274,17 +274,24 @@ def item_history(uow: UnitOfWork, login: str, no: str) -> list[dict]:
     return [event_view(ev) for ev in events]
 
 
+def deadline_running(campaign, today: dt.date):
+    """The SQL condition "a deadline is running", and the first due date that is still green."""
+    yellow_days = campaign.plan.get("rules", {}).get("yellow_working_days", 3)
+    green_from = work_calendar().add_workdays(today, yellow_days + 1)
+    running = (ProblemItem.state.in_(DEADLINE_STATES) & ProblemItem.due.is_not(None)
+               & ProblemItem.paused_since.is_(None))
+    return running, green_from
+
+
 def light_condition(campaign, light: str, today: dt.date):
-    """SQL condition for a traffic light, so sweeps and lists select set-based.
+    """SQL condition for a traffic light, as a range of due dates (an index serves it), so sweeps
+    and lists select set-based.
 
     yellow ⟺ 0 ≤ working days left ≤ N ⟺ today ≤ due < (N+1)-th working day after today.
     """
     if light not in ("red", "yellow", "green"):
         raise BadInput(f"红黄绿灯无效：{light}（可选：red、yellow、green）")
-    yellow_days = campaign.plan.get("rules", {}).get("yellow_working_days", 3)
-    green_from = work_calendar().add_workdays(today, yellow_days + 1)
-    running = (ProblemItem.state.in_(DEADLINE_STATES) & ProblemItem.due.is_not(None)
-               & ProblemItem.paused_since.is_(None))
+    running, green_from = deadline_running(campaign, today)
     return running & {
         "red": ProblemItem.due < today,
         "yellow": (ProblemItem.due >= today) & (ProblemItem.due < green_from),

@@ -19,8 +19,9 @@ from sqlalchemy.orm import aliased
 
 from duban import permissions
 from duban.errors import BadInput
-from duban.services.common import actor, business_date, work_calendar
-from statemachines.item import DEADLINE_STATES, ITEM
+from duban.services.common import actor, business_date
+from duban.services.items import deadline_running, light_condition
+from statemachines.item import ITEM
 from storage.models import Category, OrgUnit, Person, ProblemItem
 from storage.uow import UnitOfWork
 
@@ -48,29 +49,12 @@ class ItemFilters:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
 
 
-def _running_and_green_from(campaign, today: dt.date):
-    """The condition "a deadline is running" and the first due date that is still green."""
-    yellow_days = campaign.plan.get("rules", {}).get("yellow_working_days", 3)
-    green_from = work_calendar().add_workdays(today, yellow_days + 1)
-    running = (ProblemItem.state.in_(DEADLINE_STATES) & ProblemItem.due.is_not(None)
-               & ProblemItem.paused_since.is_(None))
-    return running, green_from
-
-
 def light_column(campaign, today: dt.date):
     """红黄绿灯 as a SQL expression (NULL when no deadline is running), as ``light_of`` computes it."""
-    running, green_from = _running_and_green_from(campaign, today)
+    running, green_from = deadline_running(campaign, today)
     return case((running & (ProblemItem.due < today), "red"),
                 (running & (ProblemItem.due < green_from), "yellow"),
                 (running, "green"), else_=None)
-
-
-def light_condition(campaign, today: dt.date, light: str):
-    """The items whose light is ``light``, as a range of due dates (what ``light_column`` says of them)."""
-    running, green_from = _running_and_green_from(campaign, today)
-    return {"red": running & (ProblemItem.due < today),
-            "yellow": running & (ProblemItem.due >= today) & (ProblemItem.due < green_from),
-            "green": running & (ProblemItem.due >= green_from)}[light]
 
 
 def _like(text: str) -> str:
@@ -81,10 +65,8 @@ def _conditions(uow: UnitOfWork, camp, filters: ItemFilters, today: dt.date) -> 
     """SQL conditions on the items' own columns for the filters; an unknown value is bad input
     naming the choices."""
     where = [ProblemItem.campaign_id == camp.id]
-    if filters.light:
-        if filters.light not in LIGHTS:
-            raise BadInput(f"红黄绿灯无效：{filters.light}（可选：{'、'.join(LIGHTS)}）")
-        where.append(light_condition(camp, today, filters.light))
+    if filters.light:  # an unknown light is refused there, naming the choices
+        where.append(light_condition(camp, filters.light, today))
     if filters.unit:
         where.append(ProblemItem.unit_id == uow.org.unit(filters.unit).id)
     if filters.state:
