@@ -210,6 +210,18 @@ def ragged_lines(info: PdfInfo, tolerance: float = 0.5) -> list[tuple[str, float
             if abs(line.x1 - BODY_RIGHT) > tolerance]
 
 
+def widest_gap(line: GlyphLine) -> float:
+    """The widest space (pt) between two neighbouring full-width glyphs of a line: its letter spacing."""
+    pairs = zip(line.chars, line.chars[1:])
+    return max((b["x0"] - a["x1"] for a, b in pairs if is_full_width(a["text"]) and is_full_width(b["text"])),
+               default=0.0)
+
+
+def stretched_lines(info: PdfInfo, limit_pt: float) -> list[tuple[str, float]]:
+    """Body lines whose characters stand more than `limit_pt` apart: (text, widest gap in pt)."""
+    return [(line.text, round(widest_gap(line), 2)) for line in glyph_lines(info) if widest_gap(line) > limit_pt]
+
+
 def kinsoku_breaches(info: PdfInfo) -> list[str]:
     """Body lines (and title lines) that start with closing or end with opening punctuation."""
     lines = glyph_lines(info) + glyph_lines(info, 22.0)

@@ -12,10 +12,12 @@ import pytest
 from duban.documents import KINDS, DocumentRenderer, sample_context
 try:
     from pdfcheck import (BODY_LEFT, BODY_RIGHT, broken_numbers, continued_lines, font_base_name,
-                          glyph_lines, kinsoku_breaches, pdf_family_prefix, ragged_lines, read_pdf)
+                          glyph_lines, kinsoku_breaches, pdf_family_prefix, ragged_lines, read_pdf,
+                          stretched_lines)
 except ImportError:
     from tests.pdfcheck import (BODY_LEFT, BODY_RIGHT, broken_numbers, continued_lines, font_base_name,
-                                glyph_lines, kinsoku_breaches, pdf_family_prefix, ragged_lines, read_pdf)
+                                glyph_lines, kinsoku_breaches, pdf_family_prefix, ragged_lines, read_pdf,
+                                stretched_lines)
 
 GONGWEN = [code for code, kind in KINDS.items() if kind.gongwen]
 DOC_NUMBER = "综改〔2021〕118号"
@@ -64,7 +66,7 @@ def test_every_continued_line_is_flush_with_both_edges(stressed):
         assert abs(line.x0 - BODY_LEFT) < 0.5 or abs(line.x0 - BODY_LEFT - 2 * 156 / 28) < 0.5
         assert abs(line.x1 - BODY_RIGHT) <= 0.5, line.text
     # a paragraph's last line stays left-aligned, at the grid's spacing
-    last = [line for line in glyph_lines(info) if line.text.endswith("各单位认真落实。")]
+    last = [line for line in glyph_lines(info) if line.text.endswith("实。")]
     assert len(last) == 28 and all(line.x1 < BODY_RIGHT - 2 for line in last)
 
 
@@ -73,10 +75,41 @@ def test_line_breaking_rules_of_chinese_typesetting(stressed):
     assert kinsoku_breaches(info) == []
     assert broken_numbers(info, [DOC_NUMBER, ITEM_CODE, "0931-8105020"]) == []
     texts = [line.text for line in glyph_lines(info)]
-    # numbers keep the character that counts them, and the dates stay whole on the page
-    assert sum(DOC_NUMBER in text for text in texts) == 28
+    # numbers keep the character that counts them, and the dates stay whole on the page; a 文号 that
+    # would leave a line far too short breaks before its 〔 only (〔2021〕118号 itself never breaks)
+    year_number = DOC_NUMBER[DOC_NUMBER.index("〔"):]
+    whole = sum(DOC_NUMBER in text for text in texts)
+    split = sum(text.endswith(DOC_NUMBER[:DOC_NUMBER.index("〔")]) and after.startswith(year_number)
+                for text, after in zip(texts, texts[1:]))
+    assert whole + split == 28 and whole >= 20, (whole, split)
+    assert sum(year_number in text for text in texts) == 28
     assert sum(ITEM_CODE in text for text in texts) == 28
     assert not any(text.endswith(("2021", "10", "20")) for text in texts)
+
+
+def test_no_line_is_stretched_far_apart_before_an_unbreakable_number(stressed):
+    """A 文号 or code that does not fit leaves empty cells: shared by the lines above, or the 文号
+    breaks before its 〔, so no line's characters stand 12 pt apart as the greedy lines had them.
+    What remains is a paragraph's first line with nothing above it to share with."""
+    info, _ = stressed
+    assert stretched_lines(info, 5.0) == []
+    assert len(stretched_lines(info, 3.0)) <= 3
+
+
+BASIS_LEAD = "根据中共某市委组织部《关于印发在“三个专项”专题教育中开展四项专项整治工作方案的通知》"
+
+
+@pytest.mark.parametrize("extra", range(0, 10))
+def test_a_basis_document_number_does_not_spread_the_line_before_it(extra, renderer):
+    """The 效能监察建议书's opening cites its basis with a 文号 (如 某组通字〔2015〕57号) on the second
+    line: whatever its offset, the lines stay justified with characters at most 2 pt apart."""
+    context = sample_context("efficiency_advice")
+    opening = (BASIS_LEAD[:2] + "某" * extra + BASIS_LEAD[2:] + "（某组通字〔2015〕57号）和《某市建设局作风建设"
+               "工作实施方案》要求，局作风建设工作办公室对行政审批服务窗口存在的问题进行了效能监察。现将有关情况和监察建议函告如下。")
+    info = read_pdf(renderer.render("efficiency_advice", {**context, "opening": opening}))
+    assert stretched_lines(info, 2.0) == []
+    assert ragged_lines(info) == [] and kinsoku_breaches(info) == []
+    assert broken_numbers(info, ["〔2015〕57号"]) == []
 
 
 def test_multi_line_recipient_is_justified_too(stressed):
@@ -112,7 +145,7 @@ def test_a_title_keeps_a_quoted_name_on_one_line(title, first_line, renderer):
 def test_justification_is_computed_from_the_resolved_font(renderer):
     """The glyph advances used for the layout are those the PDF was written with."""
     from duban.documents.fonts import resolve
-    from duban.documents.gridtext import metrics
+    from duban.documents.fontmetrics import metrics
 
     family = pdf_family_prefix(resolve("fangsong").resolved_family)
     info = read_pdf(renderer.render("rectification_notice", sample_context("rectification_notice")))
@@ -132,7 +165,7 @@ def test_raw_table_metrics_agree_with_fonttools(role):
     from fontTools.ttLib import TTFont
 
     from duban.documents.fonts import resolve
-    from duban.documents.gridtext import _format4, metrics
+    from duban.documents.fontmetrics import _format4, metrics
 
     resolution = resolve(role)
     if resolution.file is None:

@@ -9,27 +9,27 @@ typesetting (禁则):
 - no line starts with closing punctuation (，。、；：？！”）》〕 …) and none ends with opening
   punctuation (“（《〔 …); ——/…… never split;
 - a run of half-width characters (a number, an item code like lanzhou-2015-0001, a phone
-  number) never splits, nor does a 发文字号 (×政发〔2015〕3号), nor a number and the unit
-  character after it (2015年, 15个);
+  number) never splits, nor does a 发文字号 (×政发〔2015〕3号; but see below), nor a number
+  and the unit character after it (2015年, 15个);
 
-then every line but a paragraph's last gets the letter spacing that puts its last glyph on the
-right edge, and is emitted as its own non-wrapping span. Gaps inside a half-width run are not
-stretched, so numbers keep their shape. The last line keeps the grid spacing, left-aligned.
+lines are filled greedily, unless that leaves a line far short of the edge (before a number
+that cannot break): then the paragraph's breaks are chosen together so that the lines above
+share the empty cells, and a 文号 may break before its 〔 (`fill_lines`). Every line but a
+paragraph's last gets the letter spacing that puts its last glyph on the right edge, and is
+emitted as its own non-wrapping span. Gaps inside a half-width run are not stretched, so
+numbers keep their shape. The last line keeps the grid spacing, left-aligned.
 A title (centred) is broken so that its last line never holds a single character.
 """
 
 from __future__ import annotations
 
-import bisect
-import functools
 import re
-import struct
 import unicodedata
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from duban.documents.fonts import resolve
+from duban.documents.fontmetrics import metrics
 
 PT_PER_MM = 72 / 25.4
 BODY_WIDTH_PT = 156 * PT_PER_MM  # GB/T 9704 版心 width
@@ -39,6 +39,11 @@ BODY_PT = 16.0  # 3号
 GRID_SPACING_PT = BODY_WIDTH_PT / CELLS - BODY_PT - 0.01
 TITLE_PT = 22.0  # 2号
 EPSILON_PT = 0.05
+# Greedy lines that leave at most this many cells empty are kept; beyond that (a line before an
+# unbreakable 文号 or code) the paragraph is broken as a whole (`fill_lines`).
+SLACK_CELLS = 1.0
+# Breaking a 文号 before its 〔 costs as much as this extra spacing (pt per gap) on one line.
+NUMBER_BREAK_PT = 1.5
 
 CLOSING = set("，。、；：？！”’）》〕」』】〉］｝,.;:?!)]}%‰℃·・〃々～")
 OPENING = set("“‘（《〔「『【〈［｛([{")
@@ -50,106 +55,6 @@ DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{0,4}〔\d{4}〕\d+号")
 
 def is_half_width(char: str) -> bool:
     return unicodedata.east_asian_width(char) in ("Na", "H", "N") and not char.isspace()
-
-
-class FontMetrics:
-    """Horizontal advances (in em) of one font, read from its raw cmap and hmtx tables.
-
-    Only what the line layout needs is decoded, character by character, so a process pays
-    milliseconds for a CJK font where fontTools' full cmap and glyph order cost 0.1–0.2 s.
-    """
-
-    def __init__(self, cmap: bytes = b"", hmtx: bytes = b"", metrics_count: int = 0,
-                 units_per_em: int = 1000):
-        self.units_per_em = units_per_em
-        self._hmtx, self._count = hmtx, metrics_count
-        self._cache: dict[str, float] = {}
-        self._lookup = _cmap_lookup(cmap)
-
-    def advance(self, char: str) -> float:
-        found = self._cache.get(char)
-        if found is None:
-            found = self._cache[char] = self._advance(char)
-        return found
-
-    def _advance(self, char: str) -> float:
-        glyph = self._lookup(ord(char))
-        if not glyph or not self._count:  # fontconfig falls back to another font: the usual width
-            return 1.0 if unicodedata.east_asian_width(char) in ("W", "F", "A") else 0.5
-        (advance,) = struct.unpack_from(">H", self._hmtx, 4 * min(glyph, self._count - 1))
-        return advance / self.units_per_em
-
-
-def _cmap_lookup(cmap: bytes):
-    """codepoint → glyph id from a cmap table: its format 12 (full Unicode) or format 4 (BMP) subtable."""
-    if len(cmap) < 4:
-        return lambda code: 0
-    (count,) = struct.unpack_from(">H", cmap, 2)
-    offsets = {}
-    for i in range(count):
-        platform, encoding, offset = struct.unpack_from(">HHI", cmap, 4 + 8 * i)
-        fmt = struct.unpack_from(">H", cmap, offset)[0]
-        offsets.setdefault((fmt, platform, encoding), offset)
-    for key in ((12, 3, 10), (12, 0, 4), (12, 0, 6)):
-        if key in offsets:
-            return _format12(cmap, offsets[key])
-    for key in ((4, 3, 1), (4, 0, 3), (4, 0, 4), (4, 0, 6)):
-        if key in offsets:
-            return _format4(cmap, offsets[key])
-    return lambda code: 0
-
-
-def _format12(cmap: bytes, offset: int):
-    (groups,) = struct.unpack_from(">I", cmap, offset + 12)
-    table = [struct.unpack_from(">III", cmap, offset + 16 + 12 * i) for i in range(groups)]
-    ends = [end for _, end, _ in table]
-
-    def lookup(code: int) -> int:
-        i = bisect.bisect_left(ends, code)
-        if i < len(table) and table[i][0] <= code:
-            return table[i][2] + code - table[i][0]
-        return 0
-    return lookup
-
-
-def _format4(cmap: bytes, offset: int):
-    segments = struct.unpack_from(">H", cmap, offset + 6)[0] // 2
-    ends = struct.unpack_from(f">{segments}H", cmap, offset + 14)
-    starts = struct.unpack_from(f">{segments}H", cmap, offset + 16 + 2 * segments)
-    deltas = struct.unpack_from(f">{segments}h", cmap, offset + 16 + 4 * segments)
-    range_at = offset + 16 + 6 * segments
-    ranges = struct.unpack_from(f">{segments}H", cmap, range_at)
-
-    def lookup(code: int) -> int:
-        i = bisect.bisect_left(ends, code)
-        if i >= segments or starts[i] > code:
-            return 0
-        if ranges[i] == 0:
-            return (code + deltas[i]) & 0xFFFF
-        (glyph,) = struct.unpack_from(">H", cmap, range_at + 2 * i + ranges[i] + 2 * (code - starts[i]))
-        return (glyph + deltas[i]) & 0xFFFF if glyph else 0
-    return lookup
-
-
-@functools.lru_cache(maxsize=None)
-def _load_metrics(path: str, index: int) -> FontMetrics:
-    from fontTools.ttLib import TTFont
-
-    reader = TTFont(path, fontNumber=index, lazy=True).reader  # raw tables, nothing decoded
-    (units_per_em,) = struct.unpack_from(">H", reader["head"], 18)
-    (count,) = struct.unpack_from(">H", reader["hhea"], 34)
-    return FontMetrics(reader["cmap"], reader["hmtx"], count, units_per_em)
-
-
-_FALLBACK = FontMetrics()
-
-
-def metrics(role: str) -> FontMetrics:
-    """Advances of the font the stylesheet's stack for `role` resolves to on this machine."""
-    resolution = resolve(role)
-    if resolution.file is None:
-        return _FALLBACK
-    return _load_metrics(resolution.file, resolution.index)
 
 
 # ---------------------------------------------------------------------------
@@ -272,6 +177,85 @@ def _trim(chars: list[_Char], start: int, end: int) -> int:
     return end
 
 
+def _number_breaks(chars: list[_Char]) -> set[int]:
+    """Where a 发文字号 may break when keeping it whole would stretch lines far apart: before its 〔,
+    so that 〔2015〕12号 itself stays whole and only the issuer's abbreviation stays behind."""
+    text = "".join(c.text for c in chars)
+    return {match.start() + match.group().index("〔") for match in DOC_NUMBER.finditer(text)
+            if not match.group().startswith("〔")}
+
+
+def fill_lines(chars: list[_Char], first_width: float, width: float,
+               spacing: float = GRID_SPACING_PT) -> list[tuple[int, int]]:
+    """Justified body lines: the greedy lines when none leaves more than `SLACK_CELLS` empty;
+    otherwise the breaks of the whole paragraph that minimise the sum over its justified lines of
+    the squared extra spacing per gap (Knuth–Plass), where a 文号 may also break before its 〔 at
+    the cost of `NUMBER_BREAK_PT`. So the empty cells before an unbreakable number are shared by
+    the lines above it instead of stretching one line (up to 12 pt between characters)."""
+    greedy = break_lines(chars, first_width, width, spacing)
+    cell = BODY_WIDTH_PT / CELLS
+
+    def slack(number: int, start: int, end: int) -> float:
+        return (first_width if number == 0 else width) - _natural(chars, start, end, spacing)
+
+    if all(slack(n, s, e) <= SLACK_CELLS * cell + EPSILON_PT for n, (s, e) in enumerate(greedy[:-1])):
+        return greedy
+    return _optimal_lines(chars, first_width, width, spacing) or greedy
+
+
+def _optimal_lines(chars: list[_Char], first_width: float, width: float,
+                   spacing: float) -> list[tuple[int, int]] | None:
+    count = len(chars)
+    advance, gap = [0.0], [0]  # prefix sums: advances, stretchable gaps before each character
+    for i, char in enumerate(chars):
+        advance.append(advance[-1] + char.advance)
+        gap.append(gap[-1] + (i > 0 and not (chars[i - 1].half and char.half)))
+    weak = _number_breaks(chars)
+    points = sorted({start for start, _ in _atoms(chars)} | weak | {count})
+    if any(b - a > 0 and _natural(chars, a, b, spacing) > width + EPSILON_PT
+           for a, b in _atoms(chars)):
+        return None  # an atom wider than a line: the greedy lines split it
+
+    def start_of(i: int) -> int:
+        while i < count and chars[i].text.isspace():
+            i += 1
+        return i
+
+    cost = {0: 0.0}
+    previous: dict[int, int] = {}
+    for j_index, j in enumerate(points[1:], 1):
+        best = None
+        for i in reversed(points[:j_index]):
+            if i not in cost:
+                continue
+            start, end = start_of(i), _trim(chars, start_of(i), j)
+            if start >= j:
+                continue
+            gaps = gap[end] - gap[start + 1] if end > start + 1 else 0
+            natural = advance[end] - advance[start] + gaps * spacing
+            available = first_width if i == 0 else width
+            if natural > available + EPSILON_PT:
+                break
+            if j == count:
+                badness = 0.0  # the last line keeps the grid spacing
+            else:
+                extra = (available - natural) / max(gaps, 1)
+                badness = extra * extra + (NUMBER_BREAK_PT ** 2 if j in weak else 0.0)
+            total = cost[i] + badness
+            if best is None or total < best[0] - 1e-9:
+                best = (total, i)
+        if best is not None:
+            cost[j], previous[j] = best
+    if count not in cost:
+        return None
+    lines, j = [], count
+    while j > 0:
+        i = previous[j]
+        lines.append((start_of(i), _trim(chars, start_of(i), j)))
+        j = i
+    return lines[::-1]
+
+
 # ---------------------------------------------------------------------------
 # HTML of the laid-out lines.
 
@@ -333,7 +317,7 @@ class GridText:
         runs = [run for run in runs if run[0]]
         chars = self._chars(runs, BODY_PT)
         cell = BODY_WIDTH_PT / CELLS
-        lines = break_lines(chars, BODY_WIDTH_PT - indent * cell, BODY_WIDTH_PT)
+        lines = fill_lines(chars, BODY_WIDTH_PT - indent * cell, BODY_WIDTH_PT)
         classes = tuple(css for _, _, css in runs)
         html = []
         for number, (start, end) in enumerate(lines):
