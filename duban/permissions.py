@@ -1,7 +1,8 @@
 """Who may do what: one policy table and the separation-of-duties rules.
 
-Roles come from the plan (seed §六(一)): 领导小组 组长/副组长, 专项整治办公室, 处室/单位负责人,
-党员干部, and the anonymous public. ``system`` is the campaign's own automation
+Roles come from the plan (seed §六(一)): 领导小组 组长/副组长, the campaign office, 处室/单位负责人,
+党员干部, and the anonymous public. Where a plan is at hand the office is shown under the plan's own
+name for it (``role_labels``); without one, under a neutral name. ``system`` is the campaign's own automation
 (daily tick, sweeps, draws); it never makes a human decision such as verifying an
 item or approving a case.
 """
@@ -9,12 +10,12 @@ item or approving a case.
 from __future__ import annotations
 
 from duban.errors import PermissionDenied
-from storage.models import OrgUnit, Person
+from storage.models import Campaign, OrgUnit, Person
 
 ROLE_LABELS = {
     "leader": "领导小组组长",
     "deputy_leader": "领导小组副组长",
-    "office": "专项整治办公室",
+    "office": "工作办公室",
     "unit_head": "处室/单位负责人",
     "cadre": "党员干部",
     "public": "群众（匿名）",
@@ -25,6 +26,17 @@ ROLE_BY_LABEL = {
     "组长": "leader", "副组长": "deputy_leader", "办公室": "office", "整治办": "office",
     "负责人": "unit_head", "处长": "unit_head", "干部": "cadre", "群众": "public",
 }
+
+
+
+def role_labels(campaign: Campaign | None) -> dict[str, str]:
+    """ROLE_LABELS as a campaign's plan names them: the office under the plan's name for its office
+    role (organization.roles; by default the office's own name). Without a campaign: the neutral labels."""
+    plan = campaign.plan if campaign is not None else {}
+    roles = (plan.get("organization") or {}).get("roles") or []
+    office = next((r.get("name") for r in roles if r.get("code") == "office"), None)
+    return {**ROLE_LABELS, "office": office} if office else dict(ROLE_LABELS)
+
 
 SYSTEM_LOGIN = "system"
 # Decisions only a person may take, whatever roles the automation's record carries:
@@ -96,7 +108,7 @@ POLICY: dict[str, set[str]] = {
 }
 
 ACTION_LABELS = {
-    "campaign.load": "导入专项整治方案", "org.import": "导入组织机构", "read": "查看",
+    "campaign.load": "导入方案", "org.import": "导入组织机构", "read": "查看",
     "item.add": "登记问题", "item.report": "举报", "report.read": "查看举报内容", "report.receive": "受理举报",
     "report.triage": "办理举报", "opinion.record": "登记意见建议", "opinion.read": "查看意见建议",
     "opinion.triage": "办理意见建议", "ledger.reconcile": "确认对账销号", "problem_list.import": "报送问题整改清单", "item.assign": "交办",
@@ -173,6 +185,8 @@ def parse_roles(text: str) -> list[str]:
         if not token:
             continue
         code = token if token in ROLE_LABELS else ROLE_BY_LABEL.get(token)
+        if code is None and token.endswith("办公室"):  # the office as a plan names it, e.g. 某某工作办公室
+            code = "office"
         if code is None:
             raise ValueError(token)
         roles.append(code)

@@ -37,7 +37,7 @@ class CampaignRepository:
     def get(self, code: str) -> Campaign:
         campaign = self.session.scalar(select(Campaign).where(Campaign.code == code))
         if campaign is None:
-            raise NotFound(f"专项整治活动不存在：{code}")
+            raise NotFound(f"活动不存在：{code}")
         return campaign
 
     def find(self, code: str) -> Campaign | None:
@@ -51,11 +51,16 @@ class CampaignRepository:
         if len(campaigns) == 1:
             return campaigns[0]
         if not campaigns:
-            raise NotFound("尚未导入任何专项整治活动：请先执行 duban campaign load 文件")
-        raise NotFound("存在多个专项整治活动，请用 --campaign 指定：" + "、".join(c.code for c in campaigns))
+            raise NotFound("尚未导入任何活动方案：请先执行 duban campaign load 文件")
+        raise NotFound("存在多个活动，请用 --campaign 指定：" + "、".join(c.code for c in campaigns))
 
     def all(self) -> list[Campaign]:
         return list(self.session.scalars(select(Campaign).order_by(Campaign.id)))
+
+    def only(self) -> Campaign | None:
+        """The campaign when exactly one is loaded (whose plan names things on shared screens), else None."""
+        campaigns = self.session.scalars(select(Campaign).order_by(Campaign.id).limit(2)).all()
+        return campaigns[0] if len(campaigns) == 1 else None
 
 
 class OrgRepository:

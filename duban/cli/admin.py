@@ -10,7 +10,7 @@ import typer
 from duban.cli.app import actor, app, emit, output_file, state, table, uow
 from duban.cli.options import CAMPAIGN, UNIT_FILTER
 
-campaign_app = typer.Typer(help="专项整治方案：导入、查看。", no_args_is_help=True)
+campaign_app = typer.Typer(help="活动方案：导入、查看。", no_args_is_help=True)
 org_app = typer.Typer(help="组织机构：单位与人员（含角色）。", no_args_is_help=True)
 audit_app = typer.Typer(help="审计：校验事件日志与锚点、按事件核对记录、写锚点、生成密钥。", no_args_is_help=True)
 ledger_app = typer.Typer(help="整改落实台账：导出（全部或一个单位）、单位报回后对账销号。", no_args_is_help=True)
@@ -41,7 +41,7 @@ def init(mkdir: bool = typer.Option(False, "--mkdir", help="SQLite 数据库所�
 @campaign_app.command("load")
 def campaign_load(file: Path = typer.Argument(..., metavar="文件", help="方案文件（YAML），如 campaigns/lanzhou-2015.yaml")
                   ) -> None:
-    """校验并导入专项整治方案；重复导入同一文件不会改变任何数据。"""
+    """校验并导入活动方案；重复导入同一文件不会改变任何数据。"""
     from duban.services.setup import load_campaign
 
     with uow() as u:
@@ -71,11 +71,11 @@ def campaign_show(code: Optional[str] = typer.Argument(None, metavar="活动编�
 
 @campaign_app.command("list")
 def campaign_list() -> None:
-    """列出已导入的专项整治活动。"""
+    """列出已导入的活动。"""
     with uow() as u:
         result = [{"code": c.code, "name": c.name, "start": c.start_date.isoformat(), "end": c.end_date.isoformat()}
                   for c in u.campaigns.all()]
-    emit(result, lambda r: table("专项整治活动", ["编码", "名称", "起", "止"],
+    emit(result, lambda r: table("活动", ["编码", "名称", "起", "止"],
                                  [[c["code"], c["name"], c["start"], c["end"]] for c in r]))
 
 
@@ -96,9 +96,10 @@ def org_import(file: Path = typer.Argument(..., metavar="文件",
 @org_app.command("list")
 def org_list(people: bool = typer.Option(False, "--people", help="列出人员而非单位")) -> None:
     """列出单位或人员。"""
-    from duban.permissions import ROLE_LABELS
+    from duban.permissions import role_labels
 
     with uow() as u:
+        labels = role_labels(u.campaigns.only())
         if people:
             result = [{"login": p.login, "name": p.name, "unit": p.unit.name if p.unit else None,
                        "title": p.title, "roles": sorted(p.role_set)} for p in u.org.persons()]
@@ -108,7 +109,7 @@ def org_list(people: bool = typer.Option(False, "--people", help="列出人员�
                       for x in u.org.units()]
     if people:
         emit(result, lambda r: table("人员", ["登录名", "姓名", "单位", "职务", "角色"], [
-            [p["login"], p["name"], p["unit"], p["title"], "、".join(ROLE_LABELS[x] for x in p["roles"])] for p in r]))
+            [p["login"], p["name"], p["unit"], p["title"], "、".join(labels[x] for x in p["roles"])] for p in r]))
     else:
         emit(result, lambda r: table("单位", ["编码", "名称", "类别", "上级", "民生", "负责人"], [
             [x["code"], x["name"], x["kind"], x["parent"], "是" if x["serves_public"] else "", x["head"]] for x in r]))

@@ -29,7 +29,7 @@ state = State()
 
 app = typer.Typer(
     name="duban",
-    help="督办：专项整治问题清单、整改台账、督办问责与文书制发。",
+    help="督办：问题清单、整改台账、督办问责与文书制发。",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from duban.cli.app import app, emit, table
-from duban.demo import DEFAULT_SEED
+from duban.demo import DAY_LABEL, DEFAULT_SEED
 
 
 @app.command()
@@ -19,7 +19,7 @@ def demo(
     cadres: int = typer.Option(200, "--cadres", metavar="人数", help="人员总数，含局领导"),
     workers: int = typer.Option(2, "--workers", min=1, metavar="进程数", help="生成 PDF 文书的进程数"),
 ) -> None:
-    """演示：生成一个局机关，从 2015-09-01 到 2015-11-30 逐日运行“庸懒散软”专项整治。
+    """演示：生成一个局机关，按参考方案（兰州市建设局“庸懒散软”）从 2015-09-01 到 2015-11-30 逐日运行。
 
     在输出目录留下数据库、制发的文书（PDF）、整改落实台账（XLSX 和带图表的 PDF）、汇总（summary.md、summary.json）、工作总结（summary.pdf），
     以及每类文书一份的页面图片（预览/，PNG）。
@@ -43,9 +43,9 @@ def demo(
                 err.print(text, highlight=False)
 
         def on_day(day, index: int, total: int) -> None:
-            progress.update(days, description=f"专项整治 {day.isoformat()}", completed=index, total=total)
+            progress.update(days, description=f"{DAY_LABEL} {day.isoformat()}", completed=index, total=total)
             if not err.is_terminal and (day.weekday() == 0 or index == total):  # a log line per week
-                err.print(f"专项整治 {day.isoformat()}（{index}/{total}）", highlight=False)
+                err.print(f"{DAY_LABEL} {day.isoformat()}（{index}/{total}）", highlight=False)
 
         result = run_demo(out, seed=seed, units=units, cadres=cadres, force=force, workers=workers,
                           on_day=on_day, on_stage=on_stage)

@@ -17,7 +17,7 @@ def measure_done(
     note: str = NOTE,
     expect: Optional[int] = EXPECT,
 ) -> None:
-    """登记限期问责措施已落实（专项整治办公室）：书面检查已提交、效能监察建议书已答复等。
+    """登记限期问责措施已落实（办公室）：书面检查已提交、效能监察建议书已答复等。
 
     --note 须写明落实情况。"""
     from duban.services.measures import measure_done as done
@@ -34,7 +34,7 @@ def escalate(
     reason: str = typer.Option(..., "--reason", metavar="文本", help="督办事由（记入事件日志）"),
     expect: Optional[int] = EXPECT,
 ) -> None:
-    """督办尚未落实的限期问责措施（专项整治办公室或领导小组；每级一次）。"""
+    """督办尚未落实的限期问责措施（办公室或领导小组；每级一次）。"""
     from duban.services.measures import escalate_case
 
     with uow() as u:

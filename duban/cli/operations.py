@@ -85,7 +85,7 @@ def draw_show(draw_id: int = DRAW_ID) -> None:
 def draw_list(campaign: Optional[str] = CAMPAIGN,
               kind: Optional[str] = typer.Option(None, "--kind", metavar="类型", help=f"只看该类型：{choices('draw')}")
               ) -> None:
-    """列出抽取（未揭示的抽取只有专项整治办公室可见）。"""
+    """列出抽取（未揭示的抽取只有办公室可见）。"""
     from duban.services.draws import list_draws
 
     with uow() as u:

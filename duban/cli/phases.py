@@ -44,7 +44,7 @@ def phase_override(
     until: Optional[str] = typer.Option(None, "--until", metavar="日期", help="放开截止日期（默认同起始日期）"),
     campaign: Optional[str] = CAMPAIGN,
 ) -> None:
-    """放开阶段限制（仅专项整治办公室）：在指定日期内允许方案未在该阶段开放的问题来源或工作职责。
+    """放开阶段限制（仅办公室）：在指定日期内允许方案未在该阶段开放的问题来源或工作职责。
 
     --source 与 --duty 二选一。"""
     from duban.services.phase_gate import override

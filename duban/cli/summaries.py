@@ -11,9 +11,9 @@ from duban.cli.admin import campaign_app
 from duban.cli.app import actor, app, emit, state, uow
 from duban.cli.options import CAMPAIGN, OUT_DIR
 
-person_app = typer.Typer(help="个人：述职材料（本人在专项整治中的问题整改、按期完成、检查、学习、问责和表彰）。",
+person_app = typer.Typer(help="个人：述职材料（本人在本次活动中的问题整改、按期完成、检查、学习、问责和表彰）。",
                          no_args_is_help=True)
-unit_app = typer.Typer(help="单位：述职材料（单位在专项整治中的问题整改、按期完成、检查、学习、测评、问责和表彰）。",
+unit_app = typer.Typer(help="单位：述职材料（单位在本次活动中的问题整改、按期完成、检查、学习、测评、问责和表彰）。",
                        no_args_is_help=True)
 app.add_typer(person_app, name="person")
 app.add_typer(unit_app, name="unit")
@@ -47,7 +47,7 @@ def unit_summary(unit: str = typer.Argument(..., metavar="单位", help="单位�
 
 @campaign_app.command("report")
 def campaign_report(out: Path = OUT_DIR, campaign: Optional[str] = CAMPAIGN) -> None:
-    """生成专项整治工作总结：带图表的 PDF（GB/T 9704 版式）、文本稿和 JSON 数据，数据全部取自数据库。"""
+    """生成活动工作总结：带图表的 PDF（GB/T 9704 版式）、文本稿和 JSON 数据，数据全部取自数据库。"""
     from duban.services.campaign_report import write_report
 
     with uow() as u:

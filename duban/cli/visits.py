@@ -32,7 +32,7 @@ def record(
                                                  help="发现的问题，各登记为该单位的一个整改问题（可重复）"),
     category: Optional[str] = typer.Option(None, "--category", metavar="类别", help="问题类别，如 庸、懒、散、软（见方案）"),
 ) -> None:
-    """登记一次暗访检查的结果（专项整治办公室）：逐项检查结果、无问题或发现问题；发现的问题登记为整改问题并关联本次抽取。"""
+    """登记一次暗访检查的结果（办公室）：逐项检查结果、无问题或发现问题；发现的问题登记为整改问题并关联本次抽取。"""
     from duban.services.visits import record_visit
 
     with uow() as u:

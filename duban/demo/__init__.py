@@ -11,3 +11,4 @@ campaign-tick flow calls), with ``intake`` (problem lists, opinions, reports, �
 """
 
 DEFAULT_SEED = 2015
+DAY_LABEL = "专项整治"  # the progress line's word for a day of the reference campaign

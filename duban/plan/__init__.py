@@ -1,4 +1,4 @@
-"""The campaign plan (专项整治实施方案) as data.
+"""The campaign plan (实施方案) as data.
 
 A plan is a YAML file (see campaigns/README.md). ``load_plan`` reads it and
 returns a validated ``CampaignPlan``; every problem becomes one ``BadInput``

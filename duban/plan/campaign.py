@@ -65,7 +65,7 @@ class CampaignPlan(PlanModel):
     code: CampaignCode
     name: Text
     title: str = ""  # the plan's own title, e.g. 关于开展……活动的实施意见; default: name + 实施方案
-    kind: Text = "专项工作"  # what the campaign is called in running text: 专项整治, 效能建设活动 …
+    kind: Text = "专项工作"  # what the campaign is called in running text, e.g. 效能建设活动
     issuer: Text  # 发文机关全称
     issuer_short: Text
     doc_prefix: DocPrefix  # 发文字号前缀, e.g. 某建效

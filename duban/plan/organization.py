@@ -12,7 +12,7 @@ from duban.plan.fields import PlanIssue, PlanModel, Text, check_unique, find
 class RoleCode(StrEnum):
     LEADER = "leader"  # 组长
     DEPUTY_LEADER = "deputy_leader"  # 副组长
-    OFFICE = "office"  # 专项整治工作办公室
+    OFFICE = "office"  # the campaign office (工作办公室)
     UNIT_HEAD = "unit_head"  # 处（室）、局属单位负责人
     CADRE = "cadre"  # 党员干部
     PUBLIC = "public"  # 群众、服务对象
@@ -24,11 +24,11 @@ class Role(PlanModel):
     description: str = ""
 
 
-def _default_roles() -> list[Role]:
+def _default_roles(office: str) -> list[Role]:
     names = {
         RoleCode.LEADER: "组长",
         RoleCode.DEPUTY_LEADER: "副组长",
-        RoleCode.OFFICE: "专项整治工作办公室",
+        RoleCode.OFFICE: office,
         RoleCode.UNIT_HEAD: "单位负责人",
         RoleCode.CADRE: "党员干部",
         RoleCode.PUBLIC: "群众",
@@ -51,10 +51,12 @@ class Office(PlanModel):
 class Organization(PlanModel):
     leading_group: LeadingGroup
     office: Office
-    roles: list[Role] = Field(default_factory=_default_roles)
+    roles: list[Role] = []  # default: 组长, 副组长, the office under office.name, 单位负责人, 党员干部, 群众
 
     @model_validator(mode="after")
     def _check(self) -> Organization:
+        if not self.roles:
+            self.roles = _default_roles(self.office.name)
         check_unique(self.roles, ("roles",))
         missing = [code.value for code in RoleCode if code not in {r.code for r in self.roles}]
         if missing:

@@ -147,6 +147,7 @@ def import_org(uow: UnitOfWork, login: str, path: Path, *, today: dt.date | None
         seen.setdefault(key, row.line)
 
     categories = unit_categories(uow)
+    labels = permissions.role_labels(uow.campaigns.only())
     file_units = {r.code: r for r in unit_rows}
     known_unit = lambda key: key in existing_units or key in file_units or key in names_taken or any(
         r.name == key for r in unit_rows)
@@ -176,7 +177,7 @@ def import_org(uow: UnitOfWork, login: str, path: Path, *, today: dt.date | None
         try:
             row.roles = ",".join(permissions.parse_roles(row.roles) or ["cadre"])
         except ValueError as exc:
-            bad(row, f"角色无效：{exc}（可选：{'、'.join(permissions.ROLE_LABELS.values())}）")
+            bad(row, f"角色无效：{exc}（可选：{'、'.join(labels.values())}）")
         if row.code == "system":
             bad(row, "登录名 system 为系统保留")
         elif "system" in row.roles.split(","):

@@ -70,7 +70,8 @@ def _may(who, campaign, action: str) -> None:
         roles = set(_rules(campaign).get("reveal_roles", ["office"]))
         if who.active and not permissions.is_system(who) and roles & who.role_set:
             return
-        names = "、".join(permissions.ROLE_LABELS.get(r, r) for r in sorted(roles))
+        labels = permissions.role_labels(campaign)
+        names = "、".join(labels.get(r, r) for r in sorted(roles))
         raise permissions.PermissionDenied(f"{who.name}（{who.login}）无权查看举报人信息：仅限{names}")
     permissions.require(who, action)
 

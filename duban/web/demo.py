@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from duban.permissions import ROLE_LABELS, SYSTEM_LOGIN
+from duban.permissions import SYSTEM_LOGIN, role_labels
 from duban.services.accounts import set_password
 from storage.uow import UnitOfWork
 
@@ -16,6 +16,7 @@ def demo_accounts(db_url: str) -> list[dict]:
     """Give the first person of each role the demo password (no change required)."""
     with UnitOfWork(db_url) as uow:
         people = [(p.login, p.name, p.role_set) for p in uow.org.persons() if p.active]
+        labels = role_labels(uow.campaigns.only())
     chosen, taken = [], set()
     for role in DEMO_ROLES:
         login, name = next(((lg, nm) for lg, nm, roles in people if role in roles and lg not in taken), (None, None))
@@ -24,7 +25,7 @@ def demo_accounts(db_url: str) -> list[dict]:
         taken.add(login)
         with UnitOfWork(db_url) as uow:
             set_password(uow, "system", login, DEMO_PASSWORD, must_change=False)
-        chosen.append({"login": login, "name": name, "role": ROLE_LABELS[role]})
+        chosen.append({"login": login, "name": name, "role": labels[role]})
     return chosen
 
 

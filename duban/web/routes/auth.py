@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 
 from duban.errors import BadInput
+from duban.permissions import role_labels
 from duban.services import accounts
 from duban.web import csrf
 from duban.web.render import page
@@ -19,7 +20,9 @@ def _login_page(request: Request, status: int = 200, message: str = "", login: s
     # Reused while the browser keeps it: a second login tab (or a stray request) must not
     # invalidate the form already shown.
     token = request.cookies.get(csrf.LOGIN_COOKIE) or csrf.new_login_token()
-    response = page(request, "login.html", status=status, message=message, login_name=login,
+    with uow(request) as u:  # the office that sets passwords, as the loaded plan names it
+        office = role_labels(u.campaigns.only())["office"]
+    response = page(request, "login.html", status=status, message=message, login_name=login, office=office,
                     login_csrf=token, next=safe_next(request.query_params.get("next")))
     set_cookie(request, response, csrf.LOGIN_COOKIE, token)
     return response

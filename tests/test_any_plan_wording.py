@@ -1,0 +1,105 @@
+"""The campaign's own names outside its documents: role labels, the console's login page and the CLI
+speak of the office as the loaded plan names it (tests/data/plans/province-2007.yaml: a 效能建设活动
+whose office is 和西省机关效能建设领导小组办公室), and where no single plan is at hand they use neutral
+words. No code or template outside the demo names the reference campaign's kind (专项整治).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import ROOT
+from test_documents_any_plan import PLAN, province_db  # noqa: F401  (a fixture)
+
+PROVINCE_OFFICE = "和西省机关效能建设领导小组办公室"
+REFERENCE_KIND = "专项整治"
+# Where the product's code, templates and wording live; the demo (duban/demo, campaigns/) runs the
+# reference campaign and may say so.
+CODE_FOLDERS = ("duban", "templates", "storage", "flows", "statemachines", "bench")
+DEMO = ROOT / "duban" / "demo"
+
+
+@pytest.fixture(autouse=True)
+def wide_tables(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # table cells unwrapped
+
+
+def people_rows(cli, db, login) -> str:
+    result = cli("org", "list", "--people", db=db, as_user="lin")
+    assert result.code == 0, result
+    return next(line for line in result.stdout.splitlines() if login in line)
+
+
+def test_a_plans_default_office_role_is_its_office():
+    from duban.plan import load_plan
+
+    plan = load_plan(PLAN)
+    assert plan.organization.role("office").name == PROVINCE_OFFICE == plan.organization.office.name
+
+
+def test_the_cli_names_the_office_as_the_loaded_plan_does(cli, province_db, tmp_path):
+    db = province_db
+    row = people_rows(cli, db, "lin")
+    assert PROVINCE_OFFICE in row and REFERENCE_KIND not in row, row
+    assert "组长" in people_rows(cli, db, "gao")
+
+    # An org file's role column may name the office as the plan does; a bad role lists the plan's names.
+    sheet = tmp_path / "org.csv"
+    sheet.write_text("类型,编码,名称,所属单位,单位类别,民生,职务,角色\n"
+                     f"人员,qin,秦岚,JCT,,,副处长,{PROVINCE_OFFICE}\n人员,zhu,朱迪,JCT,,,科员,大王\n",
+                     encoding="utf-8")
+    refused = cli("org", "import", sheet, db=db, as_user="lin")
+    assert refused.code == 2 and "大王" in refused.stderr and PROVINCE_OFFICE in refused.stderr, refused
+    assert REFERENCE_KIND not in refused.stderr
+    sheet.write_text(sheet.read_text(encoding="utf-8").replace("大王", "党员干部"), encoding="utf-8")
+    assert cli("org", "import", sheet, db=db, as_user="lin").code == 0
+    assert PROVINCE_OFFICE in people_rows(cli, db, "qin")
+
+    # A refusal that has no plan at hand: neutral words, never the reference campaign's.
+    refused = cli("user", "list", db=db, as_user="xu")
+    assert refused.code == 3 and "工作办公室" in refused.stderr and REFERENCE_KIND not in refused.stderr, refused
+    listed = cli("campaign", "list", db=db, as_user="lin")
+    assert listed.code == 0 and REFERENCE_KIND not in listed.stdout and "HXS2007" in listed.stdout, listed
+
+
+def test_with_two_campaigns_the_office_has_its_neutral_name(cli, province_db, tmp_path):
+    """Two plans, two office names: a screen shared by both names neither."""
+    db = province_db
+    second = tmp_path / "second.yaml"
+    text = PLAN.read_text(encoding="utf-8")
+    assert "code: HXS2007" in text and f"name: {PROVINCE_OFFICE}" in text
+    second.write_text(text.replace("code: HXS2007", "code: HXS2008", 1)
+                      .replace(f"name: {PROVINCE_OFFICE}", "name: 和西省效能建设第二办公室"), encoding="utf-8")
+    assert cli("campaign", "load", second, db=db).code == 0
+    row = people_rows(cli, db, "lin")
+    assert "工作办公室" in row and PROVINCE_OFFICE not in row and REFERENCE_KIND not in row, row
+    refused = cli("item", "list", db=db, as_user="lin")
+    assert refused.code != 0 and "存在多个活动" in refused.stderr and REFERENCE_KIND not in refused.stderr, refused
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_login_page_names_the_plans_office(province_db, browser):
+    from webconsole import start_server
+
+    server, thread, base = start_server(province_db)
+    try:
+        page = browser.new_page()
+        page.goto(base + "/login")
+        hint = page.locator("p.hint").inner_text()
+        page.close()
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+    assert hint == f"没有密码或忘记密码，请联系{PROVINCE_OFFICE}设置。"
+
+
+def test_no_code_or_template_outside_the_demo_names_the_reference_kind():
+    found = []
+    for folder in CODE_FOLDERS:
+        for path in sorted((ROOT / folder).rglob("*")):
+            if not path.is_file() or DEMO in path.parents or "__pycache__" in path.parts:
+                continue
+            if REFERENCE_KIND.encode() in path.read_bytes():
+                found.append(str(path.relative_to(ROOT)))
+    assert found == []
+    assert any(REFERENCE_KIND in p.read_text(encoding="utf-8") for p in DEMO.glob("*.py"))  # the scan can see
