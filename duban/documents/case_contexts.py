@@ -105,7 +105,7 @@ def case_document(campaign: Campaign, case: AccountabilityCase, kind: str, clerk
                     else leading_group(campaign)),
             recorder=office if "system" in clerk.role_set else clerk.name,
             requirements=say.lines("admonition_requirements", office=office),
-            attachments=["谈话记录"],
+            attachments=say.lines("admonition_attachments"),
         )
     if kind == "written_check_notice":
         return head(

@@ -117,7 +117,6 @@ KINDS: dict[str, Kind] = {
                 "recorder": "记录人",
                 "requirements": "被谈话人须知，列表",
             },
-            optional={"attachments": ["谈话记录"]},
         ),
         Kind(
             "written_check_notice", "责令书面检查通知书", "kinds/written_check_notice.html.j2",
@@ -396,6 +395,8 @@ def _sample_work_summary() -> dict:
 
 def sample_context(kind: str) -> dict:
     """Realistic demo context for `kind` (used by tests, `duban doctor` and the bench)."""
+    from duban.wording import wording
+
     get_kind(kind)
     date = dt.date(2015, 10, 8)
     samples: dict[str, dict] = {
@@ -499,6 +500,7 @@ def sample_context(kind: str) -> dict:
             "talk_place": "某市住房和城乡建设局三楼会议室",
             "talker": "马某某（局党组成员、纪检组长）",
             "recorder": "孙某某",
+            "attachments": wording("cases").lines("admonition_attachments"),
             "requirements": [
                 "按时到达指定地点，不得无故缺席或委托他人代为参加。",
                 "如实说明有关情况，对存在的问题作出深刻反思，提出整改措施。",
