@@ -17,9 +17,9 @@ import pytest
 from conftest import ROOT, dump
 
 try:
-    from pdfcheck import issued_typography_problems, read_pdf
+    from pdfcheck import glyph_lines, issued_typography_problems, read_pdf
 except ImportError:
-    from tests.pdfcheck import issued_typography_problems, read_pdf
+    from tests.pdfcheck import glyph_lines, issued_typography_problems, read_pdf
 
 PLAN = ROOT / "tests" / "data" / "plans" / "province-2007.yaml"
 ORG = ROOT / "tests" / "data" / "org-province.csv"
@@ -105,8 +105,15 @@ def test_a_second_plan_prints_its_own_wording_and_none_of_the_reference(cli, pro
         "written_check_notice": approved_case(cli, db, [late], "责令作出书面检查", person="yu"),
         "decision": approved_case(cli, db, [soon], "调离工作岗位", person="peng"),
     }
+    titles = {}
     for kind, case_no in cases.items():
-        texts[kind] = pdf_text(run(cli, db, "doc", "render", kind, "--case", case_no)["path"])
+        path = run(cli, db, "doc", "render", kind, "--case", case_no)["path"]
+        texts[kind] = pdf_text(path)
+        titles[kind] = [line.text for line in glyph_lines(read_pdf(Path(path).read_bytes()), 22.0)]
+    # A title keeps the unit, the post and the person whole (balanced halves would split 许|晴).
+    assert titles["circulated_criticism"] == ["关于对省交通厅主任科员", "许晴同志予以通报批评的通报"]
+    assert any("彭丽同志" in line for line in titles["decision"]), titles["decision"]
+    assert all(len(lines[-1]) > 1 for lines in titles.values()), titles
 
     run(cli, db, "tick", as_user="system", today=SWEEP_DAY)  # the automation issues the 催办单 and 督办单
     issued = run(cli, db, "doc", "list", today=SWEEP_DAY)

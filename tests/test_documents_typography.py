@@ -142,6 +142,25 @@ def test_a_title_keeps_a_quoted_name_on_one_line(title, first_line, renderer):
     assert lines == [first_line, title[len(first_line):]]
 
 
+@pytest.mark.parametrize("title, names", [
+    ("关于对市建设工程质量监督站副科长祁泽德同志予以通报批评的通报", ["市建设工程质量监督站", "副科长", "祁泽德同志"]),
+    ("关于对市建设工程安全监督站予以通报批评的通报", ["市建设工程安全监督站"]),
+    ("关于给予市城建档案馆科员卢华同志公开道歉处理的决定", ["市城建档案馆", "科员", "卢华同志"]),
+    ("关于给予科技设计处科员武岚同志停职检查处理的决定", ["科技设计处", "科员", "武岚同志"]),
+    ("关于给予市建设工程造价管理站工程师何兰蕾同志记过处分的决定", ["市建设工程造价管理站", "工程师", "何兰蕾同志"]),
+])
+def test_a_title_keeps_names_whole(title, names, renderer):
+    """Balanced halves split 副科|长, 卢|华, 监|督站: the names the context gives stay on one line,
+    the lines as balanced as that allows, the last never one character alone."""
+    context = {**sample_context("circulated_criticism"), "title": title, "title_names": names}
+    info = read_pdf(renderer.render("circulated_criticism", context))
+    lines = [line.text for line in glyph_lines(info, 22.0)]
+    assert "".join(lines) == title and len(lines) == 2
+    for name in names:
+        assert any(name in line for line in lines), (name, lines)
+    assert abs(len(lines[0]) - len(lines[1])) <= 6 and len(lines[-1]) > 1, lines
+
+
 def test_justification_is_computed_from_the_resolved_font(renderer):
     """The glyph advances used for the layout are those the PDF was written with."""
     from duban.documents.fonts import resolve

@@ -37,6 +37,15 @@ def _subject(case: AccountabilityCase) -> tuple[str, str, OrgUnit | None]:
     return named, common.say("person_addressed", name=person.name), unit
 
 
+def _names(case: AccountabilityCase) -> list[str]:
+    """The names a title keeps whole on one line: the unit, the post, the person as addressed."""
+    person = case.subject_person
+    if person is None:
+        return [case.subject_unit.name]
+    addressed = wording("common").say("person_addressed", name=person.name)
+    return [name for name in (person.unit.name if person.unit else "", person.title, addressed) if name]
+
+
 def _stated_grounds(case: AccountabilityCase) -> list[str]:
     """The proposer's own reason and facts; a case the automation proposed (``origin``) states none:
     its reason is a proposal's, and its items are described as they stand on the document's date."""
@@ -83,7 +92,7 @@ def case_document(campaign: Campaign, case: AccountabilityCase, kind: str, clerk
         )
     if kind == "circulated_criticism":
         return head(
-            campaign, kind, date=today, title=say.say("criticism_title", subject=subject),
+            campaign, kind, date=today, title=say.say("criticism_title", subject=subject), title_names=_names(case),
             recipient=all_units(campaign, case), cc=copied_to(campaign), subject=subject,
             subject_is_unit=case.subject_person_id is None, facts=_case_facts(case, items),
             decision=say.say("criticism_decision", subject=subject, leading_group=leading_group(campaign)),
@@ -116,7 +125,7 @@ def case_document(campaign: Campaign, case: AccountabilityCase, kind: str, clerk
     if kind == "decision":
         given, regulation = _decided(measure, case)
         return head(
-            campaign, kind, date=today, title=say.say("decision_title", subject=subject, given=given),
+            campaign, kind, date=today, title=say.say("decision_title", subject=subject, given=given), title_names=_names(case),
             recipient=all_units(campaign, case), cc=copied_to(campaign), measure=given, subject=subject,
             facts=_case_facts(case, items),
             basis=say.say("decision_basis", regulation=regulation, plan_title=title,

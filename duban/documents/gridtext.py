@@ -104,39 +104,70 @@ def _natural(chars: list[_Char], start: int, end: int, spacing: float) -> float:
     return sum(c.advance for c in chars[start:end]) + _gaps(chars, start, end) * spacing
 
 
-# A title is not broken inside a quoted or titled name (“……”, 《……方案》) when a wider measure avoids it.
+# A title is not broken inside a quoted or titled name (“……”, 《……方案》) nor inside the names the
+# context gives (a unit, a post, a person) when more lines or a less balanced break avoid it.
 QUOTE_PAIRS = {"“": "”", "《": "》", "「": "」"}
-TITLE_TRIALS = 24
+TITLE_EXTRA_LINES = 2
 
 
 def _quoted_spans(chars: list[_Char]) -> list[tuple[int, int]]:
-    """(opening, closing) indices of each quoted name, outermost pairs only."""
+    """[opening, after closing) of each quoted name, outermost pairs only."""
     spans, opened = [], None
     for index, char in enumerate(chars):
         if opened is None and char.text in QUOTE_PAIRS:
             opened = index
         elif opened is not None and char.text == QUOTE_PAIRS[chars[opened].text]:
-            spans.append((opened, index))
+            spans.append((opened, index + 1))
             opened = None
     return spans
 
 
-def _breaks_a_quote(lines: list[tuple[int, int]], spans: list[tuple[int, int]]) -> bool:
-    return any(opening < end <= closing for _, end in lines[:-1] for opening, closing in spans)
+def _name_spans(chars: list[_Char], names) -> list[tuple[int, int]]:
+    """[start, end) of every occurrence of each name (longest first where they overlap)."""
+    text = "".join(c.text for c in chars)
+    spans = []
+    for name in sorted({str(n) for n in names if n and len(str(n)) > 1}, key=len, reverse=True):
+        for match in re.finditer(re.escape(name), text):
+            spans.append((match.start(), match.end()))
+    return spans
 
 
-def _keep_quotes_whole(chars: list[_Char], lines: list[tuple[int, int]], measure: float,
-                       width: float) -> list[tuple[int, int]]:
-    """The balanced lines, or those of the narrowest wider measure (as many lines, the last not one
-    character alone) that break no quoted name; unchanged when none does."""
-    spans = _quoted_spans(chars)
-    if not spans or not _breaks_a_quote(lines, spans):
-        return lines
-    for step in range(1, TITLE_TRIALS + 1):
-        trial_measure = measure + (width - measure) * step / TITLE_TRIALS
-        trial = break_lines(chars, trial_measure, trial_measure, spacing=0.0)
-        if len(trial) == len(lines) and trial[-1][1] - trial[-1][0] > 1 and not _breaks_a_quote(trial, spans):
-            return trial
+def _balanced_lines(chars: list[_Char], width: float, spans: list[tuple[int, int]],
+                    count: int) -> list[tuple[int, int]] | None:
+    """`count` lines, each within `width`, none broken inside a span, the last more than one
+    character: those whose widest line is narrowest (ties: the earlier lines longer); None if
+    there are none."""
+    widths = [0.0]
+    for char in chars:
+        widths.append(widths[-1] + char.advance)
+    inside = {point for start, end in spans for point in range(start + 1, end)}
+    points = [0] + [start for start, _ in _atoms(chars)[1:]
+                    if start not in inside and not chars[start].text.isspace()] + [len(chars)]
+
+    def span(i: int, j: int) -> float:
+        return widths[_trim(chars, points[i], points[j])] - widths[points[i]]
+
+    last = len(points) - 1
+    best = [[float("inf")] * len(points) for _ in range(count + 1)]  # best[k][i]: k lines from points[i]
+    for i in range(last):
+        if points[last] - points[i] > 1 and span(i, last) <= width + EPSILON_PT:
+            best[1][i] = span(i, last)
+    for k in range(2, count + 1):
+        for i in range(last):
+            for j in range(i + 1, last):
+                line = span(i, j)
+                if line > width + EPSILON_PT:
+                    break
+                best[k][i] = min(best[k][i], max(line, best[k - 1][j]))
+    if best[count][0] == float("inf"):
+        return None
+    lines, i, target = [], 0, best[count][0]
+    for k in range(count, 1, -1):
+        j = max(j for j in range(i + 1, last)
+                if span(i, j) <= target + EPSILON_PT and best[k - 1][j] <= target + EPSILON_PT)
+        lines.append((points[i], _trim(chars, points[i], points[j])))
+        i = j
+    lines.append((points[i], _trim(chars, points[i], points[last])))
     return lines
 
 
@@ -331,21 +362,17 @@ class GridText:
             html.append(f'<span class="ln" style="letter-spacing: {spacing:.3f}pt">{inner}</span>')
         return Markup("<br>".join(html))
 
-    def titlelines(self, text, size: float = TITLE_PT, width: float = BODY_WIDTH_PT) -> Markup:
-        """A centred title broken into balanced lines: the last never holds one character alone."""
+    def titlelines(self, text, names=(), size: float = TITLE_PT, width: float = BODY_WIDTH_PT) -> Markup:
+        """A centred title broken into balanced lines: the last never holds one character alone, and
+        no line break falls inside a quoted name or one of `names` (a unit, a post, a person)."""
         chars = self._chars([(str(text), self.title_role, "")], size)
         lines = break_lines(chars, width, width, spacing=0.0)
         if len(lines) > 1:
-            # narrow the measure while the number of lines stays the same: balanced lines
-            low, high = 0.0, width
-            for _ in range(20):
-                middle = (low + high) / 2
-                trial = break_lines(chars, middle, middle, spacing=0.0)
-                if len(trial) == len(lines) and all(_natural(chars, s, e, 0.0) <= middle + EPSILON_PT
-                                                    for s, e in trial):
-                    high = middle
-                else:
-                    low = middle
-            lines = break_lines(chars, high, high, spacing=0.0)
-            lines = _keep_quotes_whole(chars, lines, high, width)
+            protected = _quoted_spans(chars) + _name_spans(chars, names)
+            for spans in (protected, []):
+                found = next((found for count in range(len(lines), len(lines) + TITLE_EXTRA_LINES + 1)
+                              if (found := _balanced_lines(chars, width, spans, count))), None)
+                if found:
+                    lines = found
+                    break
         return Markup("<br>".join(escape("".join(c.text for c in chars[s:e])) for s, e in lines))
