@@ -43,7 +43,9 @@ QUERIES = ["", "light=red", "light=yellow", "unit=U00003", "unit=U00010&light=re
 # Every index the list's filters may use; the unique (campaign, seq) and item number stay.
 LIST_INDEXES = ["ix_problem_items_campaign_state", "ix_problem_items_campaign_due", "ix_problem_items_unit_id",
                 "ix_problem_items_owner_id", "ix_problem_items_list_unit", "ix_problem_items_list_owner",
-                "ix_problem_items_list_category", "ix_problem_items_list_source"]
+                "ix_problem_items_list_category", "ix_problem_items_list_source",
+                "ix_problem_items_title_trgm"]  # PostgreSQL's trigram index for the title search (migration 0710)
+DROPPED: dict[str, str] = {}  # name -> CREATE INDEX statement, as PostgreSQL printed it before the drop
 
 
 def populate(db_url: str, n: int) -> dict:
@@ -65,6 +67,8 @@ def restore_indexes(db_url: str) -> None:
 
     engine = create_engine(db_url)
     with engine.begin() as conn:
+        for statement in DROPPED.values():
+            conn.execute(text(statement.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1)))
         for index in ProblemItem.__table__.indexes:
             if index.name in LIST_INDEXES:
                 index.create(conn, checkfirst=True)
@@ -210,6 +214,8 @@ def main() -> None:
             for label in ("with indexes", "without indexes"):
                 if label == "without indexes":
                     with create_engine(db_url).connect() as conn:
+                        DROPPED.update(conn.execute(text("SELECT indexname, indexdef FROM pg_indexes WHERE indexname = ANY(:names)"),
+                                                    {"names": LIST_INDEXES}).all())
                         for index in LIST_INDEXES:
                             conn.execute(text(f"DROP INDEX IF EXISTS {index}"))
                         conn.commit()

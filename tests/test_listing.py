@@ -132,6 +132,25 @@ def test_page_and_item_view_cost_a_fixed_number_of_queries(listed_db):
 
 
 
+def test_a_title_search_is_served_by_the_trigram_index_on_postgresql(listed_db):
+    """PostgreSQL: a search's matches come off the trigram index (migration 0710), not a read of
+    the whole table, and they are the same items."""
+    if not listed_db.startswith("postgresql"):
+        pytest.skip("SQLite has no trigram index: a search reads the table")
+    from sqlalchemy import text
+
+    from duban.services.listing import ItemFilters, item_page
+    from storage.uow import UnitOfWork
+
+    with UnitOfWork(listed_db) as uow:
+        uow.session.execute(text("SET LOCAL enable_seqscan = off"))  # the index, or a scan nonetheless
+        plan = "\n".join(uow.session.scalars(text(
+            "EXPLAIN SELECT count(*) FROM problem_items WHERE title LIKE '%批量问题 7%'")))
+        found = item_page(uow, "zhao", ItemFilters(q="批量问题 7"), per_page=1, today=dt.date(2015, 9, 28))
+    assert "ix_problem_items_title_trgm" in plan, plan
+    assert found["total"] == 2 and [r["no"] for r in found["rows"]] == ["LZJ2015-0007"]  # 7 and 70
+
+
 def test_a_writer_is_not_held_up_by_a_list_being_streamed(listed_db):
     """SQLite: a list mid-stream holds no write lock, so a writer that will not wait at all gets in."""
     if not listed_db.startswith("sqlite"):

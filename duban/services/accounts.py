@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import bindparam, delete, select, update
 
 from duban import clock, permissions
 from duban.errors import BadInput, RuleViolation
@@ -141,34 +141,50 @@ def open_session(uow: UnitOfWork, login: str) -> tuple[str, str]:
     return token, csrf
 
 
+@lru_cache(maxsize=1)
+def _session_select():
+    """The session behind a token digest with what a request needs of its person and account:
+    one statement, built once (every request of the console asks)."""
+    return (select(WebSession.created_at, WebSession.last_seen_at, WebSession.csrf_token, Person.login, Person.name,
+                   Person.roles, Person.active, Account.must_change, Account.password_set_at)
+            .join(Person, Person.id == WebSession.person_id)
+            .outerjoin(Account, Account.person_id == WebSession.person_id)
+            .where(WebSession.token_sha256 == bindparam("digest")))
+
+
+@lru_cache(maxsize=256)
+def _may(roles: str, system: bool, active: bool) -> tuple[str, ...]:
+    """The actions ``permissions.allowed`` grants without scope to a person with these roles:
+    the answer depends on nothing else, so it is computed once per kind of person."""
+    person = Person(login=permissions.SYSTEM_LOGIN if system else "", name="", roles=roles, active=active)
+    return tuple(sorted(action for action in permissions.POLICY if permissions.allowed(person, action)))
+
+
 def session_for(uow: UnitOfWork, token: str, idle_minutes: int) -> dict | None:
     """The live session behind a cookie token (touching it), or None when unknown or idle too long."""
     if not token:
         return None
-    # One query for the session, its person and account: every request of the console asks.
-    found = uow.session.execute(
-        select(WebSession, Account).join(WebSession.person).outerjoin(Account, Account.person_id == WebSession.person_id)
-        .where(WebSession.token_sha256 == hashlib.sha256(token.encode()).hexdigest())
-        .options(contains_eager(WebSession.person))).first()
-    if found is None:
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    connection = uow.session.connection()
+    row = connection.execute(_session_select(), {"digest": digest}).first()
+    if row is None:
         return None
-    row, account = found
     now = utcnow()
-    if now - row.last_seen_at > dt.timedelta(minutes=idle_minutes) or not row.person.active:
-        uow.session.delete(row)
-        uow.commit()
-        return None
-    if account is None or account.password_set_at > row.created_at:
-        uow.session.delete(row)  # a password set since ends older sessions
+    this = WebSession.token_sha256 == digest
+    if (now - row.last_seen_at > dt.timedelta(minutes=idle_minutes) or not row.active
+            or row.password_set_at is None or row.password_set_at > row.created_at):
+        # idle too long, person deactivated, no account, or a password set since: the session ends
+        connection.execute(delete(WebSession).where(this))
         uow.commit()
         return None
     if (now - row.last_seen_at).total_seconds() > SESSION_TOUCH_SECONDS:
-        row.last_seen_at = now
+        connection.execute(update(WebSession).where(this).values(last_seen_at=now))
         uow.commit()
-    return {"login": row.person.login, "name": row.person.name, "csrf": row.csrf_token,
-            "must_change": account.must_change, "roles": sorted(row.person.role_set),
+    roles = Person.roles_in(row.roles)
+    return {"login": row.login, "name": row.name, "csrf": row.csrf_token,
+            "must_change": row.must_change, "roles": sorted(roles),
             # what the menus may offer (the use case still decides): actions allowed without scope
-            "may": sorted(action for action in permissions.POLICY if permissions.allowed(row.person, action))}
+            "may": list(_may(row.roles, row.login == permissions.SYSTEM_LOGIN, row.active))}
 
 
 def close_session(uow: UnitOfWork, token: str) -> None:

@@ -274,13 +274,21 @@ def item_history(uow: UnitOfWork, login: str, no: str) -> list[dict]:
     return [event_view(ev) for ev in events]
 
 
+def running_condition():
+    """The SQL condition "a deadline is running" (the same for every campaign and day)."""
+    return (ProblemItem.state.in_(DEADLINE_STATES) & ProblemItem.due.is_not(None)
+            & ProblemItem.paused_since.is_(None))
+
+
+def green_from(campaign, today: dt.date) -> dt.date:
+    """The first due date that is still green on ``today``."""
+    yellow_days = campaign.plan.get("rules", {}).get("yellow_working_days", 3)
+    return work_calendar().add_workdays(today, yellow_days + 1)
+
+
 def deadline_running(campaign, today: dt.date):
     """The SQL condition "a deadline is running", and the first due date that is still green."""
-    yellow_days = campaign.plan.get("rules", {}).get("yellow_working_days", 3)
-    green_from = work_calendar().add_workdays(today, yellow_days + 1)
-    running = (ProblemItem.state.in_(DEADLINE_STATES) & ProblemItem.due.is_not(None)
-               & ProblemItem.paused_since.is_(None))
-    return running, green_from
+    return running_condition(), green_from(campaign, today)
 
 
 def light_condition(campaign, light: str, today: dt.date):
@@ -289,13 +297,18 @@ def light_condition(campaign, light: str, today: dt.date):
 
     yellow ⟺ 0 ≤ working days left ≤ N ⟺ today ≤ due < (N+1)-th working day after today.
     """
+    return light_range(light, today, green_from(campaign, today))
+
+
+def light_range(light: str, today, first_green):
+    """``light_condition`` with its two dates given: values, or bound parameters (a statement
+    built once and executed on many days)."""
     if light not in ("red", "yellow", "green"):
         raise BadInput(f"红黄绿灯无效：{light}（可选：red、yellow、green）")
-    running, green_from = deadline_running(campaign, today)
-    return running & {
+    return running_condition() & {
         "red": ProblemItem.due < today,
-        "yellow": (ProblemItem.due >= today) & (ProblemItem.due < green_from),
-        "green": ProblemItem.due >= green_from,
+        "yellow": (ProblemItem.due >= today) & (ProblemItem.due < first_green),
+        "green": ProblemItem.due >= first_green,
     }[light]
 
 

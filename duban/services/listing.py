@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, fields
+from functools import lru_cache
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import Date, bindparam, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from duban import permissions
 from duban.errors import BadInput
 from duban.services.common import actor, business_date
-from duban.services.items import deadline_running, light_condition
+from duban.services.items import deadline_running, green_from, light_range, running_condition
 from statemachines.item import ITEM
 from storage.models import Category, OrgUnit, Person, ProblemItem
 from storage.uow import UnitOfWork
@@ -51,14 +52,50 @@ class ItemFilters:
 
 def light_column(campaign, today: dt.date):
     """红黄绿灯 as a SQL expression (NULL when no deadline is running), as ``light_of`` computes it."""
-    running, green_from = deadline_running(campaign, today)
+    running, first_green = deadline_running(campaign, today)
+    return _light_case(running, today, first_green)
+
+
+def _light_case(running, today, first_green):
     return case((running & (ProblemItem.due < today), "red"),
-                (running & (ProblemItem.due < green_from), "yellow"),
+                (running & (ProblemItem.due < first_green), "yellow"),
                 (running, "green"), else_=None)
+
+
+# The two dates a light depends on, bound when a list's statement is executed (``_dates``), so
+# the statement's parts are built once per process: building them was a good part of a page's CPU.
+_TODAY = bindparam("list_today", type_=Date)
+_GREEN_FROM = bindparam("list_green_from", type_=Date)
+
+
+@lru_cache(maxsize=1)
+def _rows_select():
+    """The list's SELECT without conditions."""
+    owner = aliased(Person)
+    light = _light_case(running_condition(), _TODAY, _GREEN_FROM)
+    return (
+        select(ProblemItem.no, ProblemItem.title, ProblemItem.state, ProblemItem.source,
+               ProblemItem.due, ProblemItem.paused_since, ProblemItem.version,
+               OrgUnit.name.label("unit"), OrgUnit.code.label("unit_code"), owner.name.label("owner"),
+               owner.login.label("owner_login"), Category.name.label("category"), light.label("light"))
+        .join(OrgUnit, OrgUnit.id == ProblemItem.unit_id)
+        .outerjoin(owner, owner.id == ProblemItem.owner_id)
+        .outerjoin(Category, Category.id == ProblemItem.category_id)
+    )
+
+
+def _dates(camp, today: dt.date) -> dict:
+    """The values the list's statements leave to execution."""
+    return {"list_today": today, "list_green_from": green_from(camp, today)}
 
 
 def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+@lru_cache(maxsize=8)
+def _light_filter(light: str):
+    return light_range(light, _TODAY, _GREEN_FROM)
 
 
 def _conditions(uow: UnitOfWork, camp, filters: ItemFilters, today: dt.date) -> list:
@@ -66,7 +103,7 @@ def _conditions(uow: UnitOfWork, camp, filters: ItemFilters, today: dt.date) -> 
     naming the choices."""
     where = [ProblemItem.campaign_id == camp.id]
     if filters.light:  # an unknown light is refused there, naming the choices
-        where.append(light_condition(camp, filters.light, today))
+        where.append(_light_filter(filters.light))
     if filters.unit:
         where.append(ProblemItem.unit_id == uow.org.unit(filters.unit).id)
     if filters.state:
@@ -96,19 +133,9 @@ def _conditions(uow: UnitOfWork, camp, filters: ItemFilters, today: dt.date) -> 
 
 
 def item_rows_query(uow: UnitOfWork, camp, filters: ItemFilters, today: dt.date, where: list | None = None):
-    """The list's SELECT (rows in campaign order) before paging."""
-    owner = aliased(Person)
-    return (
-        select(ProblemItem.no, ProblemItem.title, ProblemItem.state, ProblemItem.source,
-               ProblemItem.due, ProblemItem.paused_since, ProblemItem.version,
-               OrgUnit.name.label("unit"), OrgUnit.code.label("unit_code"), owner.name.label("owner"), owner.login.label("owner_login"),
-               Category.name.label("category"), light_column(camp, today).label("light"))
-        .join(OrgUnit, OrgUnit.id == ProblemItem.unit_id)
-        .outerjoin(owner, owner.id == ProblemItem.owner_id)
-        .outerjoin(Category, Category.id == ProblemItem.category_id)
-        .where(*(where if where is not None else _conditions(uow, camp, filters, today)))
-        .order_by(ProblemItem.seq)
-    )
+    """The list's SELECT (rows in campaign order) before paging; execute it with ``_dates(camp, today)``."""
+    return (_rows_select().where(*(where if where is not None else _conditions(uow, camp, filters, today)))
+            .order_by(ProblemItem.seq))
 
 
 def _row(r) -> dict:
@@ -119,9 +146,12 @@ def _row(r) -> dict:
 
 
 def item_page(uow: UnitOfWork, login: str, filters: ItemFilters = ItemFilters(), *, page: int = 1,
-              per_page: int = 50, campaign: str | None = None, today: dt.date | None = None) -> dict:
+              per_page: int = 50, campaign: str | None = None, today: dt.date | None = None,
+              choices: bool = False) -> dict:
     """One page of items matching the filters, with their number counted up to ``COUNT_CAP``
-    (``capped``: there are more): two SQL queries, one when the first page holds them all."""
+    (``capped``: there are more): two SQL queries, one when the first page holds them all.
+    ``choices``: also what the filters may take (``filter_choices``, two more queries), for a
+    screen that shows both."""
     uow.read_only()
     camp = uow.campaigns.only_or(campaign)
     permissions.require(actor(uow, login), "read")
@@ -132,20 +162,26 @@ def item_page(uow: UnitOfWork, login: str, filters: ItemFilters = ItemFilters(),
         raise BadInput(f"页码应从 1 开始，实为 {page}")
     where = _conditions(uow, camp, filters, today)
     query = item_rows_query(uow, camp, filters, today, where).limit(per_page).offset((page - 1) * per_page)
-    rows = uow.session.execute(query).all()
+    # Plain rows, not entities: Core execution skips the ORM's per-statement bookkeeping.
+    connection = uow.session.connection()
+    dates = _dates(camp, today)
+    rows = connection.execute(query, dates).all()
     if page == 1 and len(rows) < per_page:
         total = len(rows)
     else:  # the joins never drop an item: count the items' own rows, and stop at the cap
         matching = select(ProblemItem.id).where(*where).limit(COUNT_CAP + 1).subquery()
-        total = uow.session.scalar(select(func.count()).select_from(matching))
+        total = connection.execute(select(func.count()).select_from(matching), dates).scalar_one()
     capped = total > COUNT_CAP
     total = min(total, COUNT_CAP)
     first = (page - 1) * per_page
-    return {"campaign": camp.code, "today": today.isoformat(), "filters": filters.as_dict(),
-            "page": page, "per_page": per_page, "total": total, "capped": capped,
-            "pages": max(1, -(-total // per_page)),
-            "has_next": len(rows) == per_page and (capped or first + per_page < total),
-            "rows": [_row(r) for r in rows]}
+    result = {"campaign": camp.code, "today": today.isoformat(), "filters": filters.as_dict(),
+              "page": page, "per_page": per_page, "total": total, "capped": capped,
+              "pages": max(1, -(-total // per_page)),
+              "has_next": len(rows) == per_page and (capped or first + per_page < total),
+              "rows": [_row(r) for r in rows]}
+    if choices:
+        result["choices"] = _choices(uow, camp)
+    return result
 
 
 def iter_items(uow: UnitOfWork, login: str, filters: ItemFilters = ItemFilters(), *,
@@ -155,18 +191,36 @@ def iter_items(uow: UnitOfWork, login: str, filters: ItemFilters = ItemFilters()
     camp = uow.campaigns.only_or(campaign)
     permissions.require(actor(uow, login), "read")
     today = business_date(camp, today)
-    result = uow.session.execute(item_rows_query(uow, camp, filters, today).execution_options(yield_per=chunk))
+    result = uow.session.execute(item_rows_query(uow, camp, filters, today).execution_options(yield_per=chunk),
+                                 _dates(camp, today))
     for r in result:
         yield _row(r)
 
 
 def filter_choices(uow: UnitOfWork, campaign: str | None = None) -> dict:
     """What the list's filters may take: lights, units, states, categories, sources."""
-    camp = uow.campaigns.only_or(campaign)
+    return _choices(uow, uow.campaigns.only_or(campaign))
+
+
+def _choices(uow: UnitOfWork, camp) -> dict:
+    units, categories = [], []
+    for kind, code, name in uow.session.connection().execute(_choices_select(), {"campaign_id": camp.id}):
+        (units if kind == 1 else categories).append((code, name))
     return {
         "lights": LIGHTS,
-        "units": [(u.code, u.name) for u in uow.org.units()],
+        "units": units,
         "states": dict(ITEM.states),
-        "categories": [(c.code, c.name) for c in camp.categories],
+        "categories": categories,
         "sources": [s["name"] for s in camp.plan.get("sources", [])],
     }
+
+
+@lru_cache(maxsize=1)
+def _choices_select():
+    """The units (by code) and the campaign's categories (in plan order) in one statement."""
+    units = select(literal(1).label("kind"), OrgUnit.code, OrgUnit.name,
+                   func.row_number().over(order_by=OrgUnit.code).label("position"))
+    categories = select(literal(2), Category.code, Category.name, func.row_number().over(order_by=Category.id)) \
+        .where(Category.campaign_id == bindparam("campaign_id"))
+    both = union_all(units, categories).subquery()
+    return select(both.c.kind, both.c.code, both.c.name).order_by(both.c.kind, both.c.position)

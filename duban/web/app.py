@@ -9,6 +9,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
 
 from duban.documents.render import templates_dir
 from duban.errors import DubanError, NotFound, PermissionDenied
@@ -22,36 +23,59 @@ PUBLIC_PREFIXES = ("/login", "/static/", "/favicon.ico", "/receipt")
 CHANGE_PASSWORD_PATHS = ("/password", "/logout", "/static/")
 
 
-def create_app(settings: WebSettings) -> FastAPI:
-    app = FastAPI(title="督办控制台", docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.settings = settings
-    app.mount("/static", StaticFiles(directory=templates_dir() / "web" / "static"), name="static")
+class SessionAndHeaders:
+    """Every request: the signed-in person (``request.state.user``) or the way to the login page,
+    the security headers, and ``Server-Timing``. A plain ASGI middleware: Starlette's
+    ``@app.middleware("http")`` runs each request through an extra task and memory streams."""
 
-    @app.middleware("http")
-    async def session_and_headers(request: Request, call_next):
+    def __init__(self, app, settings: WebSettings):
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         from duban.services.accounts import session_for
         from storage.uow import UnitOfWork
 
         started = time.perf_counter()
+        request = Request(scope)
         token = request.cookies.get(SESSION_COOKIE, "")
         path = request.url.path
+        settings = self.settings
 
         def load():
             with UnitOfWork(settings.db_url) as uow:
                 return session_for(uow, token, settings.idle_minutes)
 
-        request.state.user = await run_in_threadpool(load) if token and not path.startswith("/static/") else None
-        if request.state.user is None and not path.startswith(PUBLIC_PREFIXES):
+        user = await run_in_threadpool(load) if token and not path.startswith("/static/") else None
+        request.state.user = user
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                security.add_headers(headers, settings)
+                # Server time of the whole request (session lookup included), read by bench/web_bench.py.
+                headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+            await send(message)
+
+        if user is None and not path.startswith(PUBLIC_PREFIXES):
             response = RedirectResponse("/login" + (f"?next={path}" if path != "/" else ""), status_code=303)
-        elif (request.state.user and request.state.user["must_change"]
-              and not path.startswith(CHANGE_PASSWORD_PATHS)):
+        elif user and user["must_change"] and not path.startswith(CHANGE_PASSWORD_PATHS):
             response = RedirectResponse("/password", status_code=303)
         else:
-            response = await call_next(request)
-        security.add_headers(response, settings)
-        # Server time of the whole request (session lookup included), read by bench/web_bench.py.
-        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
-        return response
+            await self.app(scope, receive, send_with_headers)
+            return
+        await response(scope, receive, send_with_headers)
+
+
+def create_app(settings: WebSettings) -> FastAPI:
+    app = FastAPI(title="督办控制台", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings = settings
+    app.mount("/static", StaticFiles(directory=templates_dir() / "web" / "static"), name="static")
+
+    app.add_middleware(SessionAndHeaders, settings=settings)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):

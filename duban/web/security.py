@@ -17,13 +17,14 @@ HEADERS = {
 }
 
 
-def add_headers(response, settings) -> None:
+def add_headers(headers, settings) -> None:
+    """On a response's (mutable) headers."""
     for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
+        headers.setdefault(name, value)
     if settings.secure_cookies:
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if response.headers.get("content-type", "").startswith("text/html"):
-        response.headers.setdefault("Cache-Control", "no-store")
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if headers.get("content-type", "").startswith("text/html"):
+        headers.setdefault("Cache-Control", "no-store")
 
 
 def status_of(exc: DubanError) -> int:

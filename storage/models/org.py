@@ -51,4 +51,9 @@ class Person(Base):
 
     @property
     def role_set(self) -> frozenset[str]:
-        return frozenset(r for r in self.roles.split(",") if r)
+        return self.roles_in(self.roles)
+
+    @staticmethod
+    def roles_in(roles: str) -> frozenset[str]:
+        """The role codes of a ``roles`` column value."""
+        return frozenset(r for r in roles.split(",") if r)

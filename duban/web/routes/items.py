@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from duban.errors import BadInput, DubanError
-from duban.services.listing import ItemFilters, filter_choices, item_page
+from duban.services.listing import ItemFilters, item_page
 from duban.web import csrf
 from duban.web.render import page
 from duban.web.routes.common import integer, login_of, refused, uow
@@ -24,10 +24,9 @@ def item_list(request: Request):
     params = request.query_params
     filters = ItemFilters.from_mapping(params)
     with uow(request) as u:
-        choices = filter_choices(u)
         listing = item_page(u, login_of(request), filters, page=integer(params.get("page"), "页码", 1),
-                            per_page=integer(params.get("per_page"), "每页条数", 50))
-    return page(request, "items.html", listing=listing, choices=choices, filters=asdict(filters),
+                            per_page=integer(params.get("per_page"), "每页条数", 50), choices=True)
+    return page(request, "items.html", listing=listing, choices=listing["choices"], filters=asdict(filters),
                 query=urlencode({**filters.as_dict(), **({"per_page": params["per_page"]} if params.get("per_page") else {})}))
 
 
