@@ -8,7 +8,8 @@ Importing this package is cheap; WeasyPrint and matplotlib load on first use.
 """
 
 from duban.documents.fonts import Resolution, resolve_fonts
-from duban.documents.kinds import KINDS, Kind, get_kind, sample_context
+from duban.documents.kinds import KINDS, Kind, get_kind
+from duban.documents.samples import sample_context
 
 __all__ = ["KINDS", "DocumentRenderer", "Kind", "Resolution", "get_kind", "render_many",
            "resolve_fonts", "sample_context"]

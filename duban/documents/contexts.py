@@ -25,7 +25,8 @@ import json
 from sqlalchemy import select
 
 from duban.documents import planfacts
-from duban.documents.kinds import CASE_KINDS, KINDS, prefixes_by_kind, shared_prefixes
+from duban.documents.kinds import CASE_KINDS, KINDS
+from duban.documents.prefixes import prefixes_by_kind, shared_prefixes
 from duban.errors import RuleViolation
 from duban.services.reporter_protection import reporter_supplied
 from duban.wording import sentence, wording

@@ -70,7 +70,7 @@ class CampaignPlan(PlanModel):
     issuer_short: Text
     doc_prefix: DocPrefix  # 发文字号前缀, e.g. 某建效
     # 发文字号前缀 per document kind, e.g. {circulated_criticism: 某建通}; a kind not
-    # listed gets doc_prefix plus its mark (duban.documents.kinds.KIND_MARKS).
+    # listed gets doc_prefix plus its mark (duban.documents.prefixes.KIND_MARKS).
     document_prefixes: dict[Code, DocPrefix] = {}
     basis: list[DocumentRef] = []  # 依据文件; one mapping or a list
     start: IsoDate
@@ -125,11 +125,8 @@ class CampaignPlan(PlanModel):
         return self
 
     def _check_document_prefixes(self) -> None:
-        from duban.documents.kinds import (  # plain data, no renderer
-            KINDS,
-            prefixes_by_kind,
-            shared_prefixes,
-        )
+        from duban.documents.kinds import KINDS  # plain data, no renderer
+        from duban.documents.prefixes import prefixes_by_kind, shared_prefixes
 
         numbered = [code for code, spec in KINDS.items() if spec.has_doc_number]
         for kind in self.document_prefixes:
