@@ -192,6 +192,13 @@ class UnitOfWork:
         if not self.session.in_transaction() and self.engine.dialect.name == "sqlite":
             self.session.connection(execution_options={"duban_snapshot": True})
 
+    def autocommit(self) -> None:
+        """PostgreSQL: each statement commits by itself, so a few independent statements (the
+        console's session lookup, on every request) cost no BEGIN and ROLLBACK round trips. Call
+        before the first query; SQLite keeps its transactions."""
+        if not self.session.in_transaction() and self.engine.dialect.name == "postgresql":
+            self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
     def lock(self, chain: str) -> None:
         """Serialise writers of one chain. Call first in every write.
 

@@ -165,6 +165,7 @@ def session_for(uow: UnitOfWork, token: str, idle_minutes: int) -> dict | None:
     if not token:
         return None
     digest = hashlib.sha256(token.encode()).hexdigest()
+    uow.autocommit()  # one read, at most one write by key: no transaction needed around them
     connection = uow.session.connection()
     row = connection.execute(_session_select(), {"digest": digest}).first()
     if row is None:
