@@ -315,6 +315,51 @@ def test_batch_command_issues_what_is_missing(cli, campaign_db, files_dir):
     assert len(document_files(files_dir)) == 5
 
 
+def test_writes_go_through_while_a_batch_renders(cli, campaign_db, files_dir):
+    """A batch renders its documents outside the write lock: while a chunk is in the render pool an
+    item's change and a single document (which takes the same counter) go through; the batch's
+    drafts superseded by that number are rendered again under the lock, and numbers stay gapless."""
+    import threading
+
+    from duban.services.documents import issue_batch, issue_document
+    from duban.services.items import transition
+    from storage.models import Document
+    from storage.uow import UnitOfWork
+
+    db, day = campaign_db, dt.date(2015, 9, 28)
+    batch = [add_item(cli, db, title=f"窗口问题{n}", days=15) for n in range(1, 5)]
+    started, single = (add_item(cli, db, title=title, days=15) for title in ("另一问题", "单独制发的问题"))
+    writes: list = []
+
+    def write():
+        with UnitOfWork(db) as uow:
+            writes.append(transition(uow, "wu", started, "start", today=day)["state"])
+        with UnitOfWork(db) as uow:
+            writes.append(issue_document(uow, "zhao", "rectification_notice", item=single, today=day)["doc_number"])
+
+    def progress(done, total):
+        if done == 1 and not writes:  # the first document is rendered, the chunk's others still rendering
+            writer = threading.Thread(target=write)
+            writer.start()
+            writer.join(45)  # rendering under the lock made this wait for the batch, which waits here
+            assert not writer.is_alive(), "a write waited for the batch's rendering"
+
+    jobs = [{"kind": "rectification_notice", "item": no} for no in batch]
+    result = issue_batch(lambda: UnitOfWork(db), "zhao", jobs, workers=2, progress=progress, today=day)
+    assert writes == ["rectifying", "兰建改〔2015〕1号"]
+    assert sorted(d["number"] for d in result["issued"]) == [2, 3, 4, 5] and result["rendered_under_lock"] == 4
+    more = [add_item(cli, db, title=f"窗口问题{n}", days=15) for n in (5, 6)]
+    again = issue_batch(lambda: UnitOfWork(db), "zhao", [{"kind": "rectification_notice", "item": no} for no in more],
+                        workers=2, today=day)
+    assert [d["number"] for d in again["issued"]] == [6, 7] and again["rendered_under_lock"] == 0  # drafts kept
+    with UnitOfWork(db) as uow:
+        docs = uow.session.execute(select(Document.number, Document.doc_number, Document.path)
+                                   .order_by(Document.number)).all()
+    assert [number for number, *_ in docs] == list(range(1, 8)) and len(document_files(files_dir)) == 7
+    for _, doc_number, path in docs:  # each file carries its own number, drafts or not
+        assert doc_number in pdf_text(files_dir / path)
+
+
 @SQLITE_ONLY
 def test_batch_outside_the_campaign_warns_once(cli, campaign_db, files_dir):
     db = campaign_db

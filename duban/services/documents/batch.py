@@ -32,6 +32,7 @@ from duban.services.documents.issuing import (
     resolve,
     subject_label,
 )
+from duban.services.documents.numbering import peek_numbers, take_numbers
 from storage.models import (
     AccountabilityCase,
     Document,
@@ -78,6 +79,7 @@ class _ChunkOutcome:
     issued: list[dict]
     refused: list[tuple[int, str]]  # (job index, why): not numbered, not retried
     render_failures: list[tuple[int, str]]  # the chunk was rolled back
+    rendered_under_lock: int = 0  # drafts that no longer matched (another issuer, a changed subject)
 
 
 def issue_batch(start_uow: Callable[[], UnitOfWork], login: str, jobs: list[dict], *, workers: int = 2,
@@ -85,19 +87,23 @@ def issue_batch(start_uow: Callable[[], UnitOfWork], login: str, jobs: list[dict
                 chunk_size: int = BATCH_CHUNK) -> dict:
     """Issue many documents: jobs are dicts with ``kind`` and ``item``, ``case`` or ``escalation_id``.
 
-    Per chunk, one transaction numbers the chunk, renders it in the worker pool, writes the
-    files and commits. A failed render rolls its chunk back (no number used, no file) and
-    the chunk is retried without it; jobs whose subject refuses (already issued, wrong
-    state…) are skipped before numbering. Both are reported in ``failed``. Chunks already
-    committed stay when a later one meets a database error.
+    Per chunk, the documents are first drafted without any lock (a snapshot read; the numbers
+    they would take now) and rendered in the worker pool, so writers never wait for rendering;
+    then one transaction numbers the chunk under the lock, keeps every draft whose context is
+    unchanged (re-rendering the others there), writes the files and commits. A failed render
+    leaves its chunk unnumbered (no number used, no file) and the chunk is retried without it;
+    jobs whose subject refuses (already issued, wrong state…) are skipped before numbering.
+    Both are reported in ``failed``. Chunks already committed stay when a later one meets a
+    database error.
     """
     if workers < 1 or chunk_size < 1:
         raise BadInput(f"进程数和批大小应为正整数（{workers}，{chunk_size}）")
     if not jobs:
-        return {"issued": [], "failed": [], "workers": workers, "seconds": 0.0, "docs_per_second": 0.0}
+        return {"issued": [], "failed": [], "workers": workers, "seconds": 0.0, "docs_per_second": 0.0,
+                "rendered_under_lock": 0}
     started = time.perf_counter()
     todo = list(enumerate(jobs))
-    total, done = len(todo), 0
+    total, done, under_lock = len(todo), 0, 0
     issued: list[dict] = []
     failed: list[dict] = []
 
@@ -112,24 +118,27 @@ def issue_batch(start_uow: Callable[[], UnitOfWork], login: str, jobs: list[dict
         for start in range(0, total, chunk_size):
             chunk = todo[start:start + chunk_size]
             while chunk:
-                with start_uow() as uow:
-                    outcome = _issue_chunk(uow, login, chunk, pool, today, lambda n: report(done + n))
+                outcome = _issue_chunk(start_uow, login, chunk, pool, today, lambda n: report(done + n))
                 dropped = {index for index, _ in outcome.refused + outcome.render_failures}
                 failed += [{"job": jobs[index], "error": error} for index, error in outcome.refused + outcome.render_failures]
                 done += len(dropped)
                 chunk = [(index, job) for index, job in chunk if index not in dropped]
                 if not outcome.render_failures:
                     issued += outcome.issued
+                    under_lock += outcome.rendered_under_lock
                     done += len(chunk)
                     break
             report(done)
     seconds = time.perf_counter() - started
     return {"issued": issued, "failed": failed, "workers": workers, "seconds": round(seconds, 2),
-            "docs_per_second": round(len(issued) / seconds, 2) if issued and seconds else 0.0}
+            "docs_per_second": round(len(issued) / seconds, 2) if issued and seconds else 0.0,
+            "rendered_under_lock": under_lock}
 
 
-def _issue_chunk(uow: UnitOfWork, login: str, chunk: list[tuple[int, dict]], pool, today: dt.date | None,
-                 on_rendered: Callable[[int], None]) -> _ChunkOutcome:
+def _prepared(uow: UnitOfWork, login: str, chunk: list[tuple[int, dict]], today: dt.date | None, *,
+              lock: bool) -> tuple[list[tuple[int, str]], list[tuple[int, Issue]]]:
+    """The chunk's subjects resolved and their contexts built: (refused, ready); ``lock``: under
+    the campaigns' locks (the real issue), else a draft."""
     refused: list[tuple[int, str]] = []
     resolved: list[tuple[int, Issue]] = []
     for index, job in chunk:
@@ -138,10 +147,11 @@ def _issue_chunk(uow: UnitOfWork, login: str, chunk: list[tuple[int, dict]], poo
                                              escalation_id=job.get("escalation_id"))))
         except DubanError as error:
             refused.append((index, error.message))
-    for campaign in sorted({issue.campaign.code: issue.campaign for _, issue in resolved}.values(),
-                           key=lambda c: c.code):
-        uow.lock(campaign_chain(campaign))
-        warn_outside_campaign(campaign, business_date(campaign, today))  # shown once per batch, like a single issue
+    if lock:
+        for campaign in sorted({issue.campaign.code: issue.campaign for _, issue in resolved}.values(),
+                               key=lambda c: c.code):
+            uow.lock(campaign_chain(campaign))
+            warn_outside_campaign(campaign, business_date(campaign, today))  # shown once per batch, like a single issue
     clerk = actor(uow, login)
     permissions.require(clerk, "doc.render")
     ready: list[tuple[int, Issue]] = []
@@ -156,10 +166,14 @@ def _issue_chunk(uow: UnitOfWork, login: str, chunk: list[tuple[int, dict]], poo
             refused.append((index, error.message))
             continue
         ready.append((index, issue))
-    if not ready:
-        return _ChunkOutcome([], refused, [])
-    day = business_date(ready[0][1].campaign, today)
-    number_issues(uow, [issue for _, issue in ready], day)
+    if ready:
+        number_issues(uow, [issue for _, issue in ready], business_date(ready[0][1].campaign, today),
+                      take=take_numbers if lock else peek_numbers)
+    return refused, ready
+
+
+def _render(pool, ready: list[tuple[int, Issue]], on_rendered: Callable[[int], None],
+            offset: int) -> tuple[dict[int, bytes], list[tuple[int, str]]]:
     futures = {pool.submit(_render_in_worker, issue.kind, issue.context): index for index, issue in ready}
     pdfs: dict[int, bytes] = {}
     failures: list[tuple[int, str]] = []
@@ -168,14 +182,39 @@ def _issue_chunk(uow: UnitOfWork, login: str, chunk: list[tuple[int, dict]], poo
             pdfs[futures[future]] = future.result()
         except Exception as error:  # noqa: BLE001 - reported per document, the rest retried
             failures.append((futures[future], f"{type(error).__name__}: {error}"))
-        on_rendered(len(refused) + count)
+        on_rendered(offset + count)
+    return pdfs, failures
+
+
+def _issue_chunk(start_uow: Callable[[], UnitOfWork], login: str, chunk: list[tuple[int, dict]], pool,
+                 today: dt.date | None, on_rendered: Callable[[int], None]) -> _ChunkOutcome:
+    # The draft: read without the write lock (SQLite: a WAL snapshot), rendered outside any transaction.
+    with start_uow() as uow:
+        uow.read_only()
+        refused, ready = _prepared(uow, login, chunk, today, lock=False)
+        drafts = {index: issue.context for index, issue in ready}
+    if not ready:
+        return _ChunkOutcome([], refused, [])
+    pdfs, failures = _render(pool, ready, on_rendered, len(refused))
     if failures:
-        return _ChunkOutcome([], refused, failures)  # leaving the unit of work rolls the numbers back
-    root = files_root(uow)
-    issued = commit_with_files(
-        uow, [(root / issue.relative_path, pdfs[index]) for index, issue in ready],
-        lambda: [document_view(uow, record_issue(uow, clerk, issue, pdfs[index], day)) for index, issue in ready])
-    return _ChunkOutcome(issued, refused, [])
+        return _ChunkOutcome([], refused, failures)  # nothing was numbered
+    with start_uow() as uow:
+        refused, ready = _prepared(uow, login, chunk, today, lock=True)
+        if not ready:
+            return _ChunkOutcome([], refused, [])
+        # A draft stands when its context (number included) is still what the lock gives.
+        stale = [(index, issue) for index, issue in ready if drafts.get(index) != issue.context]
+        if stale:
+            again, failures = _render(pool, stale, lambda n: None, 0)
+            if failures:
+                return _ChunkOutcome([], refused, failures)  # leaving the unit of work rolls the numbers back
+            pdfs.update(again)
+        day, clerk, root = business_date(ready[0][1].campaign, today), actor(uow, login), files_root(uow)
+        issued = commit_with_files(
+            uow, [(root / issue.relative_path, pdfs[index]) for index, issue in ready],
+            lambda: [document_view(uow, record_issue(uow, clerk, issue, pdfs[index], day))
+                     for index, issue in ready])
+    return _ChunkOutcome(issued, refused, [], len(stale))
 
 
 def pending_jobs(uow: UnitOfWork, login: str, kind: str, *, campaign: str | None = None,

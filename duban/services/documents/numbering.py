@@ -34,14 +34,22 @@ def take_numbers(uow: UnitOfWork, issuer: str, kind: str, year: int, count: int)
     return first
 
 
-def number_issues(uow: UnitOfWork, issues: list[Issue], today: dt.date) -> None:
-    """Give each issue the next number of its counter, counters locked in a fixed order."""
+def peek_numbers(uow: UnitOfWork, issuer: str, kind: str, year: int, count: int) -> int:
+    """The first of the ``count`` numbers ``take_numbers`` would give now; takes nothing, locks nothing."""
+    current = uow.session.scalar(select(DocCounter.last_number).where(
+        DocCounter.issuer == issuer, DocCounter.kind == kind, DocCounter.year == year))
+    return (current or 0) + 1
+
+
+def number_issues(uow: UnitOfWork, issues: list[Issue], today: dt.date, take=take_numbers) -> None:
+    """Give each issue the next number of its counter, counters locked in a fixed order
+    (``take=peek_numbers``: the numbers they would get now, for a draft)."""
     groups: dict[tuple[str, str, int], list[Issue]] = {}
     for issue in issues:
         issue.year = today.year
         groups.setdefault((issue.campaign.doc_prefix, issue.kind, issue.year), []).append(issue)
     for key in sorted(groups):
-        first = take_numbers(uow, *key, len(groups[key]))
+        first = take(uow, *key, len(groups[key]))
         for offset, issue in enumerate(groups[key]):
             issue.number = first + offset
             prefix = contexts.document_prefixes(issue.campaign)[issue.kind]
