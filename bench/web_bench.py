@@ -208,7 +208,7 @@ def main() -> None:
             # What one request costs the console in CPU, alone: with C clients on W workers each
             # worker has C/W requests in hand, so a request waits for about that many others.
             before = server_cpu(server.pid)
-            alone, _ = load(base, cookies[:1], 4 * len(QUERIES))
+            alone, _ = load(base, cookies[:1], 10 * len(QUERIES))
             print(f"one client: server p50 {statistics.median(t[1] for t in alone):.0f} ms, "
                   f"console CPU {(server_cpu(server.pid) - before) * 1000 / len(alone):.1f} ms per request")
             for label in ("with indexes", "without indexes"):
