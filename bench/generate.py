@@ -47,10 +47,14 @@ STATES = (("identified", 0.05), ("assigned", 0.12), ("rectifying", 0.43), ("subm
           ("verified", 0.18), ("rechecked", 0.07), ("withdrawn", 0.03))
 
 
-def build_org(path: Path, units: int, people: int, rng: random.Random) -> None:
-    """units 处室/单位 (one in five 民生), each with a head; the office; the rest cadres."""
-    rows = [["类型", "编码", "名称", "所属单位", "单位类别", "民生", "职务", "角色"],
-            ["单位", "BGS", "整治办", "", "处室", "否", "", ""],
+def build_org(folder: Path, units: int, people: int, rng: random.Random) -> list[Path]:
+    """units 处室/单位 (one in five 民生), each with a head; the office; the rest cadres.
+
+    Written as files of at most ``MAX_ROWS`` rows (an import's limit), units first."""
+    from duban.services.org import MAX_ROWS
+
+    header = ["类型", "编码", "名称", "所属单位", "单位类别", "民生", "职务", "角色"]
+    rows = [["单位", "BGS", "整治办", "", "处室", "否", "", ""],
             ["人员", "office", "整治办主任", "BGS", "", "", "主任", "办公室"],
             ["人员", "leader", "分管领导", "BGS", "", "", "副局长", "副组长"],
             ["人员", "checker", "验收人", "BGS", "", "", "科员", "办公室"]]
@@ -61,8 +65,12 @@ def build_org(path: Path, units: int, people: int, rng: random.Random) -> None:
         rows.append(["人员", f"h{u:05d}", f"负责人{u}", f"U{u:05d}", "", "", "负责人", "负责人"])
         for p in range(1, per_unit):
             rows.append(["人员", f"c{u:05d}_{p}", f"干部{u}-{p}", f"U{u:05d}", "", "", "科员", "党员干部"])
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh).writerows(rows)
+    paths = []
+    for start in range(0, len(rows), MAX_ROWS):
+        paths.append(folder / f"org-{len(paths) + 1}.csv")
+        with open(paths[-1], "w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows([header, *rows[start:start + MAX_ROWS]])
+    return paths
 
 
 def _path(state: str, rng: random.Random) -> list[str]:
@@ -102,7 +110,7 @@ def bulk_insert(session, model, rows: list[dict]) -> None:
     session.execute(insert(model).execution_options(render_nulls=True), rows)
 
 
-def generate(db_url: str, scale: str, items: int | None, seed: int) -> dict:
+def generate(db_url: str, scale: str, items: int | None, seed: int, progress: bool = False) -> dict:
     from sqlalchemy import func, select, text
 
     from duban import config
@@ -124,11 +132,12 @@ def generate(db_url: str, scale: str, items: int | None, seed: int) -> dict:
     with UnitOfWork(db_url) as uow:
         load_campaign(uow, "system", PLAN, today=START)
     with tempfile.TemporaryDirectory() as tmp:
-        org = Path(tmp) / "org.csv"
-        build_org(org, units_n, people_n, rng)
-        with UnitOfWork(db_url) as uow:
-            import_org(uow, "system", org, today=START)
+        for org in build_org(Path(tmp), units_n, people_n, rng):
+            with UnitOfWork(db_url) as uow:
+                import_org(uow, "system", org, today=START)
     timings["org_and_plan"] = time.perf_counter() - started
+    if progress:
+        print(f"  org and plan: {timings['org_and_plan']:.0f} s", file=sys.stderr, flush=True)
 
     step = time.perf_counter()
     key = config.audit_key()
@@ -272,6 +281,9 @@ def generate(db_url: str, scale: str, items: int | None, seed: int) -> dict:
             totals["events"] += item["version"]
             totals["escalations"] = next_id[Escalation]
             flush()
+            if progress and totals["items"] % 50_000 == 0:
+                print(f"  {totals['items']:,} items, {totals['events']:,} events, "
+                      f"{time.perf_counter() - step:.0f} s", file=sys.stderr, flush=True)
         flush(final=True)
         for chain, (last_seq, last_hash) in chains.items():
             head = uow.session.get(AuditChain, chain)
@@ -287,9 +299,11 @@ def generate(db_url: str, scale: str, items: int | None, seed: int) -> dict:
         uow.commit()
     timings["items_events"] = time.perf_counter() - step
     if uow.engine.dialect.name == "postgresql":
+        step = time.perf_counter()
         with uow.engine.connect() as conn:
             # statistics, and the visibility map that lets the list count from its indexes alone
             conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
+        timings["vacuum_analyze"] = time.perf_counter() - step
     return {"scale": scale, "units": units_n, "people": people_n, "items": totals["items"],
             "events": totals["events"], "seconds": {k: round(v, 1) for k, v in timings.items()}}
 
@@ -302,7 +316,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2015)
     args = parser.parse_args()
     db = args.db or f"sqlite:///{Path.cwd() / f'duban-{args.scale}.sqlite'}"
-    print(generate(db, args.scale, args.items, args.seed))
+    print(generate(db, args.scale, args.items, args.seed, progress=True))
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ YES = {"是", "Y", "y", "yes", "1", "true", "√"}
 NO = {"否", "N", "n", "no", "0", "false", ""}
 CODE_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,32}$")
 MAX_ROWS = 20000
+UNIT_KINDS, PERSON_KINDS = ("单位", "unit"), ("人员", "person")
 
 
 @dataclass
@@ -130,10 +131,10 @@ def import_org(uow: UnitOfWork, login: str, path: Path, *, today: dt.date | None
 
     existing_units = {u.code: u for u in uow.org.units()}
     names_taken = {u.name: u.code for u in existing_units.values()}
-    unit_rows = [r for r in rows if r.kind in ("单位", "unit")]
-    person_rows = [r for r in rows if r.kind in ("人员", "person")]
+    unit_rows = [r for r in rows if r.kind in UNIT_KINDS]
+    person_rows = [r for r in rows if r.kind in PERSON_KINDS]
     for row in rows:
-        if row not in unit_rows and row not in person_rows:
+        if row.kind not in UNIT_KINDS and row.kind not in PERSON_KINDS:
             bad(row, f"类型无效：{row.kind!r}（应为“单位”或“人员”）")
         if not CODE_RE.match(row.code):
             bad(row, f"编码无效：{row.code!r}（1–32 位字母、数字、-_.）")
