@@ -34,12 +34,17 @@ test: install
 	$(BIN)/python -m pytest -q
 
 # make bench SCALE=city (or province): the scale figures on a bigger dataset; the default stays short.
+# The scale figures are appended to bench/results.jsonl, drawn by bench/plots.py into bench/plots/.
 SCALE ?= bureau
+PDF_ITEMS ?= 300
+SCALE_BENCH := $(BIN)/python bench/scale_bench.py --scale $(SCALE) --pdf-items $(PDF_ITEMS) --baseline-timeout 300 \
+	--results bench/results.jsonl
 bench: install
 	for b in cli_bench render_bench issue_bench campaign_bench sweep_bench tick_bench web_bench; do $(BIN)/python bench/$$b.py || exit 1; done
-	$(BIN)/python bench/scale_bench.py --scale $(SCALE)
-	$(BIN)/python bench/scale_bench.py --scale $(SCALE) --pg
+	$(SCALE_BENCH)
+	$(SCALE_BENCH) --pg --ops list,report,xlsx
 	$(BIN)/python bench/writers_bench.py
+	$(BIN)/python bench/plots.py
 
 # A new Alembic revision from the models: make migration MSG="add reports" REV=0002_reports
 migration: $(BIN)/python

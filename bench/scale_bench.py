@@ -1,10 +1,11 @@
 """Read side and exports at scale, each against the way it was done before, in the same run.
 
-    .venv/bin/python bench/scale_bench.py [--scale bureau|city|province] [--items N] [--pg] [--keep DB]
+    .venv/bin/python bench/scale_bench.py [--scale bureau|city|province] [--items N] [--pg] [--keep URL]
+        [--ops list,report,xlsx,pdf,write] [--baseline-timeout S] [--results FILE] [--before-code DIR]
 
 Generates the dataset (bench/generate.py) in a scratch SQLite file, or with --pg in a scratch
-database on the local PostgreSQL server (DUBAN_BENCH_PG), then times, each in a fresh process
-so peak memory (max RSS) is the operation's own:
+database on the local PostgreSQL server (DUBAN_BENCH_PG), or uses --keep's database (generated
+when empty), then times, each in a fresh process so peak memory (max RSS) is the operation's own:
 
 - ``list``: `item list --light red --json` as a page (item_page) and as all rows (iter_items);
   baseline: the previous list_items (ORM objects and item_view per row, lazy relations);
@@ -13,10 +14,13 @@ so peak memory (max RSS) is the operation's own:
   previous whole workbook in memory from ORM rows;
 - ``pdf``: the 台账 PDF (`doc ledger`) of the first --pdf-items items, laid out in parts;
   baseline: the same ledger laid out at once, as before;
-- ``write_while_list`` (SQLite): one `item start` while another process streams every item;
-  baseline: the same list holding SQLite's write lock (BEGIN IMMEDIATE), as every read did.
+- ``write`` (SQLite): one `item start` while another process streams every item; baseline: the
+  same list holding SQLite's write lock (BEGIN IMMEDIATE), as every read did. Then one while a
+  batch of 整改通知书 renders; baseline (--before-code): the same batch run by an earlier checkout.
 
-Prints one line per figure (seconds, MB) and the ratio to its baseline; no assertions.
+Prints one line per figure (seconds, MB) and the ratio to its baseline; no assertions. A baseline
+past --baseline-timeout is stopped and reported as a lower bound. --results appends each figure
+as a JSON line (bench/plots.py draws them).
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, os.environ.get("BENCH_CODE") or str(ROOT))  # BENCH_CODE: an earlier checkout, for a baseline
 TODAY = dt.date(2015, 10, 27)
 
 
@@ -208,6 +212,25 @@ def op_stream_unlocked(db):
     return _stream_all(db, False, 0.5)
 
 
+def op_batch_running(db):
+    """Issue 整改通知书 for the running items in chunks (two render workers); "ready" once the
+    first documents of the first chunk are rendered, so a write lands while a chunk renders."""
+    from duban.services.documents.batch import issue_batch, pending_jobs
+    from storage.uow import UnitOfWork
+
+    with UnitOfWork(db) as uow:
+        uow.read_only()
+        jobs = pending_jobs(uow, "office", "rectification_notice", today=TODAY)[:int(os.environ.get("BENCH_BATCH_DOCS", "400"))]
+    said = []
+
+    def progress(done, total):
+        if done and not said:
+            said.append(print("ready", flush=True))
+
+    result = issue_batch(lambda: UnitOfWork(db), "office", jobs, workers=2, progress=progress, today=TODAY)
+    return {"issued": len(result["issued"])}
+
+
 OPS = {name[3:]: fn for name, fn in globals().items() if name.startswith("op_")}
 
 
@@ -232,24 +255,30 @@ def child(name: str, db: str) -> None:
     print(json.dumps(result))
 
 
-def measure(name: str, db: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", name, "--db", db], capture_output=True, text=True,
-                         check=False, env=os.environ | {"DUBAN_TODAY": TODAY.isoformat()})
+def measure(name: str, db: str, timeout: float | None = None) -> dict:
+    """The child's figures; with ``timeout``, {"seconds": timeout, "stopped": True} when it runs longer."""
+    try:
+        out = subprocess.run([sys.executable, __file__, "--child", name, "--db", db], capture_output=True, text=True,
+                             check=False, env=os.environ | {"DUBAN_TODAY": TODAY.isoformat()}, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"seconds": timeout, "stopped": True, "max_rss_mb": None, "rss_growth_mb": None}
     if out.returncode:
         raise SystemExit(f"{name} failed:\n{out.stderr[-2000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def write_while_streaming(db: str, stream: str) -> float:
-    """Seconds one `item start` takes while another process streams every item."""
-    env = os.environ | {"DUBAN_TODAY": TODAY.isoformat()}
+def write_while(db: str, stream: str, code: str | None = None) -> float:
+    """Seconds one `item start` takes while another process runs ``stream`` (a list, a batch);
+    ``code``: that process runs this checkout's code (the code before a change, as a baseline)."""
+    env = os.environ | {"DUBAN_TODAY": TODAY.isoformat()} | ({"BENCH_CODE": code} if code else {})
     from sqlalchemy import text
 
     from storage.db import get_engine
 
     with get_engine(db).connect() as conn:
         no, owner = conn.execute(text("SELECT i.no, p.login FROM problem_items i JOIN persons p ON p.id = i.owner_id "
-                                      "WHERE i.state = 'assigned' ORDER BY random() LIMIT 1")).one()
+                                      "WHERE i.state = 'assigned' AND i.due < :today ORDER BY random() LIMIT 1"),
+                                 {"today": TODAY}).one()  # overdue: not one of a notice batch's items
     reader = subprocess.Popen([sys.executable, __file__, "--child", stream, "--db", db], env=env,
                               stdout=subprocess.PIPE, text=True)
     assert reader.stdout.readline().strip() == "ready"  # the reader is in its transaction
@@ -258,15 +287,42 @@ def write_while_streaming(db: str, stream: str) -> float:
     from storage.uow import UnitOfWork
 
     began = time.perf_counter()
-    with UnitOfWork(db) as uow:
-        transition(uow, owner, no, "start", today=TODAY)
+    try:
+        with UnitOfWork(db) as uow:
+            transition(uow, owner, no, "start", today=TODAY)
+    except Exception as error:  # noqa: BLE001 - the figure: how long it waited before failing
+        print(f"  the write failed after {time.perf_counter() - began:.1f} s: {type(error).__name__}: {error}")
     took = time.perf_counter() - began
     alive = reader.poll() is None
     reader.kill()
     reader.wait()
     if not alive:
-        print("  (the list had finished before the write: make the dataset larger)")
+        print(f"  ({stream} had finished before the write: make the dataset larger)")
     return took
+
+
+def cpu_reference() -> float:
+    """Seconds of ``for i in range(10_000_000): s += i``: how fast this machine is right now."""
+    started, s = time.perf_counter(), 0
+    for i in range(10_000_000):
+        s += i
+    return round(time.perf_counter() - started, 2)
+
+
+def count_items(db: str) -> int:
+    from sqlalchemy import inspect, text
+
+    from storage.db import get_engine
+
+    with get_engine(db).connect() as conn:
+        if not inspect(conn).has_table("problem_items"):
+            return 0
+        return conn.execute(text("SELECT count(*) FROM problem_items")).scalar()
+
+
+PAIRS = {"list": (("list_page", "list_baseline"), ("list_all", "list_baseline")),
+         "report": (("report", "report_baseline"),), "xlsx": (("xlsx", "xlsx_baseline"),),
+         "pdf": (("pdf", "pdf_baseline"),)}
 
 
 def main() -> None:
@@ -274,39 +330,79 @@ def main() -> None:
     parser.add_argument("--scale", default="bureau")
     parser.add_argument("--items", type=int)
     parser.add_argument("--pg", action="store_true", help="PostgreSQL (a scratch database) instead of SQLite")
-    parser.add_argument("--keep", help="use (and keep) this database: generated when it has no items")
+    parser.add_argument("--keep", help="use (and keep) this database URL: generated when it has no items")
+    parser.add_argument("--ops", default="list,report,xlsx,pdf,write",
+                        help="comma-separated: list, report, xlsx, pdf, write (SQLite: a write during a list "
+                             "and during a document batch)")
     parser.add_argument("--pdf-items", type=int, default=2000, help="items in the 台账 PDF figure")
+    parser.add_argument("--batch-docs", type=int, default=400, help="documents in the batch of the write figure")
+    parser.add_argument("--baseline-timeout", type=float, help="stop a baseline after this many seconds "
+                        "(its figure is then a lower bound)")
+    parser.add_argument("--before-code", help="a checkout of the code before the batch rendered outside the "
+                        "write lock (git worktree add DIR 0cc4d35): the batch figure's baseline")
+    parser.add_argument("--results", help="append one JSON line per figure to this file (bench/plots.py)")
     parser.add_argument("--child")
     parser.add_argument("--db")
     args = parser.parse_args()
     if args.child:
         return child(args.child, args.db)
-    print(f"load average at start: {os.getloadavg()}")
+    ops = args.ops.split(",")
+    cpu = cpu_reference()
+    print(f"load average at start: {os.getloadavg()}, CPU reference {cpu} s")
     os.environ["BENCH_PDF_ITEMS"] = str(args.pdf_items)
+    os.environ["BENCH_BATCH_DOCS"] = str(args.batch_docs)
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("DUBAN_FILES", str(Path(tmp) / "files"))
         drop = None
-        if args.pg:
+        if args.keep:
+            db = args.keep
+        elif args.pg:
             from bench.writers_bench import scratch_database
 
             db, drop = scratch_database(os.environ.get("DUBAN_BENCH_PG",
                                                        "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
         else:
-            db = args.keep or f"sqlite:///{tmp}/bench.sqlite"
-        try:
-            from bench.generate import generate
+            db = f"sqlite:///{tmp}/bench.sqlite"
+        dialect = "postgresql" if db.startswith("postgresql") else "sqlite"
 
-            print(generate(db, args.scale, args.items, 2015))
-            for new, old in (("list_page", "list_baseline"), ("list_all", "list_baseline"),
-                             ("report", "report_baseline"), ("xlsx", "xlsx_baseline"), ("pdf", "pdf_baseline")):
-                a, b = measure(new, db), measure(old, db)
-                print(f"{new:10} {a}  | baseline {old}: {b}  | time ratio {b['seconds'] / max(a['seconds'], 1e-6):.1f}x, "
-                      f"RSS growth {a['rss_growth_mb']} vs {b['rss_growth_mb']} MB")
-            if not args.pg:
-                locked = write_while_streaming(db, "stream_locked")
-                free = write_while_streaming(db, "stream_unlocked")
-                print(f"write while a list streams: {free:.2f} s (baseline, list holding the write lock: {locked:.2f} s)")
+        def keep(name, figure, baseline=None):
+            if args.results:
+                with open(args.results, "a", encoding="utf-8") as fh:
+                    fh.write(json.dumps({"at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                                         "db": dialect, "items": items, "op": name, "figure": figure,
+                                         "baseline": baseline, "load": os.getloadavg()[0], "cpu_ref": cpu}) + "\n")
+
+        try:
+            items = count_items(db)
+            if not items:
+                from bench.generate import generate
+
+                print(generate(db, args.scale, args.items, 2015))
+                items = count_items(db)
+            baselines: dict[str, dict] = {}  # one run of a baseline shared by its figures
+            for op in ops:
+                for new, old in PAIRS.get(op, ()):
+                    a = measure(new, db)
+                    print(f"{new:10} {a}", flush=True)
+                    b = baselines[old] = baselines.get(old) or measure(old, db, args.baseline_timeout)
+                    keep(new, a, b)
+                    print(f"{'':10} baseline {old}: {b}  | time ratio {'>' if b.get('stopped') else ''}"
+                          f"{b['seconds'] / max(a['seconds'], 1e-6):.1f}x, "
+                          f"RSS growth {a['rss_growth_mb']} vs {b['rss_growth_mb']} MB", flush=True)
+            if "write" in ops and dialect == "sqlite":
+                locked = write_while(db, "stream_locked")
+                free = write_while(db, "stream_unlocked")
+                keep("write_during_list", {"seconds": round(free, 3)}, {"seconds": round(locked, 3)})
+                print(f"write while a list streams: {free:.2f} s (baseline, list holding the write lock: "
+                      f"{locked:.2f} s)", flush=True)
+                during_batch = write_while(db, "batch_running")
+                before = write_while(db, "batch_running", args.before_code) if args.before_code else None
+                keep("write_during_batch", {"seconds": round(during_batch, 3)},
+                     {"seconds": round(before, 3)} if before is not None else None)
+                print(f"write while a document batch renders: {during_batch:.2f} s" +
+                      (f" (baseline, {args.before_code}: {before:.2f} s)" if before is not None else ""), flush=True)
         finally:
+            print(f"load average at end: {os.getloadavg()}")
             if drop:
                 drop()
 
