@@ -223,6 +223,7 @@ KINDS: dict[str, Kind] = {
                 "units": "按单位分组：{unit, items: [{no, problem, measures 整改措施, result 整改结果}]}",
                 "contact": "意见反映渠道（电话、信箱）",
             },
+            optional={"verified": ""},  # who verified the results, said once before the tables
         ),
     )
 }

@@ -57,7 +57,7 @@ def publicity(uow, campaign: Campaign, today: dt.date) -> dict:
         units.setdefault(item.unit.name, []).append({
             "no": item.no, "problem": item.title,
             "result": say.say("publicity_result", late_days=calendar.workdays_between(item.due, done_on) if late else None,
-                              sent_back=item.id in sent_back, office=office, verified_on=item.verified_on,
+                              sent_back=item.id in sent_back, verified_on=item.verified_on,
                               rechecked_on=item.rechecked_on if item.state == "rechecked" else None),
             "measures": notes.get(item.id) or say.say("publicity_measures", evidence_count=len(item.attachments)),
         })
@@ -70,6 +70,7 @@ def publicity(uow, campaign: Campaign, today: dt.date) -> dict:
         "intro": intro, "period_start": today,
         "period_end": calendar.add_workdays(today, PUBLICITY_WORKING_DAYS),
         "units": [{"unit": unit, "items": rows} for unit, rows in units.items()],
+        "verified": say.say("publicity_verified", office=office),
         "contact": say.say("publicity_contact", hotlines=planfacts.hotlines(campaign),
                            channels=duty.get("channels") or [], office=office),
     }
