@@ -463,3 +463,17 @@ def test_doctor_reports_every_font_role(cli, campaign_db):
     assert result.stdout.count("建议：") == report["warnings"]
     missing = cli("doctor", db=f"sqlite:///{os.devnull}.missing/none.sqlite")
     assert missing.code == 0 and "建议：" in missing.stdout
+
+
+def test_a_post_that_names_its_unit_is_not_prefixed_with_it_again(cli, campaign_db):
+    """赵晓梅 is 监察室主任 in 监察室: the documents say 监察室主任赵晓梅, never 监察室监察室主任."""
+    db = campaign_db
+    item = add_item(cli, db, unit="JCS", person="zhao", title="来文办理超过时限", days=10)
+    args = ["case", "propose", "--reason", "办事拖拉，逾期未整改", "--person", "zhao", "--item", item]
+    no = run(cli, db, *args, as_user="qian")["no"]
+    run(cli, db, "case", "investigate", no, as_user="qian")
+    run(cli, db, "case", "decide", no, "--measure", "通报批评", as_user="li")
+    run(cli, db, "case", "approve", no, as_user="wang")
+    text = pdf_text(render(cli, db, "通报批评", "--case", no)["path"])
+    assert "关于对监察室主任赵晓梅同志予以通报批评的通报" in text and "决定对监察室主任赵晓梅同志予以通报批评" in text
+    assert "监察室监察室" not in text

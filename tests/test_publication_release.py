@@ -17,9 +17,9 @@ import yaml
 from conftest import PLAN, ROOT
 
 try:
-    from pdfcheck import read_pdf
+    from pdfcheck import glyph_lines, read_pdf
 except ImportError:
-    from tests.pdfcheck import read_pdf
+    from tests.pdfcheck import glyph_lines, read_pdf
 
 TODAY = "2015-10-12"
 RELEASE_DAY = "2015-11-27"
@@ -143,6 +143,8 @@ def test_a_release_writes_every_output_and_the_site_opens_in_a_browser(cli, camp
     text = bulletin.compact_text()
     for phrase in ("整改公开栏（第1期）", "本期公开问题3个，已整改销号2个", "满意度测评排名", "先进典型", "不合格"):
         assert phrase in text, phrase
+    # Its title keeps the campaign's name whole, and 公开栏 too (not 专|项…, not 公开|栏（第1期）).
+    assert [line.text for line in glyph_lines(bulletin, 22.0)] == ["兰州市建设局“庸懒散软”专项整治", "整改公开栏（第1期）"]
     for pdf in ("bulletin", "publicity"):
         checked = cli("doc", "verify", out / f"{pdf}-LZJ2015-2015-11-27.pdf", db=db, as_user="zhao", json=True)
         assert checked.code == 0, checked

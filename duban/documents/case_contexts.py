@@ -107,7 +107,8 @@ def case_document(campaign: Campaign, case: AccountabilityCase, kind: str, clerk
         decider = _person(case, case.decided_by_id)
         return head(
             campaign, kind, date=today, recipient=addressed, person=person.name,
-            position=f"{person.unit.name if person.unit else ''}{person.title}",
+            position=wording("common").say("person_post", unit=person.unit.name if person.unit else "",
+                                            title=person.title),
             reason=say.say("admonition_reason", grounds=_stated_grounds(case), items=items, plan_title=title),
             talk_time=say.say("admonition_time", talk_by=talk_by), talk_place=office,
             talker=(wording("common").say("person_label", name=decider.name, title=decider.title) if decider

@@ -67,6 +67,7 @@ def publicity(uow, campaign: Campaign, today: dt.date) -> dict:
                     satisfaction=_satisfaction(session, campaign))
     return {
         "issuer": campaign.issuer, "title": say.say("publicity_title", campaign=campaign.name), "date": today,
+        "title_names": [campaign.name],
         "intro": intro, "period_start": today,
         "period_end": calendar.add_workdays(today, PUBLICITY_WORKING_DAYS),
         "units": [{"unit": unit, "items": rows} for unit, rows in units.items()],

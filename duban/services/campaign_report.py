@@ -296,6 +296,7 @@ def report_pdf(uow: UnitOfWork, login: str, camp, summary: dict, path: Path, day
 
     by_title = {title: rows for title, _columns, rows in programme_tables(summary)}
     context = {"issuer": names(camp)["signature"], "title": text("summaries", "campaign_title", campaign=camp.name),
+               "title_names": [camp.name],
                "date": day, "facts": summary, "headline": headline(summary), "charts": chart_data(summary),
                "opening": " ".join(str(camp.plan.get("goals") or "").split()),
                "attachments": [text("summaries", "charts_attachment")] if chart_data(summary) else [],

@@ -84,6 +84,7 @@ def bulletin_context(content: dict) -> dict:
     campaign = content["campaign"]
     return {"issuer": campaign["issuer"], "seal_text": None,
             "title": text("publication", "bulletin_title", campaign=campaign["name"], seq=content["seq"]),
+            "title_names": [campaign["name"]],
             "campaign_name": campaign["name"], "counts": content["counts"], "units": content["units"],
             "rankings": content["rankings"], "commendations": content["commendations"],
             "hotlines": content["hotlines"], "office": campaign["office"]}
