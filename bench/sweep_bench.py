@@ -1,9 +1,15 @@
-"""Time an overdue sweep over N items in a throw-away SQLite database (figures only, no assertions).
+"""Time an overdue sweep over N items in a throw-away database (figures only, no assertions).
 
-    .venv/bin/python bench/sweep_bench.py [N] [--batch-size B]
+    .venv/bin/python bench/sweep_bench.py [N] [--batch-size B] [--past-grace K] [--pg URL]
 
 Items are inserted in bulk (already assigned, owner wu of 建设管理处) with deadlines spread
-so that on 2015-09-28 about a third are yellow, a third red and a third green.
+so that on 2015-09-28 about a third are yellow, a third red and a third green. ``--past-grace K``
+makes K of the red ones long overdue with a 催办 and a 督办 behind them, so the sweep proposes K
+cases (问责). SQLite by default (a temporary file); ``--pg URL`` names a PostgreSQL database the
+bench creates, uses and drops (it must not exist, or it is dropped first).
+
+To time the code of another checkout (a baseline) in the same run, run this script with
+``PYTHONPATH`` set to that checkout.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -18,35 +25,59 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = dt.date(2015, 9, 28)
 DUES = (dt.date(2015, 9, 30), dt.date(2015, 9, 25), dt.date(2015, 10, 20))  # yellow, red, green on AS_OF
+LONG_OVERDUE = dt.date(2015, 9, 10)  # its 催办 on 9-07, its 督办 on 9-11: past the 5-working-day grace
+CHUNK = 50_000
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", nargs="?", type=int, default=20000)
     parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--past-grace", type=int, default=0, help="red items past the grace period (cases)")
+    parser.add_argument("--pg", metavar="URL", help="PostgreSQL database to create, use and drop")
     args = parser.parse_args()
+    if args.past_grace > args.n // 3:
+        parser.error("--past-grace is at most a third of N (the red items)")
+    os.environ["DUBAN_TODAY"] = "2015-09-10"
+    import duban
+
+    print(f"code: {Path(duban.__file__).parents[1]}; load average {os.getloadavg()[0]:.2f}; "
+          f"CPU reference {cpu_reference():.2f} s", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ["DUBAN_TODAY"] = "2015-09-10"
-        db_url = f"sqlite:///{tmp}/bench.sqlite"
-        started = time.perf_counter()
-        setup(db_url, args.n)
-        print(f"setup: {args.n} items in {time.perf_counter() - started:.1f} s")
-        from duban.services.escalation import sweep
-        from storage.uow import UnitOfWork
-
-        for run in ("first", "second"):
-            result = sweep(lambda: UnitOfWork(db_url), "system", as_of=AS_OF, batch_size=args.batch_size)
-            done = sum(result["counts"].values())
-            print(f"{run} sweep: {result['counts']}, {result['batches']} batches, {result['seconds']:.2f} s "
-                  f"({done / max(result['seconds'], 1e-9):,.0f} escalations/s)")
+        db_url = args.pg or f"sqlite:///{tmp}/bench.sqlite"
+        if args.pg:
+            recreate(args.pg)
+        try:
+            run(db_url, args)
+        finally:
+            if args.pg:
+                drop(args.pg)
+    print(f"load average at the end {os.getloadavg()[0]:.2f}")
 
 
-def setup(db_url: str, n: int) -> None:
+def run(db_url: str, args) -> None:
+    started = time.perf_counter()
+    setup(db_url, args.n, args.past_grace)
+    print(f"setup: {args.n} items ({args.past_grace} past the grace period) in {time.perf_counter() - started:.1f} s "
+          f"on {db_url.split(':')[0]}", flush=True)
+    from duban.services.escalation import sweep
+    from storage.uow import UnitOfWork
+
+    for run_no in ("first", "second"):
+        cpu = time.process_time()
+        result = sweep(lambda: UnitOfWork(db_url), "system", as_of=AS_OF, batch_size=args.batch_size)
+        done = sum(result["counts"].values())
+        print(f"{run_no} sweep: {result['counts']}, {len(result['cases'])} cases, {result['batches']} batches, "
+              f"{result['seconds']:.2f} s, CPU {time.process_time() - cpu:.2f} s "
+              f"({done / max(result['seconds'], 1e-9):,.0f} escalations/s)", flush=True)
+
+
+def setup(db_url: str, n: int, past_grace: int) -> None:
     from sqlalchemy import insert
 
     from duban.services.org import import_org
     from duban.services.setup import init_db, load_campaign
-    from storage.models import ProblemItem
+    from storage.models import Escalation, ProblemItem
     from storage.uow import UnitOfWork
 
     init_db(db_url)
@@ -56,15 +87,66 @@ def setup(db_url: str, n: int) -> None:
         import_org(uow, "system", ROOT / "tests" / "data" / "org-small.csv")
     with UnitOfWork(db_url) as uow:
         campaign = uow.campaigns.get("LZJ2015")
-        unit, owner = uow.org.unit("JGC"), uow.org.person("wu")
-        uow.session.execute(insert(ProblemItem), [
-            {"campaign_id": campaign.id, "seq": seq, "no": f"LZJ2015-{seq:05d}", "title": f"基准测试问题 {seq}",
-             "source": "自查", "unit_id": unit.id, "owner_id": owner.id, "state": "rectifying", "version": 0,
-             "identified_on": dt.date(2015, 9, 10), "assigned_on": dt.date(2015, 9, 10),
-             "original_due": DUES[seq % 3], "due": DUES[seq % 3]}
-            for seq in range(1, n + 1)])
-        uow.commit()
+        unit, owner, head = uow.org.unit("JGC"), uow.org.person("wu"), uow.org.person("sun")
+        campaign_id, unit_id, owner_id, head_id = campaign.id, unit.id, owner.id, head.id
+    items, escalations = ProblemItem.__table__, Escalation.__table__
+    late = set(range(1, n + 1, 3)[:past_grace])  # the first K red ones (DUES[seq % 3])
+    for first in range(1, n + 1, CHUNK):
+        seqs = range(first, min(first + CHUNK, n + 1))
+        with UnitOfWork(db_url) as uow:
+            uow.session.execute(insert(items), [
+                {"campaign_id": campaign_id, "seq": seq, "no": f"LZJ2015-{seq:07d}", "title": f"基准测试问题 {seq}",
+                 "source": "自查", "unit_id": unit_id, "owner_id": owner_id, "state": "rectifying", "version": 0,
+                 "identified_on": dt.date(2015, 9, 1), "assigned_on": dt.date(2015, 9, 1),
+                 "original_due": LONG_OVERDUE if seq in late else DUES[seq % 3],
+                 "due": LONG_OVERDUE if seq in late else DUES[seq % 3], "escalation_cycle": 0, "relapse_count": 0}
+                for seq in seqs])
+            uow.commit()
+    if late:
+        with UnitOfWork(db_url) as uow:
+            ids = dict(uow.session.execute(items.select().with_only_columns(items.c.seq, items.c.id)).all())
+            uow.session.execute(insert(escalations), [
+                {"campaign_id": campaign_id, "item_id": ids[seq], "level": level, "cycle": 0, "on_date": on,
+                 "reason": "基准测试", "addressee_id": to, "actor": "system", "automatic": True}
+                for seq in sorted(late)
+                for level, on, to in (("催办", dt.date(2015, 9, 7), owner_id), ("督办", dt.date(2015, 9, 11), head_id))])
+            uow.commit()
+
+
+def cpu_reference() -> float:
+    """The guide's CPU reference: seconds for ``for i in range(10_000_000): s += i``."""
+    started, s = time.perf_counter(), 0
+    for i in range(10_000_000):
+        s += i
+    return time.perf_counter() - started
+
+
+def _admin(url: str):
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    return create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT"), target.database
+
+
+def recreate(url: str) -> None:
+    from sqlalchemy import text
+
+    engine, name = _admin(url)
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+
+
+def drop(url: str) -> None:
+    from sqlalchemy import text
+
+    engine, name = _admin(url)
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -9,8 +9,9 @@ failed command leaves the database exactly as it was.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -18,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from duban import config
 from duban.closest import did_you_mean
 from duban.errors import ConcurrentModification, NotFound
-from storage import eventlog
+from storage import bulk, eventlog
 from storage.db import ready_engine
 from storage.models import (
     AccountabilityCase,
@@ -224,6 +225,26 @@ class UnitOfWork:
             item_id=item.id if item is not None else None,
             case_id=case.id if case is not None else None, key=config.audit_key(), **fields,
         )
+
+    def record_many(self, events: list[dict]) -> None:
+        """``record`` for many events at once (dicts of ``eventlog.append_many``'s fields): the chains'
+        links in one pass, one INSERT, and each item's or case's version raised by its count of events
+        in one UPDATE per count (a sweep batch: one). Their rows must not be loaded in this session."""
+        self._guard(lambda: eventlog.append_many(self.session, events, key=config.audit_key()))
+        for model, column in ((ProblemItem, "item_id"), (AccountabilityCase, "case_id")):
+            counts = Counter(e[column] for e in events if e.get(column) is not None)
+            for count in sorted(set(counts.values())):
+                ids = [record_id for record_id, n in counts.items() if n == count]
+                table = model.__table__
+                self.execute(update(table).where(table.c.id.in_(ids)).values(version=table.c.version + count))
+
+    def insert_rows(self, table, rows: list[dict]) -> None:
+        """Many rows in one executemany (``storage.bulk``); a unique violation as ``_guard`` says."""
+        self._guard(lambda: bulk.insert_rows(self.session, table, rows))
+
+    def execute(self, statement, params=None):
+        """A Core statement in this transaction; a unique violation or busy database as ``_guard`` says."""
+        return self._guard(lambda: self.session.execute(statement, params))
 
     def flush(self) -> None:
         self._guard(self.session.flush)

@@ -146,6 +146,23 @@ def case_view(uow: UnitOfWork, case: AccountabilityCase, ladder) -> dict:
 def _minimum_grade(uow: UnitOfWork, ladder, campaign: Campaign, items: list[ProblemItem],
                    person: Person | None, floor: tuple[int, str] | None) -> tuple[str, list[str]]:
     """The lightest grade this case may end with, and why it is not the lightest."""
+    earlier = educated_cases(uow, campaign, [person.id])[person.id] if person is not None else []
+    return grade_floor(ladder, items, earlier, floor)
+
+
+def educated_cases(uow: UnitOfWork, campaign: Campaign, person_ids) -> dict[int, list[AccountabilityCase]]:
+    """Person id → the person's earlier cases in the campaign whose measure was carried out, in order."""
+    found: dict[int, list[AccountabilityCase]] = {person_id: [] for person_id in person_ids}
+    for case in uow.session.scalars(select(AccountabilityCase).where(
+            AccountabilityCase.campaign_id == campaign.id, AccountabilityCase.subject_person_id.in_(list(found)),
+            AccountabilityCase.state.in_(EDUCATED)).order_by(AccountabilityCase.seq)):
+        found[case.subject_person_id].append(case)
+    return found
+
+
+def grade_floor(ladder, items, earlier: list[AccountabilityCase],
+                floor: tuple[int, str] | None) -> tuple[str, list[str]]:
+    """``_minimum_grade`` from the items (relapsed ones raise it) and the subject's ``earlier`` cases."""
     rank, why = 0, []
     if floor is not None:
         rank, why = floor[0], [floor[1]]
@@ -153,17 +170,26 @@ def _minimum_grade(uow: UnitOfWork, ladder, campaign: Campaign, items: list[Prob
     if relapsed:
         rank = max(rank, 1)
         why.append("问题反弹：" + "、".join(f"{i.no}（{i.relapse_count} 次）" for i in relapsed))
-    if person is not None:
-        earlier = uow.session.scalars(
-            select(AccountabilityCase)
-            .where(AccountabilityCase.campaign_id == campaign.id,
-                   AccountabilityCase.subject_person_id == person.id,
-                   AccountabilityCase.state.in_(EDUCATED))
-            .order_by(AccountabilityCase.seq))
-        for case in earlier:
-            rank = max(rank, ladder.grade_rank(case.grade) + 1)
-            why.append(f"屡犯：已受问责 {case.no}（{_measure(ladder, case.measure).name}，{_grade_name(ladder, case.grade)}）")
+    for case in earlier:
+        rank = max(rank, ladder.grade_rank(case.grade) + 1)
+        why.append(f"屡犯：已受问责 {case.no}（{_measure(ladder, case.measure).name}，{_grade_name(ladder, case.grade)}）")
     return ladder.grades[min(rank, len(ladder.grades) - 1)].code, why
+
+
+def unrelated(item_no: str, subject_name: str) -> RuleViolation:
+    return RuleViolation(f"问题 {item_no} 与被问责对象{subject_name}无关（既非其负责的问题，也不属其单位）")
+
+
+def case_no(campaign: Campaign, seq: int) -> str:
+    return f"{campaign.code}-W{seq:03d}"
+
+
+def propose_payload(person: Person | None, unit: OrgUnit | None, item_nos: list[str], min_grade: str,
+                    why: list[str], origin: str | None, facts: str) -> dict:
+    """The ``propose`` event's payload."""
+    return {"subject": person.login if person else unit.code, "subject_kind": "person" if person else "unit",
+            "items": item_nos, "min_grade": min_grade, "min_grade_reasons": why,
+            "origin": origin, "facts_sha256": hashlib.sha256(facts.encode()).hexdigest()}
 
 
 def _propose(uow: UnitOfWork, who: Person, campaign: Campaign, ladder, today: dt.date, *,
@@ -189,11 +215,11 @@ def _propose(uow: UnitOfWork, who: Person, campaign: Campaign, ladder, today: dt
         related = (item.owner_id == person.id or permissions.heads_unit(person, item.unit)) if person \
             else _within(item.unit, unit)
         if not related:
-            raise RuleViolation(f"问题 {item.no} 与被问责对象{subject_name}无关（既非其负责的问题，也不属其单位）")
+            raise unrelated(item.no, subject_name)
     min_grade, why = _minimum_grade(uow, ladder, campaign, linked, person, floor)
     seq = uow.cases.next_seq(campaign.id)
     case = AccountabilityCase(
-        campaign_id=campaign.id, seq=seq, no=f"{campaign.code}-W{seq:03d}",
+        campaign_id=campaign.id, seq=seq, no=case_no(campaign, seq),
         subject_person=person, subject_unit=unit, state=CASE.initial, version=0,
         reason=reason, facts=facts, min_grade=min_grade, proposed_by_id=who.id, proposed_on=today,
         origin=origin, items=linked,
@@ -202,9 +228,7 @@ def _propose(uow: UnitOfWork, who: Person, campaign: Campaign, ladder, today: dt
     uow.flush()
     uow.record(chain=campaign_chain(campaign), actor=who.login, today=today, trigger="propose", case=case,
                campaign_id=campaign.id, to_state=case.state, note=reason,
-               payload={"subject": person.login if person else unit.code, "subject_kind": "person" if person else "unit",
-                        "items": [i.no for i in linked], "min_grade": min_grade, "min_grade_reasons": why,
-                        "origin": origin, "facts_sha256": hashlib.sha256(facts.encode()).hexdigest()})
+               payload=propose_payload(person, unit, [i.no for i in linked], min_grade, why, origin, facts))
     return {**case_view(uow, case, ladder), "created": True}
 
 

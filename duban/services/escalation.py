@@ -4,7 +4,10 @@ Exactly once per item, level and cycle (cycle = the item's escalation_cycle, bum
 the ``escalations`` table has a unique key on (item_id, level, cycle). The sweep
 selects pending items set-based in SQL, then works in batches, one transaction
 each: under the campaign lock it re-reads which keys already exist, inserts only
-the rest and records each item's event in the same transaction. A crash loses at
+the rest and records each item's event in the same transaction. A batch's writes are
+set-based: one INSERT of its escalations, one of its events (each chain's links computed in
+one pass), one UPDATE of the items' versions, the supervision lines of all units read in one
+query; a 问责 batch then proposes its cases in the same transaction. A crash loses at
 most the uncommitted batch, and a rerun skips what was committed. A unique
 violation (a writer that raced us) rolls the batch back and it is retried, when
 the raced rows are seen as already done.
@@ -29,10 +32,10 @@ from duban import permissions
 from duban.errors import BadInput, ConcurrentModification, RuleViolation
 from duban.services.common import actor, business_date, clean_text, light_of, work_calendar
 from duban.services.items import TEXT_MAX, load_for_change, light_condition
-from duban.services.standing import Standing, changed_after, standings_on
+from duban.services.standing import Standing, changed_after, in_campaign, standings_on
 from statemachines.item import DEADLINE_STATES, ITEM
 from storage.models import Escalation, OrgUnit, Person, ProblemItem
-from storage.uow import UnitOfWork, campaign_chain, item_chain
+from storage.uow import UnitOfWork, campaign_chain, item_chain, unit_chain
 
 REMIND, SUPERVISE, SUPERVISE_LISTED, CASE = "催办", "督办", "挂牌督办", "问责"
 SWEEP_LEVELS = (REMIND, SUPERVISE, CASE)  # in the order a sweep processes them
@@ -66,10 +69,8 @@ def sweep(start_uow: Callable[[], UnitOfWork], login: str, *, campaign: str | No
     if progress:
         progress(0, total)
     for level, ids in pending.items():
-        # propose_case commits its own transaction, so each case proposal is a batch of its own.
-        size = 1 if level == CASE else batch_size
-        for start in range(0, len(ids), size):
-            batch = ids[start:start + size]
+        for start in range(0, len(ids), batch_size):
+            batch = ids[start:start + batch_size]
             escalated, proposed = _escalate_batch(start_uow, login, code, level, batch, today)
             counts[level] += len(escalated)
             cases += proposed
@@ -145,10 +146,14 @@ def escalate_item(uow: UnitOfWork, login: str, no: str, *, level: str, reason: s
         Escalation.item_id == item.id, Escalation.level == level, Escalation.cycle == item.escalation_cycle))
     if earlier is not None:
         raise RuleViolation(f"{item.no} 本轮已{level}（{earlier.on_date.isoformat()}，{earlier.actor}），不能重复{level}")
-    row = _escalation(item, Standing.of(item), level, today, who, reason, automatic=False)
+    fields = _escalation(Swept.of(item, supervision_lines(uow.session)(item.unit_id)), Standing.of(item), level,
+                         today, who, reason, automatic=False)
+    row = Escalation(**fields)
     uow.session.add(row)
     uow.flush()
-    _record(uow, who, item, row, today)
+    event = _event(who, {**fields, "id": row.id}, item_chain(item), today)
+    uow.record(item=item, today=today, **{key: event[key] for key in ("chain", "actor", "trigger", "campaign_id",
+                                                                      "note", "payload")})
     uow.commit()
     return escalation_view(row, item)
 
@@ -160,6 +165,25 @@ def escalation_view(row: Escalation, item: ProblemItem) -> dict:
         "reason": row.reason, "addressee": addressee.login if addressee else None, "actor": row.actor,
         "automatic": row.automatic, "item_version": item.version,
     }
+
+
+@dataclass(frozen=True)
+class Swept:
+    """An item as a sweep batch reads it (columns, not an ORM object), with the person ids of its
+    unit's supervision line (``supervision_lines``)."""
+
+    id: int
+    no: str
+    title: str
+    campaign_id: int
+    unit_id: int
+    state: str
+    relapse_count: int
+    line: tuple[int | None, ...]
+
+    @classmethod
+    def of(cls, item, line: tuple[int | None, ...]) -> Swept:
+        return cls(item.id, item.no, item.title, item.campaign_id, item.unit_id, item.state, item.relapse_count, line)
 
 
 def unit_head(unit: OrgUnit | None) -> Person | None:
@@ -233,10 +257,7 @@ def _due_ids(uow: UnitOfWork, camp, rung: Rung, today: dt.date, past: dict[int, 
     Items unchanged since are selected in SQL from their rows; those changed since (``past``,
     their standing on the day) are judged in Python against the escalations of their cycle then.
     """
-    query = select(ProblemItem.id).where(ProblemItem.campaign_id == camp.id, _condition(camp, rung, today),
-                                         ~changed_after(today))
-    if ids is not None:
-        query = query.where(ProblemItem.id.in_(ids))
+    query = select(ProblemItem.id).where(in_campaign(camp, ids), _condition(camp, rung, today), ~changed_after(today))
     due = list(uow.session.scalars(query))
     if past:
         given: dict[tuple[int, int], dict[str, dt.date]] = {}
@@ -305,73 +326,91 @@ def _escalate_batch_once(uow: UnitOfWork, login: str, campaign_code: str, level:
     # Re-checked under the lock: an item may have been submitted, extended or escalated since selection.
     past = standings_on(uow.session, camp, today, ids)
     due = _due_ids(uow, camp, _rung(camp, level, today), today, past, ids)
-    todo = uow.session.scalars(select(ProblemItem).where(ProblemItem.id.in_(due)).order_by(ProblemItem.id)).all()
+    lines = supervision_lines(uow.session)
+    columns = ProblemItem.__table__.c
+    read = uow.session.execute(select(
+        columns.id, columns.no, columns.title, columns.campaign_id, columns.unit_id, columns.state,
+        columns.relapse_count, columns.due, columns.paused_since, columns.escalation_cycle, columns.owner_id,
+    ).where(columns.id.in_(due)).order_by(columns.id)).all()
     if level == CASE:  # withdrawn since the day judged: no ground for a case (propose_case refuses it)
-        todo = [item for item in todo if item.state != "withdrawn"]
-    standings = {item.id: past.get(item.id) or Standing.of(item) for item in todo}
-    rows = [_escalation(item, standings[item.id], level, today, who,
-                        _sweep_reason(camp, level, standings[item.id].due, today), automatic=True)
+        read = [row for row in read if row.state != "withdrawn"]
+    todo = [Swept.of(row, lines(row.unit_id)) for row in read]
+    standings = {row.id: past.get(row.id) or Standing.of(row) for row in read}
+    reasons: dict[dt.date, str] = {}
+    for item in todo:
+        due_then = standings[item.id].due
+        if due_then not in reasons:
+            reasons[due_then] = _sweep_reason(camp, level, due_then, today)
+    rows = [_escalation(item, standings[item.id], level, today, who, reasons[standings[item.id].due], automatic=True)
             for item in todo]
-    uow.session.add_all(rows)
-    uow.flush()  # one INSERT for the batch; a racing writer's unique violation surfaces here
-    with uow.session.no_autoflush:  # the events and version bumps go out in one flush at commit
-        for item, row in zip(todo, rows):
-            _record(uow, who, item, row, today)
-    proposed = [_propose_case(uow, login, camp, item, standings[item.id], row, today)
-                for item, row in zip(todo, rows) if level == CASE]
+    if not rows:
+        uow.commit()
+        return [], []
+    uow.insert_rows(Escalation.__table__, rows)  # a racing writer's unique violation surfaces here
+    ids_of = {(item_id, cycle): id_ for id_, item_id, cycle in uow.session.execute(
+        select(Escalation.id, Escalation.item_id, Escalation.cycle).where(
+            Escalation.item_id.in_([item.id for item in todo]), Escalation.level == level))}
+    for row in rows:
+        row["id"] = ids_of[row["item_id"], row["cycle"]]
+    uow.record_many([_event(who, row, unit_chain(camp, item.unit_id), today) for item, row in zip(todo, rows)])
+    proposed = _propose_cases(uow, who, camp, read, standings, rows, today) if level == CASE else []
     uow.commit()
     return [item.no for item in todo], proposed
 
 
-def _propose_case(uow: UnitOfWork, login: str, camp, item: ProblemItem, standing: Standing, row: Escalation,
-                  today: dt.date) -> str:
-    from duban.services.cases import propose_case
+def _propose_cases(uow: UnitOfWork, who: Person, camp, read: list, standings: dict[int, Standing],
+                   rows: list[dict], today: dt.date) -> list[str]:
+    """The batch's cases (``sweep_cases``): one per item, against its owner as it stood on the day judged."""
+    from duban.services.sweep_cases import Proposal, propose_for_items
 
-    facts = (f"{item.no}「{item.title}」整改期限 {standing.due.isoformat()}，截至 {today.isoformat()} 逾期 "
-             f"{work_calendar().workdays_between(standing.due, today)} 个工作日仍未完成整改。")
-    owner = uow.session.get(Person, standing.owner_id)
-    case = propose_case(uow, login, items=[item.no], person=owner.login, reason=row.reason, facts=facts,
-                        origin=f"sweep:{item.no}:{row.cycle}", campaign=camp.code, today=today)
-    return case["no"]
-
-
-def _escalation(item: ProblemItem, standing: Standing, level: str, today: dt.date, who: Person, reason: str, *,
-                automatic: bool) -> Escalation:
-    addressee_id = standing.owner_id if level == REMIND else _id(supervisor_of(item, standing.owner_id))
-    return Escalation(campaign_id=item.campaign_id, item_id=item.id, level=level, cycle=standing.cycle,
-                      on_date=today, reason=reason, addressee_id=addressee_id, actor=who.login, automatic=automatic)
+    calendar, proposals = work_calendar(), []
+    for item, row in zip(read, rows):
+        standing = standings[item.id]
+        facts = (f"{item.no}「{item.title}」整改期限 {standing.due.isoformat()}，截至 {today.isoformat()} 逾期 "
+                 f"{calendar.workdays_between(standing.due, today)} 个工作日仍未完成整改。")
+        proposals.append(Proposal(item, standing.owner_id, row["reason"], facts, f"sweep:{item.no}:{row['cycle']}"))
+    return propose_for_items(uow, who, camp, today, proposals)
 
 
-def _id(person: Person | None) -> int | None:
-    return person.id if person is not None else None
+def _escalation(item: Swept, standing: Standing, level: str, today: dt.date, who: Person, reason: str, *,
+                automatic: bool) -> dict:
+    """The escalation row's fields. 催办 goes to the owner (as the item stood), 督办 and 问责 to the
+    first up the unit's supervision line who is not that owner: pressure passes one level up, never
+    back to the person who owns the item."""
+    if level == REMIND:
+        addressee_id = standing.owner_id
+    else:
+        addressee_id = next((id_ for id_ in item.line if id_ is not None and id_ != standing.owner_id), None)
+    return {"campaign_id": item.campaign_id, "item_id": item.id, "level": level, "cycle": standing.cycle,
+            "on_date": today, "reason": reason, "addressee_id": addressee_id, "actor": who.login,
+            "automatic": automatic}
 
 
-def supervisor_of(item: ProblemItem, owner_id: int | None = None) -> Person | None:
-    """Who receives a 督办 or 问责: the first up the line who is not the item's owner
-    (``owner_id``, when judged as the item stood on an earlier day).
+def supervision_lines(session) -> Callable[[int], tuple[int | None, ...]]:
+    """Unit id → the person ids of its supervision line, from two queries for all units.
 
-    The line is the unit's head, the heads of the units above it, the unit's leader in
-    charge (分管领导), then the campaign's leader (组长): pressure passes one level up,
-    never back to the person who owns the item.
+    The line is the unit's head, the heads of the units above it, the unit's leader in charge
+    (分管领导, the nearest one up), then the campaign's leader (组长: the first active person with
+    the leader role).
     """
-    owner_id = item.owner_id if owner_id is None else owner_id
-    for person in supervision_line(item.unit):
-        if person is not None and person.id != owner_id:
-            return person
-    return None
+    units = {id_: (parent, head, in_charge) for id_, parent, head, in_charge in session.execute(
+        select(OrgUnit.id, OrgUnit.parent_id, OrgUnit.head_id, OrgUnit.leader_in_charge_id))}
+    leader = next((id_ for id_, roles in session.execute(
+        select(Person.id, Person.roles).where(Person.active.is_(True), Person.roles.contains("leader"))
+        .order_by(Person.id)) if "leader" in roles.split(",")), None)
+    lines: dict[int, tuple[int | None, ...]] = {}
 
+    def line(unit_id: int) -> tuple[int | None, ...]:
+        if unit_id not in lines:
+            heads, in_charge, node = [], None, unit_id
+            while node is not None:
+                parent, head, node_in_charge = units[node]
+                heads.append(head)
+                in_charge = in_charge or node_in_charge
+                node = parent
+            lines[unit_id] = (*heads, in_charge, leader)
+        return lines[unit_id]
 
-def supervision_line(unit: OrgUnit | None) -> list[Person | None]:
-    line, leader_in_charge, node = [], None, unit
-    while node is not None:
-        line.append(node.head)
-        leader_in_charge = leader_in_charge or node.leader_in_charge
-        node = node.parent
-    line.append(leader_in_charge)
-    session = object_session(unit) if unit is not None else None
-    if session is not None:
-        line += [p for p in session.scalars(select(Person).where(Person.active.is_(True)).order_by(Person.id))
-                 if "leader" in p.role_set][:1]
     return line
 
 
@@ -391,8 +430,9 @@ def _sweep_reason(camp, level: str, due: dt.date, today: dt.date) -> str:
             f"已逾期 {overdue} 个工作日）{suggested}")
 
 
-def _record(uow: UnitOfWork, who: Person, item: ProblemItem, row: Escalation, today: dt.date) -> None:
-    uow.record(chain=item_chain(item), actor=who.login, today=today, trigger="escalate", item=item,
-               campaign_id=item.campaign_id, note=row.reason,
-               payload={"escalation": row.id, "level": row.level, "cycle": row.cycle,
-                        "addressee_id": row.addressee_id, "automatic": row.automatic})
+def _event(who: Person, row: dict, chain: str, today: dt.date) -> dict:
+    """The ``escalate`` event of an escalation row (its fields with its ``id``)."""
+    return {"chain": chain, "actor": who.login, "business_date": today, "trigger": "escalate",
+            "item_id": row["item_id"], "campaign_id": row["campaign_id"], "note": row["reason"],
+            "payload": {"escalation": row["id"], "level": row["level"], "cycle": row["cycle"],
+                        "addressee_id": row["addressee_id"], "automatic": row["automatic"]}}

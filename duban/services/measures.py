@@ -9,7 +9,7 @@ the office records delivery with ``measure_done`` (``duban case measure-done``) 
 escalate by hand (``duban case escalate``). ``overdue_cases`` lists what is late.
 
 Addressees follow the item ladder: 催办 to the subject (a person, or the unit's head),
-督办 one level up (``supervisor_of``'s line for the subject's unit).
+督办 one level up (``supervision_lines`` for the subject's unit).
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
 from duban import permissions
 from duban.errors import BadInput, RuleViolation
 from duban.services.common import actor, business_date, clean_text, work_calendar
-from duban.services.escalation import MANUAL_LEVELS, REMIND, SUPERVISE, grace_cutoff, supervision_line
+from duban.services.escalation import MANUAL_LEVELS, REMIND, SUPERVISE, grace_cutoff, supervision_lines
 from duban.services.standing import MeasureStanding, case_changed_after, measures_on
 from storage.models import AccountabilityCase, Campaign, Event, OrgUnit, Person, Reminder
 from storage.uow import UnitOfWork, campaign_chain
@@ -84,9 +85,12 @@ def _subject_person(case: AccountabilityCase) -> Person | None:
 
 def _supervisor(case: AccountabilityCase) -> Person | None:
     unit: OrgUnit | None = case.subject_unit or (case.subject_person.unit if case.subject_person else None)
-    subject = _subject_person(case)
-    return next((p for p in supervision_line(unit) if p is not None and (subject is None or p.id != subject.id)),
-                None)
+    if unit is None:
+        return None
+    subject, session = _subject_person(case), object_session(case)
+    found = next((id_ for id_ in supervision_lines(session)(unit.id)
+                  if id_ is not None and (subject is None or id_ != subject.id)), None)
+    return session.get(Person, found) if found is not None else None
 
 
 def _escalate(uow: UnitOfWork, camp: Campaign, who: Person, case: AccountabilityCase, level: str,

@@ -44,16 +44,26 @@ def changed_after(day: dt.date):
                           Event.to_state.is_not(None) | Event.trigger.in_(DEADLINE_TRIGGERS))
 
 
+def in_campaign(campaign, ids: list[int] | None = None):
+    """SQL condition: the campaign's items (among ``ids`` if given).
+
+    With ``ids`` (a sweep batch) the campaign test is ``campaign_id + 0``, which no campaign-led
+    index serves, so the ids are looked up by primary key: SQLite would otherwise range-scan all
+    the campaign's items in a light's due range for every batch (quadratic over a sweep).
+    """
+    if ids is None:
+        return ProblemItem.campaign_id == campaign.id
+    return ((ProblemItem.campaign_id + 0) == campaign.id) & ProblemItem.id.in_(ids)
+
+
 def standings_on(session, campaign, day: dt.date, ids: list[int] | None = None) -> dict[int, Standing]:
     """Item id → how it stood on ``day``, for the campaign's items with a deadline that changed after
     ``day`` (among ``ids`` if given); items not registered by then are left out."""
     from duban.services.audit.replay import replay_items
 
     query = select(ProblemItem.id, ProblemItem.owner_id).where(
-        ProblemItem.campaign_id == campaign.id, ProblemItem.due.is_not(None), ProblemItem.identified_on <= day,
+        in_campaign(campaign, ids), ProblemItem.due.is_not(None), ProblemItem.identified_on <= day,
         changed_after(day))
-    if ids is not None:
-        query = query.where(ProblemItem.id.in_(ids))
     owner_now = dict(session.execute(query.order_by(ProblemItem.id)).all())
     replayed = replay_items(session, list(owner_now), day)
     logins = {s["owner"] for s in replayed.values() if isinstance(s["owner"], str)}
