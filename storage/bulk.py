@@ -1,6 +1,10 @@
-"""Many rows into one table in one executemany, without the per-row work of SQLAlchemy's statement
-layer: the INSERT is compiled once and each value goes through its column type's bind processor
-(the dialect's own conversion, e.g. SQLite's dates as text) and straight to the driver.
+"""Many rows into one table at once, without the per-row work of SQLAlchemy's statement layer.
+
+SQLite: the INSERT is compiled once, each value goes through its column type's bind processor (the
+dialect's own conversion, e.g. dates as text) and the rows go to the driver in one executemany.
+PostgreSQL: ``COPY … FROM STDIN`` in the same transaction (psycopg adapts the values), several
+times faster than an INSERT per row for the server too. A unique violation is raised as
+SQLAlchemy's ``IntegrityError`` either way, so a unit of work reports it as a concurrent change.
 
 For a sweep's hundreds of thousands of escalation and event rows, where building parameters row by
 row through ``Connection.execute`` cost more than the database's own work.
@@ -9,6 +13,7 @@ row through ``Connection.execute`` cost more than the database's own work.
 from __future__ import annotations
 
 from sqlalchemy import Table
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 
@@ -17,6 +22,9 @@ def insert_rows(session: Session, table: Table, rows: list[dict]) -> None:
     if not rows:
         return
     connection = session.connection()
+    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
+        _copy(connection, table, rows)
+        return
     dialect = connection.dialect
     keys = list(rows[0])
     compiled = table.insert().compile(dialect=dialect, column_keys=keys)
@@ -29,3 +37,18 @@ def insert_rows(session: Session, table: Table, rows: list[dict]) -> None:
         params = [{key: row[key] if proc is None or row[key] is None else proc(row[key]) for key, proc in convert}
                   for row in rows]
     connection.exec_driver_sql(str(compiled), params)
+
+
+def _copy(connection, table: Table, rows: list[dict]) -> None:
+    import psycopg
+
+    keys = list(rows[0])
+    preparer = connection.dialect.identifier_preparer
+    statement = (f"COPY {preparer.format_table(table)} ({', '.join(preparer.quote(key) for key in keys)}) "
+                 "FROM STDIN")
+    try:
+        with connection.connection.dbapi_connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([row[key] for key in keys])
+    except psycopg.errors.IntegrityError as exc:
+        raise IntegrityError(statement, None, exc) from exc

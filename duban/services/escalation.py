@@ -32,7 +32,7 @@ from duban import permissions
 from duban.errors import BadInput, ConcurrentModification, RuleViolation
 from duban.services.common import actor, business_date, clean_text, light_of, work_calendar
 from duban.services.items import TEXT_MAX, load_for_change, light_condition
-from duban.services.standing import Standing, changed_after, in_campaign, standings_on
+from duban.services.standing import Standing, changed_after, changed_among, in_campaign, standings_on
 from statemachines.item import DEADLINE_STATES, ITEM
 from storage.models import Escalation, OrgUnit, Person, ProblemItem
 from storage.uow import UnitOfWork, campaign_chain, item_chain, unit_chain
@@ -250,24 +250,60 @@ def _rung(camp, level: str, today: dt.date) -> Rung:
     return next(rung for rung in _rungs(camp, today) if rung.level == level)
 
 
-def _due_ids(uow: UnitOfWork, camp, rung: Rung, today: dt.date, past: dict[int, Standing],
-             ids: list[int] | None = None) -> list[int]:
-    """The items (among ``ids``) for which ``rung`` is due on ``today``, each judged as it stood then.
+def _due_ids(uow: UnitOfWork, camp, rung: Rung, today: dt.date, past: dict[int, Standing]) -> list[int]:
+    """The campaign's items for which ``rung`` is due on ``today``, each judged as it stood then.
 
     Items unchanged since are selected in SQL from their rows; those changed since (``past``,
     their standing on the day) are judged in Python against the escalations of their cycle then.
     """
-    query = select(ProblemItem.id).where(in_campaign(camp, ids), _condition(camp, rung, today), ~changed_after(today))
+    query = select(ProblemItem.id).where(ProblemItem.campaign_id == camp.id, _condition(camp, rung, today),
+                                         ~changed_after(today))
     due = list(uow.session.scalars(query))
     if past:
-        given: dict[tuple[int, int], dict[str, dt.date]] = {}
-        for item_id, level, cycle, on_date in uow.session.execute(
-                select(Escalation.item_id, Escalation.level, Escalation.cycle, Escalation.on_date)
-                .where(Escalation.item_id.in_(list(past)))):
-            given.setdefault((item_id, cycle), {})[level] = on_date
+        given = _levels_given(uow, list(past))
         due += [item_id for item_id, standing in past.items()
                 if _holds(camp, rung, standing, given.get((item_id, standing.cycle), {}), today)]
     return sorted(due)
+
+
+def _levels_given(uow: UnitOfWork, ids: list[int]) -> dict[tuple[int, int], dict[str, dt.date]]:
+    """(item id, cycle) → its levels → their dates, for the items ``ids``."""
+    given: dict[tuple[int, int], dict[str, dt.date]] = {}
+    for item_id, level, cycle, on_date in uow.session.execute(
+            select(Escalation.item_id, Escalation.level, Escalation.cycle, Escalation.on_date)
+            .where(Escalation.item_id.in_(ids))):
+        given.setdefault((item_id, cycle), {})[level] = on_date
+    return given
+
+
+def _due_in_batch(uow: UnitOfWork, camp, rung: Rung, today: dt.date, ids: list[int]) -> tuple[list, dict]:
+    """``_due_ids`` among a batch's ``ids``, under its lock: the rows (in id order) for which ``rung`` is
+    due, and how each stood on ``today``.
+
+    Each row is read by its id and judged in Python (``_holds``, the same rule as ``_condition``)
+    against its escalations: as the row stands, or as the item stood on the day if it changed since.
+    Lookups by id only, so the work per batch stays flat however large the campaign, whatever the
+    planner's statistics say of the tables the sweep is filling.
+    """
+    columns = ProblemItem.__table__.c
+    read = uow.session.execute(select(
+        columns.id, columns.no, columns.title, columns.campaign_id, columns.unit_id, columns.state,
+        columns.relapse_count, columns.due, columns.paused_since, columns.escalation_cycle, columns.owner_id,
+        columns.identified_on,
+    ).where(in_campaign(camp, ids)).order_by(columns.id)).all()
+    changed = changed_among(uow.session, ids, today)
+    past = standings_on(uow.session, camp, today, sorted(changed)) if changed else {}
+    given = _levels_given(uow, ids)
+    due, standings = [], {}
+    for row in read:
+        if row.id in changed:
+            standing = past.get(row.id)
+        else:
+            standing = Standing.of(row) if row.identified_on <= today else None
+        if standing is not None and _holds(camp, rung, standing, given.get((row.id, standing.cycle), {}), today):
+            due.append(row)
+            standings[row.id] = standing
+    return due, standings
 
 
 def _condition(camp, rung: Rung, today: dt.date):
@@ -324,18 +360,11 @@ def _escalate_batch_once(uow: UnitOfWork, login: str, campaign_code: str, level:
     uow.lock_items(camp, ids)
     who = actor(uow, login)
     # Re-checked under the lock: an item may have been submitted, extended or escalated since selection.
-    past = standings_on(uow.session, camp, today, ids)
-    due = _due_ids(uow, camp, _rung(camp, level, today), today, past, ids)
-    lines = supervision_lines(uow.session)
-    columns = ProblemItem.__table__.c
-    read = uow.session.execute(select(
-        columns.id, columns.no, columns.title, columns.campaign_id, columns.unit_id, columns.state,
-        columns.relapse_count, columns.due, columns.paused_since, columns.escalation_cycle, columns.owner_id,
-    ).where(columns.id.in_(due)).order_by(columns.id)).all()
+    read, standings = _due_in_batch(uow, camp, _rung(camp, level, today), today, ids)
     if level == CASE:  # withdrawn since the day judged: no ground for a case (propose_case refuses it)
         read = [row for row in read if row.state != "withdrawn"]
+    lines = supervision_lines(uow.session)
     todo = [Swept.of(row, lines(row.unit_id)) for row in read]
-    standings = {row.id: past.get(row.id) or Standing.of(row) for row in read}
     reasons: dict[dt.date, str] = {}
     for item in todo:
         due_then = standings[item.id].due

@@ -40,8 +40,16 @@ class Standing:
 
 def changed_after(day: dt.date):
     """SQL condition: the item's state, deadline or clock changed after ``day``."""
-    return exists().where(Event.item_id == ProblemItem.id, Event.business_date > day,
-                          Event.to_state.is_not(None) | Event.trigger.in_(DEADLINE_TRIGGERS))
+    return exists().where(Event.item_id == ProblemItem.id, *_changes(day))
+
+
+def changed_among(session, ids: list[int], day: dt.date) -> set[int]:
+    """Which of the items ``ids`` changed after ``day`` (``changed_after``), by a lookup of their events."""
+    return set(session.scalars(select(Event.item_id).where(Event.item_id.in_(ids), *_changes(day)).distinct()))
+
+
+def _changes(day: dt.date) -> tuple:
+    return Event.business_date > day, Event.to_state.is_not(None) | Event.trigger.in_(DEADLINE_TRIGGERS)
 
 
 def in_campaign(campaign, ids: list[int] | None = None):
