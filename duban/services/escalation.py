@@ -33,8 +33,10 @@ from duban.errors import BadInput, ConcurrentModification, RuleViolation
 from duban.services.common import actor, business_date, clean_text, light_of, work_calendar
 from duban.services.items import TEXT_MAX, load_for_change, light_condition
 from duban.services.standing import Standing, changed_after, changed_among, in_campaign, standings_on
+from duban.services.supervision import supervision_lines, unit_head  # noqa: F401  (unit_head: bench/generate.py)
+from duban.services.sweep_cases import proposals, propose_for_items
 from statemachines.item import DEADLINE_STATES, ITEM
-from storage.models import Escalation, OrgUnit, Person, ProblemItem
+from storage.models import Escalation, Person, ProblemItem
 from storage.uow import UnitOfWork, campaign_chain, item_chain, unit_chain
 
 REMIND, SUPERVISE, SUPERVISE_LISTED, CASE = "催办", "督办", "挂牌督办", "问责"
@@ -184,15 +186,6 @@ class Swept:
     @classmethod
     def of(cls, item, line: tuple[int | None, ...]) -> Swept:
         return cls(item.id, item.no, item.title, item.campaign_id, item.unit_id, item.state, item.relapse_count, line)
-
-
-def unit_head(unit: OrgUnit | None) -> Person | None:
-    """Who answers for a unit: its head, else the head of the nearest unit above it."""
-    while unit is not None:
-        if unit.head is not None:
-            return unit.head
-        unit = unit.parent
-    return None
 
 
 def grace_cutoff(today: dt.date, grace_working_days: int) -> dt.date:
@@ -382,23 +375,9 @@ def _escalate_batch_once(uow: UnitOfWork, login: str, campaign_code: str, level:
     for row in rows:
         row["id"] = ids_of[row["item_id"], row["cycle"]]
     uow.record_many([_event(who, row, unit_chain(camp, item.unit_id), today) for item, row in zip(todo, rows)])
-    proposed = _propose_cases(uow, who, camp, read, standings, rows, today) if level == CASE else []
+    proposed = propose_for_items(uow, who, camp, today, proposals(read, standings, rows, today)) if level == CASE else []
     uow.commit()
     return [item.no for item in todo], proposed
-
-
-def _propose_cases(uow: UnitOfWork, who: Person, camp, read: list, standings: dict[int, Standing],
-                   rows: list[dict], today: dt.date) -> list[str]:
-    """The batch's cases (``sweep_cases``): one per item, against its owner as it stood on the day judged."""
-    from duban.services.sweep_cases import Proposal, propose_for_items
-
-    calendar, proposals = work_calendar(), []
-    for item, row in zip(read, rows):
-        standing = standings[item.id]
-        facts = (f"{item.no}「{item.title}」整改期限 {standing.due.isoformat()}，截至 {today.isoformat()} 逾期 "
-                 f"{calendar.workdays_between(standing.due, today)} 个工作日仍未完成整改。")
-        proposals.append(Proposal(item, standing.owner_id, row["reason"], facts, f"sweep:{item.no}:{row['cycle']}"))
-    return propose_for_items(uow, who, camp, today, proposals)
 
 
 def _escalation(item: Swept, standing: Standing, level: str, today: dt.date, who: Person, reason: str, *,
@@ -413,34 +392,6 @@ def _escalation(item: Swept, standing: Standing, level: str, today: dt.date, who
     return {"campaign_id": item.campaign_id, "item_id": item.id, "level": level, "cycle": standing.cycle,
             "on_date": today, "reason": reason, "addressee_id": addressee_id, "actor": who.login,
             "automatic": automatic}
-
-
-def supervision_lines(session) -> Callable[[int], tuple[int | None, ...]]:
-    """Unit id → the person ids of its supervision line, from two queries for all units.
-
-    The line is the unit's head, the heads of the units above it, the unit's leader in charge
-    (分管领导, the nearest one up), then the campaign's leader (组长: the first active person with
-    the leader role).
-    """
-    units = {id_: (parent, head, in_charge) for id_, parent, head, in_charge in session.execute(
-        select(OrgUnit.id, OrgUnit.parent_id, OrgUnit.head_id, OrgUnit.leader_in_charge_id))}
-    leader = next((id_ for id_, roles in session.execute(
-        select(Person.id, Person.roles).where(Person.active.is_(True), Person.roles.contains("leader"))
-        .order_by(Person.id)) if "leader" in roles.split(",")), None)
-    lines: dict[int, tuple[int | None, ...]] = {}
-
-    def line(unit_id: int) -> tuple[int | None, ...]:
-        if unit_id not in lines:
-            heads, in_charge, node = [], None, unit_id
-            while node is not None:
-                parent, head, node_in_charge = units[node]
-                heads.append(head)
-                in_charge = in_charge or node_in_charge
-                node = parent
-            lines[unit_id] = (*heads, in_charge, leader)
-        return lines[unit_id]
-
-    return line
 
 
 def _sweep_reason(camp, level: str, due: dt.date, today: dt.date) -> str:

@@ -22,7 +22,8 @@ from sqlalchemy.orm import object_session
 from duban import permissions
 from duban.errors import BadInput, RuleViolation
 from duban.services.common import actor, business_date, clean_text, work_calendar
-from duban.services.escalation import MANUAL_LEVELS, REMIND, SUPERVISE, grace_cutoff, supervision_lines
+from duban.services.escalation import MANUAL_LEVELS, REMIND, SUPERVISE, grace_cutoff
+from duban.services.supervision import supervision_lines
 from duban.services.standing import MeasureStanding, case_changed_after, measures_on
 from storage.models import AccountabilityCase, Campaign, Event, OrgUnit, Person, Reminder
 from storage.uow import UnitOfWork, campaign_chain

@@ -19,7 +19,7 @@ from duban import permissions
 from duban.errors import BadInput
 from duban.services.cases import (ORIGIN_MAX, _ladder, _subject, case_no, educated_cases, grade_floor,
                                   propose_payload, unrelated)
-from duban.services.common import clean_text
+from duban.services.common import clean_text, work_calendar
 from duban.services.items import TEXT_MAX
 from statemachines.case import CASE
 from storage.models import AccountabilityCase, CaseItem, OrgUnit, Person
@@ -36,6 +36,18 @@ class Proposal:
     reason: str
     facts: str
     origin: str
+
+
+def proposals(read: list, standings: dict, rows: list[dict], today: dt.date) -> list[Proposal]:
+    """A 问责 batch's proposals: one per item (``read``, its rows), against its owner as it stood on the day
+    judged (``standings``), for the reason of its escalation (``rows``)."""
+    calendar, found = work_calendar(), []
+    for item, row in zip(read, rows):
+        standing = standings[item.id]
+        facts = (f"{item.no}「{item.title}」整改期限 {standing.due.isoformat()}，截至 {today.isoformat()} 逾期 "
+                 f"{calendar.workdays_between(standing.due, today)} 个工作日仍未完成整改。")
+        found.append(Proposal(item, standing.owner_id, row["reason"], facts, f"sweep:{item.no}:{row['cycle']}"))
+    return found
 
 
 def propose_for_items(uow: UnitOfWork, who: Person, camp, today: dt.date, proposals: list[Proposal]) -> list[str]:
