@@ -29,7 +29,7 @@ def supervision_lines(session) -> Callable[[int], tuple[int | None, ...]]:
         select(OrgUnit.id, OrgUnit.parent_id, OrgUnit.head_id, OrgUnit.leader_in_charge_id))}
     leader = next((id_ for id_, roles in session.execute(
         select(Person.id, Person.roles).where(Person.active.is_(True), Person.roles.contains("leader"))
-        .order_by(Person.id)) if "leader" in roles.split(",")), None)
+        .order_by(Person.id)) if "leader" in Person.roles_in(roles)), None)
     lines: dict[int, tuple[int | None, ...]] = {}
 
     def line(unit_id: int) -> tuple[int | None, ...]:
