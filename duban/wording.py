@@ -27,8 +27,10 @@ def templates_dir() -> Path:
     return Path(override) if override else Path(__file__).resolve().parents[1] / "templates"
 
 
-def cn_date(value: dt.date | None) -> str:
-    """2015年10月8日: Arabic numerals, no zero padding (GB/T 9704 7.3.5)."""
+def cn_date(value: dt.date | str | None) -> str:
+    """2015年10月8日: Arabic numerals, no zero padding (GB/T 9704 7.3.5); also of an ISO date string."""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value) if value else None
     return "" if value is None else f"{value.year}年{value.month}月{value.day}日"
 
 

@@ -92,6 +92,10 @@ def test_campaign_report_is_a_gbt9704_report_with_charts_and_the_programme(cli, 
                      "组织集中学习2次", "严肃组织纪律制度", "第1轮测评2个单位，不合格1个（合格分80）", "质量监督站",
                      "统计图"):
         assert expected in text, expected
+    # Written as a clerk writes: Chinese dates, no spaces around the figures (整改问题 3 个).
+    raw = info.text()
+    assert "2015年9月1日至2015年11月30日开展" in text and not re.search(r"\d{4}-\d{2}-\d{2}", raw), raw
+    assert "单位5个，人员10人；整改问题3个，已销号1个" in raw, raw
     with __import__("pdfplumber").open(report["pdf"]) as pdf:  # the charts are drawn (vector paths)
         assert sum(len(page.curves) + len(page.rects) for page in pdf.pages) > 10
     summary = report["summary"]
