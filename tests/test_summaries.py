@@ -98,6 +98,12 @@ def test_campaign_report_is_a_gbt9704_report_with_charts_and_the_programme(cli, 
     assert "单位5个，人员10人；整改问题3个，已销号1个" in raw, raw
     with __import__("pdfplumber").open(report["pdf"]) as pdf:  # the charts are drawn (vector paths)
         assert sum(len(page.curves) + len(page.rects) for page in pdf.pages) > 10
+        # every column of the per-unit table has its heading (催办督办 was missing: 按期销号率 sat one off)
+        [by_unit] = [table for page in pdf.pages for table in page.extract_tables()
+                     if table and table[0] and table[0][0] == "单位" and "问题" in table[0]]
+        assert [re.sub(r"\s", "", cell or "") for cell in by_unit[0]] == [
+            "单位", "问题", "已办结", "逾期", "反弹", "催办督办", "按期销号率"], by_unit[0]
+        assert all(len(row) == len(by_unit[0]) and all(cell not in (None, "") for cell in row) for row in by_unit)
     summary = report["summary"]
     assert summary["items"]["total"] == 3 and summary["study"]["sessions"] == 2
     assert [e["unit"] for e in summary["evaluation"]["ranking"]] == ["质量监督站", "建设管理处"]
