@@ -137,8 +137,9 @@ def test_a_second_plan_prints_its_own_wording_and_none_of_the_reference(cli, pro
         "admonition_notice": ("和效勉〔2007〕1号", "范明同志："),
         "written_check_notice": ("和效查〔2007〕1号", "根据《关于在省直机关开展干部作风效能建设活动的实施意见》有关规定"),
         "decision": ("和西省机关效能建设领导小组文件", "和效决〔2007〕1号", "调离工作岗位", "各厅局、各直属机构："),
-        "supervision_sheet": ("省效能办", "和效督〔2007〕1号"),
-        "reminder_sheet": ("省效能办", "和效催〔2007〕"),  # the tick numbered the late items' 催办单 first
+        # the automation's sheets give the office's phone, labelled as a phone, not as a 联系人
+        "supervision_sheet": ("省效能办", "和效督〔2007〕1号", "联系电话0871-12345"),
+        "reminder_sheet": ("省效能办", "和效催〔2007〕", "联系电话0871-12345"),  # the tick numbered the late items' 催办单 first
         "ledger": ("和西省直机关干部作风效能建设活动整改落实台账",),
         "publicity": ("效能建设活动",),
     }

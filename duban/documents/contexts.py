@@ -194,10 +194,13 @@ def _sheet_item(item: ProblemItem) -> dict:
             "source": item.source, "owner": item.owner.name if item.owner else ""}
 
 
-def _contact(campaign: Campaign, clerk: Person) -> str:
-    """The clerk and the office's phones; the automation's sheets give the phones (the office issues them)."""
-    return wording("common").say("contact", clerk=None if "system" in clerk.role_set else clerk.name,
-                                 phones=planfacts.hotlines(campaign), office=office_name(campaign))
+def _contact(campaign: Campaign, clerk: Person) -> dict:
+    """The clerk and the office's phones; the automation's sheets give the phones (the office issues them),
+    under a label that says which."""
+    facts = {"clerk": None if "system" in clerk.role_set else clerk.name, "phones": planfacts.hotlines(campaign)}
+    common = wording("common")
+    return {"contact": common.say("contact", **facts, office=office_name(campaign)),
+            "contact_label": common.say("contact_label", **facts)}
 
 
 def escalation_sheet(campaign: Campaign, escalation: Escalation, item: ProblemItem, clerk: Person,
@@ -209,7 +212,7 @@ def escalation_sheet(campaign: Campaign, escalation: Escalation, item: ProblemIt
         raise RuleViolation(f"{item.no} 当前状态“{state_label(item)}”，已不需{escalation.level}，不制发{KINDS[kind].name}")
     calendar, say = workdays(), wording("sheets")
     common = {"date": today, "to_unit": item.unit.name, "item": _sheet_item(item),
-              "contact": _contact(campaign, clerk)}
+              **_contact(campaign, clerk)}
     if kind == "reminder_sheet":
         left = calendar.workdays_between(today, item.due)  # facts as they stand on the document's date
         return head(
