@@ -126,3 +126,27 @@ def test_ledger_and_publicity_are_registered_and_reconciled(cli, campaign_db, tm
         conn.execute(text("UPDATE documents SET sha256 = :h WHERE kind = 'publicity'"), {"h": "0" * 64})
     audit = cli("audit", "verify", db=db)
     assert audit.code == 3 and "documents" in audit.stdout + audit.stderr, audit
+
+
+def test_signing_and_checking_work_where_an_event_loop_runs(tmp_path):
+    """pyHanko's synchronous API starts its own event loop: called from code that already runs one
+    (an async web handler; a browser test driving a page from the same thread) it must still sign
+    and verify, not fail with "asyncio.run() cannot be called from a running event loop"."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from duban.documents import DocumentRenderer, sample_context
+    from duban.documents.signing import SigningConfig, make_self_signed, sign, signatures
+
+    made = make_self_signed(tmp_path / "keys", "某某工作办公室", "某某工作办公室")
+    config = SigningConfig(made["key"], made["cert"])
+    pdf = DocumentRenderer().render("rectification_notice", sample_context("rectification_notice"))
+
+    async def handler():
+        signed = sign(pdf, config)
+        return signed, signatures(signed, made["cert"])
+
+    with ThreadPoolExecutor(max_workers=1) as server_thread:  # a thread of its own, as a server's loop runs
+        signed, (signature,) = server_thread.submit(asyncio.run, handler()).result()
+    assert signed != pdf and signature["intact"] and signature["trusted"], signature
+    assert signature["signer"].startswith("某某工作办公室"), signature

@@ -11,11 +11,13 @@ pyHanko loads only when a document is signed or verified.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import io
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,7 +86,8 @@ def sign(pdf: bytes, config: SigningConfig | None) -> bytes:
     signer = _signer(config)
     meta = signers.PdfSignatureMetadata(field_name=FIELD, md_algorithm="sha256",
                                         subfilter=fields.SigSeedSubFilter.PADES)
-    out = signers.PdfSigner(meta, signer=signer).sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)))
+    out = outside_event_loop(
+        lambda: signers.PdfSigner(meta, signer=signer).sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf))))
     return out.getvalue()
 
 
@@ -105,7 +108,7 @@ def signatures(data: bytes, trusted_cert: str | None) -> list[dict]:
     for sig in embedded:
         context = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
         try:
-            status = validate_pdf_signature(sig, context)
+            status = outside_event_loop(lambda: validate_pdf_signature(sig, context))
             intact, trusted = bool(status.intact and status.valid), bool(status.trusted)
             whole = status.coverage.name == "ENTIRE_FILE"
         except Exception:  # noqa: BLE001 - a damaged signature is reported as not intact
@@ -117,6 +120,18 @@ def signatures(data: bytes, trusted_cert: str | None) -> list[dict]:
             "signed_at": signed_at.astimezone(dt.timezone.utc).isoformat() if signed_at else None,
         })
     return results
+
+
+def outside_event_loop(call):
+    """``call()``, in a thread of its own when this thread runs an event loop: pyHanko's synchronous
+    API starts one with asyncio.run, which fails inside a running loop (an async web handler, a
+    browser driven from the same thread)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return call()
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(call).result()
 
 
 def _name(cert) -> str:
