@@ -238,18 +238,11 @@ def programme_tables(summary: dict) -> list[tuple[str, list[str], list[list]]]:
 
 
 def headline(summary: dict) -> list[str]:
-    items, cases, recheck = summary["items"], summary["cases"], summary["recheck"]
-    changes, praise = summary["deadline_changes"], summary["commendations"]
-    closed = items["by_state"]["已销号"] + items["by_state"]["回头看通过"]
-    return [
-        f"单位{summary['bureau']['units']}个，人员{summary['bureau']['persons']}人；"
-        f"整改问题{items['total']}个，已销号{closed}个，活动结束时红灯{items['lights']['红灯']}个。",
-        f"延期申请{changes['延期申请']}件（批准{changes['延期批准']}、未批准{changes['延期未批准']}），挂起{changes['挂起']}件。",
-        f"问责案件{cases['total']}件（其中单位{cases['unit_cases']}件，申诉{cases['appeals']}件，撤销{cases['dismissed']}件）；"
-        f"表彰个人{praise['persons']}名、单位{praise['units']}个。",
-        f"回头看抽取{recheck['drawn']}个问题，通过{recheck['passed']}个，反弹{recheck['relapses']}次。",
-        f"制发文书{summary['documents']['total']}份；事件日志{summary['events']}条。",
-    ]
+    """The overall figures, one sentence per line (templates/wording/summaries.txt.j2)."""
+    from duban.wording import wording
+
+    closed = summary["items"]["by_state"]["已销号"] + summary["items"]["by_state"]["回头看通过"]
+    return wording("summaries").lines("headline", summary=summary, closed=closed)
 
 
 def _env():
