@@ -16,9 +16,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from duban.config import normalise_db_url
-from duban.errors import BadInput, DatabaseUnavailable, NotInitialised
+from duban.errors import BadInput, ConcurrentModification, DatabaseUnavailable, NotInitialised
 
 NOT_INITIALISED = "数据库尚未初始化：请先执行 duban init"
+# How long a SQLite connection waits for another process's write lock before giving up.
+SQLITE_BUSY_TIMEOUT_S = 60
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -33,7 +35,7 @@ def get_engine(url: str) -> Engine:
     except Exception as exc:  # sqlalchemy raises ArgumentError with an English message
         raise BadInput(f"数据库地址无效：{url}") from exc
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": 60})
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
         _configure_sqlite(engine)
         return engine
     if parsed.get_backend_name() == "postgresql":
@@ -78,10 +80,14 @@ def check_location(engine: Engine, *, create: bool = False, create_dirs: bool = 
 
 @contextlib.contextmanager
 def reaching(engine: Engine):
-    """Turn a failed connection into one Chinese line with exit 5."""
+    """Turn a failed connection into one Chinese line: exit 4 when another process holds the
+    SQLite write lock past the busy timeout (retrying helps), else exit 5."""
     try:
         yield
     except DBAPIError as exc:
+        if is_sqlite(engine) and _busy(exc):
+            raise ConcurrentModification(
+                f"数据库正忙：另一个进程正在写入 {sqlite_file(engine) or shown_url(engine)}，请稍后重试") from exc
         raise DatabaseUnavailable(f"无法连接数据库 {shown_url(engine)}：{describe_failure(exc)}") from exc
 
 
@@ -100,6 +106,11 @@ _FAILURES = (
     ("disk i/o error", "磁盘读写错误"),
     ("server closed the connection", "服务器中断了连接"),
 )
+
+
+def _busy(exc: DBAPIError) -> bool:
+    text = str(exc.orig).lower()
+    return "database is locked" in text or "database is busy" in text
 
 
 def describe_failure(exc: DBAPIError) -> str:
@@ -127,7 +138,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA busy_timeout=60000")
+        cur.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
         cur.close()
 
     @event.listens_for(engine, "begin")

@@ -148,6 +148,34 @@ def test_missing_sqlite_folder_is_exit_5(cli, tmp_path):
     assert not (tmp_path / "nowhere").exists()
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_sqlite_busy_at_connect_is_exit_4_saying_so(campaign_db, cli, monkeypatch):
+    """Another process holds the write lock past the busy timeout: busy, not unreachable; retrying helps."""
+    import sqlite3
+
+    from storage import db as storage_db
+
+    path = campaign_db.removeprefix("sqlite:///")
+    before = dump(campaign_db)
+    storage_db.get_engine(campaign_db).dispose()
+    for cached in (storage_db.get_engine, storage_db.ready_engine):
+        cached.cache_clear()
+    monkeypatch.setattr(storage_db, "SQLITE_BUSY_TIMEOUT_S", 0.2)
+    writer = sqlite3.connect(path, isolation_level=None)  # a rollback-journal writer, as other tools use
+    try:
+        assert writer.execute("PRAGMA journal_mode=DELETE").fetchone() == ("delete",)
+        writer.execute("BEGIN EXCLUSIVE")
+        r = cli("item", "add", "--unit", "ZJZ", "--title", "工作拖拉", db=campaign_db, as_user="zhao")
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert_one_chinese_line(r, 4, "数据库正忙", "另一个进程正在写入", "请稍后重试", user_text=(path,))
+    assert "无法连接数据库" not in r.stderr
+    for cached in (storage_db.get_engine, storage_db.ready_engine):
+        cached.cache_clear()
+    assert dump(campaign_db) == before
+
+
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 @pytest.mark.parametrize("scheme", ["postgres://", "postgresql://"])
 def test_plain_postgresql_urls_use_psycopg(db_url, cli, scheme):
