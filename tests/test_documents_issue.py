@@ -477,3 +477,33 @@ def test_a_post_that_names_its_unit_is_not_prefixed_with_it_again(cli, campaign_
     text = pdf_text(render(cli, db, "通报批评", "--case", no)["path"])
     assert "关于对监察室主任赵晓梅同志予以通报批评的通报" in text and "决定对监察室主任赵晓梅同志予以通报批评" in text
     assert "监察室监察室" not in text
+
+
+def _talk_record_cell(path, label: str) -> str:
+    """The cell right of ``label`` in the 谈话记录 form, read back from the PDF's table."""
+    import pdfplumber
+
+    with pdfplumber.open(path) as pdf:
+        for page in pdf.pages:
+            for table in page.extract_tables():
+                for row in table:
+                    cells = [re.sub(r"\s", "", cell or "") for cell in row]
+                    if label in cells:
+                        return cells[cells.index(label) + 1]
+    raise AssertionError(f"{label} not found")
+
+
+@SQLITE_ONLY
+def test_talk_record_prints_the_talk_day_or_leaves_it_blank_never_the_deadline(cli, campaign_db, files_dir):
+    """The 谈话记录's 谈话时间 is when the talk took place: blank for the pen until the office records
+    the talk (the plan gives 诫勉谈话 no deadline: ``case execute``, 谈话已进行), then that day; the
+    notice's 'come before' deadline is not a talk time."""
+    db = campaign_db
+    talk = add_item(cli, db, person="zheng", title="上班时间玩手机、聊天", days=15, category="散")
+    case = approved_case(cli, db, [talk], "诫勉谈话", person="zheng")
+    notice = render(cli, db, "admonition_notice", "--case", case)
+    assert "请你于2015年10月10日前到" in pdf_text(notice["path"])
+    assert _talk_record_cell(notice["path"], "谈话时间") == ""
+    run(cli, db, "case", "execute", case, "--note", "已进行诫勉谈话", today="2015-10-09")
+    again = run(cli, db, "doc", "reissue", notice["doc_number"], today="2015-10-09")
+    assert _talk_record_cell(again["path"], "谈话时间") == "2015年10月9日"

@@ -22,7 +22,7 @@ from duban.documents.contexts import (
 from duban.documents.kinds import KINDS
 from duban.errors import RuleViolation
 from duban.wording import sentence, wording
-from storage.models import AccountabilityCase, Campaign, OrgUnit, Person
+from storage.models import AccountabilityCase, Campaign, Event, OrgUnit, Person
 
 ADMONITION_WORKING_DAYS = 5  # 诫勉谈话 within this many working days when the plan sets none
 
@@ -63,6 +63,18 @@ def _deadline(case: AccountabilityCase, measure: dict) -> dt.date:
     if case.measure_due is None:
         raise RuleViolation(f"{case.no} 的问责措施「{measure['name']}」没有限期，不能制发文书")
     return case.measure_due
+
+
+def _talk_day(case: AccountabilityCase) -> dt.date | None:
+    """The day a 诫勉谈话 was recorded as held, for the 谈话记录's 谈话时间 (None: left for the pen):
+    the measure recorded done, or, for a talk the plan gives no deadline, the case executed."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import object_session
+
+    if case.measure_done_on is not None or case.measure_due is not None:
+        return case.measure_done_on
+    return object_session(case).scalar(select(Event.business_date).where(
+        Event.case_id == case.id, Event.trigger == "execute").order_by(Event.id.desc()).limit(1))
 
 
 def _person(case: AccountabilityCase, person_id: int | None) -> Person | None:
@@ -111,6 +123,7 @@ def case_document(campaign: Campaign, case: AccountabilityCase, kind: str, clerk
                                             title=person.title),
             reason=say.say("admonition_reason", grounds=_stated_grounds(case), items=items, plan_title=title),
             talk_time=say.say("admonition_time", talk_by=talk_by), talk_place=office,
+            talked_on=_talk_day(case),
             talker=(wording("common").say("person_label", name=decider.name, title=decider.title) if decider
                     else leading_group(campaign)),
             recorder=office if "system" in clerk.role_set else clerk.name,

@@ -113,12 +113,14 @@ KINDS: dict[str, Kind] = {
                 "person": "被谈话人姓名",
                 "position": "单位及职务",
                 "reason": "诫勉事由（一段）",
-                "talk_time": "谈话时间（文字，如 2015年10月12日上午9时）",
+                "talk_time": "通知的谈话时间（文字，如 2015年10月12日前）",
                 "talk_place": "谈话地点",
                 "talker": "谈话人（姓名、职务）",
                 "recorder": "记录人",
                 "requirements": "被谈话人须知，列表",
             },
+            # the day the talk was recorded as held, printed in the 谈话记录 (None: left blank for the pen)
+            optional={"talked_on": None},
         ),
         Kind(
             "written_check_notice", "责令书面检查通知书", "kinds/written_check_notice.html.j2",
