@@ -243,3 +243,25 @@ def test_a_second_plan_publishes_in_its_own_words(cli, db_url, files_dir, monkey
     page.goto((out / "results.html").as_uri())
     assert "审批窗口超时办结" in page.text_content("main")
     page.close()
+
+
+def test_every_output_words_a_result_from_the_one_wording_template(cli, campaign, tmp_path, monkeypatch):
+    """整改结果 has one source (templates/wording/reports.txt.j2): reworded there, the 公示, the
+    bulletin board, the site and the screen all say it the new way, and none the old."""
+    import shutil
+
+    copy = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", copy)
+    wording = copy / "wording" / "reports.txt.j2"
+    text = wording.read_text(encoding="utf-8")
+    assert "按期完成整改" in text
+    wording.write_text(text.replace("按期完成整改", "如期整改到位"), encoding="utf-8")
+    monkeypatch.setenv("DUBAN_TEMPLATES_DIR", str(copy))
+    db, out = campaign["db"], tmp_path / "release"
+    run(cli, db, "publish", "release", "--out", out, today=RELEASE_DAY)
+    outputs = {path.name.split("-")[0]: (read_pdf(path.read_bytes()).compact_text() if path.suffix == ".pdf"
+                                         else re.sub(r"\s", "", path.read_text(encoding="utf-8")))
+               for path in out.iterdir() if path.suffix in (".pdf", ".txt") or path.name == "results.html"}
+    assert sorted(outputs) == ["bulletin", "publicity", "results.html", "screen"]
+    for name, said in outputs.items():
+        assert "如期整改到位" in said and "按期完成整改" not in said, name
