@@ -1,41 +1,64 @@
 """Who may do what: one policy table and the separation-of-duties rules.
 
-Roles come from the plan (seed §六(一)): 领导小组 组长/副组长, the campaign office, 处室/单位负责人,
-党员干部, and the anonymous public. Where a plan is at hand the office is shown under the plan's own
-name for it (``role_labels``); without one, under a neutral name. ``system`` is the campaign's own automation
+Roles come from the plan (seed §六(一)): 领导小组 组长/副组长, the campaign office, 单位负责人,
+党员干部, and the anonymous public. Every role is shown under the name the campaign's plan gives it
+(``role_labels``; organization.roles); where no single plan is at hand, under the neutral names of
+``duban/plan/defaults.yaml``. ``system`` is the campaign's own automation
 (daily tick, sweeps, draws); it never makes a human decision such as verifying an
 item or approving a case.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
 from duban.errors import PermissionDenied
 from storage.models import Campaign, OrgUnit, Person
 
-ROLE_LABELS = {
-    "leader": "领导小组组长",
-    "deputy_leader": "领导小组副组长",
-    "office": "工作办公室",
-    "unit_head": "处室/单位负责人",
-    "cadre": "党员干部",
-    "public": "群众（匿名）",
-    "system": "系统自动化",
-}
-ROLE_BY_LABEL = {
-    **{label: code for code, label in ROLE_LABELS.items()},
-    "组长": "leader", "副组长": "deputy_leader", "办公室": "office", "整治办": "office",
-    "负责人": "unit_head", "处长": "unit_head", "干部": "cadre", "群众": "public",
-}
+PLAN_DEFAULTS = Path(__file__).resolve().parent / "plan" / "defaults.yaml"
+ROLE_SEPARATORS = ";；,，"  # between roles in an org file's 角色 column (and 、 where no name has it)
 
+
+@lru_cache(maxsize=1)
+def plan_defaults() -> dict:
+    """The neutral defaults of plan fields (duban/plan/defaults.yaml): roles and actors."""
+    return yaml.safe_load(PLAN_DEFAULTS.read_text(encoding="utf-8"))
+
+
+def _plan_roles(campaign: Campaign | None) -> list[dict]:
+    plan = campaign.plan if campaign is not None else {}
+    return (plan.get("organization") or {}).get("roles") or []
 
 
 def role_labels(campaign: Campaign | None) -> dict[str, str]:
-    """ROLE_LABELS as a campaign's plan names them: the office under the plan's name for its office
-    role (organization.roles; by default the office's own name). Without a campaign: the neutral labels."""
-    plan = campaign.plan if campaign is not None else {}
-    roles = (plan.get("organization") or {}).get("roles") or []
-    office = next((r.get("name") for r in roles if r.get("code") == "office"), None)
-    return {**ROLE_LABELS, "office": office} if office else dict(ROLE_LABELS)
+    """role code -> label: each role as the campaign's plan names it (organization.roles), the
+    automation and the scoping relations (owner, subject) as the defaults do. Without a campaign
+    (none loaded, or several sharing the screen): the neutral names."""
+    defaults = plan_defaults()
+    labels = {code: role["name"] for code, role in defaults["roles"].items()}
+    labels.update({role["code"]: role["name"] for role in _plan_roles(campaign) if role.get("name")})
+    return {**labels, **defaults["actors"]}
+
+
+def neutral_role_words() -> dict[str, str]:
+    """Words that name a role whatever the plan -> its code: codes, neutral names and aliases."""
+    defaults = plan_defaults()
+    words = {"system": "system", defaults["actors"]["system"]: "system"}
+    for code, role in defaults["roles"].items():
+        words.update({word: code for word in (code, role["name"], *role["aliases"])})
+    return words
+
+
+def role_codes_by_name(campaign: Campaign | None) -> dict[str, str]:
+    """Every word an org file's 角色 column may use for a role -> its code: the neutral words and
+    the plan's names and aliases (the plan's load checks none of them is ambiguous)."""
+    words = neutral_role_words()
+    for role in _plan_roles(campaign):
+        words.update({word: role["code"] for word in (role["name"], *(role.get("aliases") or []))})
+    return words
 
 
 SYSTEM_LOGIN = "system"
@@ -172,24 +195,36 @@ def require(person: Person, action: str, **scope) -> None:
         raise PermissionDenied(f"{person.name}（{person.login}）是系统自动化，不能{ACTION_LABELS[action]}：须由人作出（职责分离）")
     if allowed(person, action, **scope):
         return
-    who_may = "、".join(ROLE_LABELS.get(r, {"owner": "责任人", "subject": "被问责人"}.get(r, r))
-                        for r in sorted(POLICY[action]))
+    labels = _labels_near(person)
+    who_may = "、".join(labels.get(r, r) for r in sorted(POLICY[action]))
     raise PermissionDenied(f"{person.name}（{person.login}）无权{ACTION_LABELS[action]}：仅限{who_may}")
 
 
-def parse_roles(text: str) -> list[str]:
-    """'办公室;负责人' or 'office,unit_head' -> ['office', 'unit_head']; unknown -> ValueError."""
+def _labels_near(person: Person) -> dict[str, str]:
+    """Role labels for a refusal, which has no campaign at hand: the loaded plan's when exactly one
+    campaign is loaded, else the neutral ones (read only on the way to refusing)."""
+    from sqlalchemy.orm import object_session
+
+    from storage.uow import CampaignRepository
+
+    session = object_session(person)
+    return role_labels(CampaignRepository(session).only() if session is not None else None)
+
+
+def parse_roles(text: str, campaign: Campaign | None = None) -> list[str]:
+    """'办公室;负责人' or 'office,unit_head' or the plan's own names -> ['office', 'unit_head'];
+    unknown -> ValueError. A name with 、 in it (处（室）、单位负责人) is one role; otherwise 、 separates."""
+    names = role_codes_by_name(campaign)
     roles = []
-    for token in text.replace("；", ";").replace("、", ";").replace(",", ";").replace("，", ";").split(";"):
-        token = token.strip()
-        if not token:
-            continue
-        code = token if token in ROLE_LABELS else ROLE_BY_LABEL.get(token)
-        if code is None and token.endswith("办公室"):  # the office as a plan names it, e.g. 某某工作办公室
-            code = "office"
-        if code is None:
-            raise ValueError(token)
-        roles.append(code)
+    for part in text.translate({ord(c): ";" for c in ROLE_SEPARATORS}).split(";"):
+        part = part.strip()
+        for token in [part] if part in names else part.split("、"):
+            token = token.strip()
+            if not token:
+                continue
+            if token not in names:
+                raise ValueError(token)
+            roles.append(names[token])
     return sorted(set(roles))
 
 

@@ -112,7 +112,7 @@ def relapse(no: str = ITEM_NO, reason: str = typer.Option(..., "--reason", metav
 @item_app.command("reopen")
 def reopen(no: str = ITEM_NO, reason: str = typer.Option(..., "--reason", metavar="文本", help="重新打开的理由"),
            due: Optional[str] = DUE, days: Optional[int] = DAYS, expect: Optional[int] = EXPECT) -> None:
-    """整治办重新打开已销号或已撤销的问题。"""
+    """办公室重新打开已销号或已撤销的问题。"""
     _transition(no, "reopen", expect, reason=reason, due=date_opt(due, "--due"), due_days=days)
 
 
@@ -120,7 +120,7 @@ def reopen(no: str = ITEM_NO, reason: str = typer.Option(..., "--reason", metava
 def withdraw(no: str = ITEM_NO,
              reason: str = typer.Option(..., "--reason", metavar="文本", help="撤销理由（重复、误报…）"),
              expect: Optional[int] = EXPECT) -> None:
-    """撤销重复或误登记的问题（整治办可重新打开）。"""
+    """撤销重复或误登记的问题（办公室可重新打开）。"""
     _transition(no, "withdraw", expect, reason=reason)
 
 

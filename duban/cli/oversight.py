@@ -29,7 +29,7 @@ def deadline_request(
     days: Optional[int] = DAYS,
     expect: Optional[int] = EXPECT,
 ) -> None:
-    """延期申请（责任人或单位负责人）；由整治办或领导小组审批。
+    """延期申请（责任人或单位负责人）；由办公室或领导小组审批。
 
     --due 为申请的新期限；--days 为在现期限基础上顺延的工作日数。
     """
@@ -124,7 +124,7 @@ def sweep_command(
 def item_escalate(no: str = ITEM_NO, level: str = typer.Option(..., "--level", metavar="级别", help="督办 或 挂牌督办"),
                   reason: str = typer.Option(..., "--reason", metavar="文本", help="督办事由"),
                   expect: Optional[int] = EXPECT) -> None:
-    """督办或挂牌督办一个问题（整治办、领导小组）；同一轮次同一级别只能一次。"""
+    """督办或挂牌督办一个问题（办公室、领导小组）；同一轮次同一级别只能一次。"""
     from duban.services.escalation import escalate_item
 
     with uow() as u:

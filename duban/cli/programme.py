@@ -34,7 +34,7 @@ def study_add(
     note: str = typer.Option("", "--note", metavar="文本", help="备注（记入事件日志）"),
     campaign: Optional[str] = CAMPAIGN,
 ) -> None:
-    """登记一次集中学习（整治办或单位负责人）：日期、形式、专题、参加和缺席人员。"""
+    """登记一次集中学习（办公室或单位负责人）：日期、形式、专题、参加和缺席人员。"""
     from duban.services.study import add_session
 
     with uow() as u:
@@ -98,7 +98,7 @@ def mechanism_add(
     days: Optional[int] = DAYS,
     campaign: Optional[str] = CAMPAIGN,
 ) -> None:
-    """登记并交办一项长效机制（整治办、领导小组）；期限省略时取方案所定期限或所在阶段结束日。"""
+    """登记并交办一项长效机制（办公室、领导小组）；期限省略时取方案所定期限或所在阶段结束日。"""
     from duban.services.mechanisms import register
 
     with uow() as u:

@@ -20,20 +20,34 @@ class RoleCode(StrEnum):
 
 class Role(PlanModel):
     code: RoleCode
-    name: Text
+    name: Text  # as every screen, message and document shows the role
+    aliases: list[Text] = []  # other words an org file's 角色 column may use for it
     description: str = ""
 
 
 def _default_roles(office: str) -> list[Role]:
-    names = {
-        RoleCode.LEADER: "组长",
-        RoleCode.DEPUTY_LEADER: "副组长",
-        RoleCode.OFFICE: office,
-        RoleCode.UNIT_HEAD: "单位负责人",
-        RoleCode.CADRE: "党员干部",
-        RoleCode.PUBLIC: "群众",
-    }
-    return [Role(code=code, name=name) for code, name in names.items()]
+    """The neutral roles of duban/plan/defaults.yaml, the office under the plan's office name."""
+    from duban.permissions import plan_defaults
+
+    return [Role(code=code, name=office if code == RoleCode.OFFICE else role["name"])
+            for code, role in plan_defaults()["roles"].items()]
+
+
+def _check_role_words(roles: list[Role]) -> None:
+    """Each name and alias of a role is one word of an org file's 角色 column and means that role
+    only: not another role's code, name or alias, nor another role's neutral name or alias."""
+    from duban.permissions import ROLE_SEPARATORS, neutral_role_words
+
+    meaning = neutral_role_words()
+    for index, role in enumerate(roles):
+        for field, words in (("name", [role.name]), ("aliases", role.aliases)):
+            for word in words:
+                loc = ("roles", index, field)
+                if any(c in word for c in ROLE_SEPARATORS):
+                    raise PlanIssue(loc, f"角色名称“{word}”不能含有 {' '.join(ROLE_SEPARATORS)}"
+                                         "（组织机构表用它们分隔多个角色）")
+                if meaning.setdefault(word, role.code) != role.code:
+                    raise PlanIssue(loc, f"角色名称“{word}”已用于角色 {meaning[word]}，一个名称只能指一个角色")
 
 
 class LeadingGroup(PlanModel):
@@ -51,7 +65,7 @@ class Office(PlanModel):
 class Organization(PlanModel):
     leading_group: LeadingGroup
     office: Office
-    roles: list[Role] = []  # default: 组长, 副组长, the office under office.name, 单位负责人, 党员干部, 群众
+    roles: list[Role] = []  # default: duban/plan/defaults.yaml, the office under office.name
 
     @model_validator(mode="after")
     def _check(self) -> Organization:
@@ -61,6 +75,7 @@ class Organization(PlanModel):
         missing = [code.value for code in RoleCode if code not in {r.code for r in self.roles}]
         if missing:
             raise PlanIssue(("roles",), f"缺少角色：{'、'.join(missing)}")
+        _check_role_words(self.roles)
         return self
 
     def role(self, code: str) -> Role:

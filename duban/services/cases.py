@@ -83,7 +83,8 @@ def is_subject(person: Person, case: AccountabilityCase) -> bool:
 
 def _not_involved(who: Person, case: AccountabilityCase, action: str) -> None:
     if is_subject(who, case):
-        relation = "被问责人" if case.subject_person_id else "被问责单位的负责人"
+        labels = permissions.role_labels(None)  # neutral: the refusal names a relation, not the plan's role
+        relation = labels["subject"] if case.subject_person_id else f"被问责单位的{labels['unit_head']}"
         raise PermissionDenied(
             f"{who.name}（{who.login}）是 {case.no} 的{relation}，"
             f"不能{permissions.ACTION_LABELS[action]}（职责分离，只能申诉）"
@@ -541,7 +542,9 @@ def commend(uow: UnitOfWork, login: str, *, person: str | None = None, unit: str
     if rule is None:
         raise RuleViolation("本方案未规定表彰先进典型")
     if rule.needs_leader_approval and not who.role_set & permissions.LEADERSHIP:
-        raise PermissionDenied(f"{who.name}（{who.login}）无权表彰：方案规定“{rule.name}”须由领导小组组长、副组长决定")
+        labels = permissions.role_labels(camp)
+        raise PermissionDenied(f"{who.name}（{who.login}）无权表彰：方案规定“{rule.name}”须由"
+                               f"{labels['leader']}、{labels['deputy_leader']}决定")
     subject_person, subject_unit = _subject(uow, person, unit)
     kind = "person" if subject_person else "unit"
     if rule.target not in (kind, "both"):

@@ -98,7 +98,8 @@ def register_item(uow: UnitOfWork, who, camp, today: dt.date, *, unit: str, titl
     if owner is not None:
         permissions.require_human_owner(owner)
     if who.role_set <= {"cadre"} and action == "item.add" and (owner is None or owner.id != who.id):
-        raise permissions.PermissionDenied(f"{who.name}（{who.login}）作为党员干部只能登记本人的问题清单")
+        cadre = permissions.role_labels(camp)["cadre"]
+        raise permissions.PermissionDenied(f"{who.name}（{who.login}）作为{cadre}只能登记本人的问题清单")
     item = ProblemItem(
         campaign_id=camp.id, seq=uow.items.next_seq(camp.id),
         title=clean_text(title, "问题标题", max_len=TITLE_MAX),

@@ -134,7 +134,8 @@ def remind_mechanisms(uow: UnitOfWork, campaign: Campaign, who: Person, day: dt.
         item = _current(uow, campaign, deliverable["code"])
         key = f"mechanism:{campaign.code}:{deliverable['code']}:{week}"
         if item is None:
-            wanted[key] = {"text": reminder_text("mechanism_unregistered", name=deliverable["name"])}
+            wanted[key] = {"text": reminder_text("mechanism_unregistered", name=deliverable["name"],
+                                                    office=permissions.role_labels(campaign)["office"])}
         elif item.state in ("assigned", "rectifying", "submitted"):
             wanted[key] = {"person_id": item.owner_id, "unit_id": item.unit_id,
                            "text": reminder_text("mechanism_due", name=item.title, no=item.no, unit=item.unit.name,

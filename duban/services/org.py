@@ -148,7 +148,8 @@ def import_org(uow: UnitOfWork, login: str, path: Path, *, today: dt.date | None
         seen.setdefault(key, row.line)
 
     categories = unit_categories(uow)
-    labels = permissions.role_labels(uow.campaigns.only())
+    campaign = uow.campaigns.only()  # whose plan names the roles (neutral names when none or several)
+    labels = permissions.role_labels(campaign)
     file_units = {r.code: r for r in unit_rows}
     known_unit = lambda key: key in existing_units or key in file_units or key in names_taken or any(
         r.name == key for r in unit_rows)
@@ -176,13 +177,13 @@ def import_org(uow: UnitOfWork, login: str, path: Path, *, today: dt.date | None
         elif not known_unit(row.parent):
             bad(row, f"所属单位不存在：{row.parent}")
         try:
-            row.roles = ",".join(permissions.parse_roles(row.roles) or ["cadre"])
+            row.roles = ",".join(permissions.parse_roles(row.roles, campaign) or ["cadre"])
         except ValueError as exc:
-            bad(row, f"角色无效：{exc}（可选：{'、'.join(labels.values())}）")
+            bad(row, f"角色无效：{exc}（可选：{'、'.join(labels[code] for code in permissions.plan_defaults()['roles'])}）")
         if row.code == "system":
             bad(row, "登录名 system 为系统保留")
         elif "system" in row.roles.split(","):
-            bad(row, "角色“系统自动化”只属于内置账号 system")
+            bad(row, f"角色“{labels['system']}”只属于内置账号 system")
     if errors:
         shown = "；".join(errors[:10]) + (f"；另有 {len(errors) - 10} 处" if len(errors) > 10 else "")
         raise BadInput(f"{path.name} 有 {len(errors)} 处错误，未导入任何数据：{shown}")

@@ -330,7 +330,9 @@ def _reviewer_may(who: Person, plist: ProblemList, campaign: Campaign) -> None:
             raise permissions.PermissionDenied(f"{who.name}（{who.login}）无权审核{plist.level}问题整改清单：仅限领导小组")
         return
     if not who.active or not permissions.heads_unit(who, plist.unit):
-        raise permissions.PermissionDenied(f"{who.name}（{who.login}）无权审核{plist.unit.name}的问题整改清单：仅限该单位负责人")
+        unit_head = permissions.role_labels(campaign)["unit_head"]
+        raise permissions.PermissionDenied(
+            f"{who.name}（{who.login}）无权审核{plist.unit.name}的问题整改清单：仅限该单位的{unit_head}")
 
 
 def _list_of(uow: UnitOfWork, camp: Campaign, person: str | None, level: str | None,

@@ -6,11 +6,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 
 from duban.errors import BadInput
-from duban.permissions import role_labels
 from duban.services import accounts
 from duban.web import csrf
 from duban.web.render import page
-from duban.web.routes.common import login_of, safe_next, set_cookie, uow
+from duban.web.routes.common import login_of, plan_roles_of, safe_next, set_cookie, uow
 
 router = APIRouter()
 SESSION_COOKIE = "duban_session"
@@ -20,8 +19,7 @@ def _login_page(request: Request, status: int = 200, message: str = "", login: s
     # Reused while the browser keeps it: a second login tab (or a stray request) must not
     # invalidate the form already shown.
     token = request.cookies.get(csrf.LOGIN_COOKIE) or csrf.new_login_token()
-    with uow(request) as u:  # the office that sets passwords, as the loaded plan names it
-        office = role_labels(u.campaigns.only())["office"]
+    office = plan_roles_of(request)["office"]  # the office that sets passwords, as the loaded plan names it
     response = page(request, "login.html", status=status, message=message, login_name=login, office=office,
                     login_csrf=token, next=safe_next(request.query_params.get("next")))
     set_cookie(request, response, csrf.LOGIN_COOKIE, token)
@@ -63,7 +61,7 @@ def logout(request: Request, form=Depends(csrf.checked_form)):
 
 @router.get("/password")
 def password_form(request: Request):
-    return page(request, "password.html")
+    return page(request, "password.html", roles=plan_roles_of(request))
 
 
 @router.post("/password")
@@ -77,7 +75,7 @@ def change_password(request: Request, form=Depends(csrf.checked_form)):
         with uow(request) as u:  # the change ended every session: open a fresh one
             token, _ = accounts.open_session(u, login_of(request))
     except BadInput as exc:
-        return page(request, "password.html", status=400, message=exc.message)
+        return page(request, "password.html", status=400, message=exc.message, roles=plan_roles_of(request))
     response = RedirectResponse("/", status_code=303)
     set_cookie(request, response, SESSION_COOKIE, token)
     return response

@@ -12,6 +12,18 @@ def uow(request: Request) -> UnitOfWork:
     return UnitOfWork(request.app.state.settings.db_url)
 
 
+def plan_roles(u: UnitOfWork) -> dict[str, str]:
+    """Role code -> label as the loaded plan names it (neutral names with none or several campaigns)."""
+    from duban.permissions import role_labels
+
+    return role_labels(u.campaigns.only())
+
+
+def plan_roles_of(request: Request) -> dict[str, str]:
+    with uow(request) as u:
+        return plan_roles(u)
+
+
 def login_of(request: Request) -> str:
     return request.state.user["login"]
 

@@ -11,7 +11,7 @@ from duban.errors import DubanError
 from duban.services import opinions
 from duban.web import csrf
 from duban.web.render import page
-from duban.web.routes.common import field, integer, login_of, refused, uow
+from duban.web.routes.common import field, integer, login_of, plan_roles, refused, uow
 
 router = APIRouter()
 
@@ -27,7 +27,8 @@ def _opinions_page(request: Request, *, status: int = 200, message: str = ""):
         readable = "opinion.read" in request.state.user["may"]
         rows = opinions.list_opinions(u, login_of(request), state=state) if readable else []
         choices = {**filter_choices(u), **opinions.opinion_choices(camp)}
-    return page(request, "opinions.html", status=status, message=message, opinions=rows, choices=choices,
+        roles = plan_roles(u)
+    return page(request, "opinions.html", status=status, message=message, opinions=rows, choices=choices, roles=roles,
                 states=OPINION.states, state=state or "", done=request.query_params.get("done", ""))
 
 

@@ -16,7 +16,7 @@ from duban.labels import code_of
 from duban.services import tips
 from duban.web import csrf
 from duban.web.render import page
-from duban.web.routes.common import field, integer, login_of, refused, uow
+from duban.web.routes.common import field, integer, login_of, plan_roles, refused, uow
 
 router = APIRouter()
 
@@ -32,7 +32,8 @@ def _list_page(request: Request, *, status: int = 200, message: str = "", receiv
                                  light=code_of("light", light, "灯") if light else None)
         channels = tips.report_channels(u, login_of(request))
         choices = filter_choices(u)
-    return page(request, "tips.html", status=status, message=message, reports=rows, channels=channels,
+        roles = plan_roles(u)
+    return page(request, "tips.html", status=status, message=message, reports=rows, channels=channels, roles=roles,
                 choices=choices, states=REPORT.states, state=state or "", light=light or "",
                 received=received)
 
@@ -67,7 +68,8 @@ def _tip_page(request: Request, no: str, *, status: int = 200, message: str = ""
     with uow(request) as u:
         report = tips.show_report(u, login_of(request), no)
         choices = filter_choices(u)
-    return page(request, "tip.html", status=status, message=message, done=done, report=report,
+        roles = plan_roles(u)
+    return page(request, "tip.html", status=status, message=message, done=done, report=report, roles=roles,
                 choices=choices, identity=identity)
 
 
