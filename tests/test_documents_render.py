@@ -231,6 +231,39 @@ def test_ledger_accepts_minimal_items(renderer):
     assert "A-1" in info.compact_text() and renderer.fetcher.requested == []
 
 
+def test_ledger_lights_are_shares_of_the_lit_items_and_every_summary_has_a_total(renderer):
+    """Only items whose deadline runs show a light: the 红黄绿灯 table gives shares of those, says
+    the base, and ends with 合计 like the per-unit and per-category tables."""
+    import io
+
+    import pdfplumber
+
+    day = dt.date(2015, 10, 20)
+    items = [{"no": f"A-{n}", "problem": "问题", "category": category, "unit": unit, "due": day, "state": state,
+              "light": light}
+             for n, (state, light, unit, category) in enumerate([
+                 ("整改中", "红", "甲处", "庸"), ("整改中", "红", "甲处", "懒"), ("整改中", "黄", "乙处", "懒"),
+                 ("整改中", "绿", "乙处", "庸"), ("已销号", "", "甲处", "庸"), ("已销号", "", "乙处", "懒"),
+                 ("已销号", "", "乙处", "懒"), ("待验收", "", "甲处", "散")], start=1)]
+    context = {"issuer": "办公室", "title": "台账", "date": day, "as_of": day, "items": items, "charts": False}
+    data = renderer.render("ledger", context)
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        tables = [[[re.sub(r"\s", "", cell or "") for cell in row] for row in table]
+                  for page in pdf.pages for table in page.extract_tables()]
+    [lights] = [table for table in tables if table[0][0] == "灯色"]
+    assert lights[0] == ["灯色", "事项数", "占亮灯事项"]
+    assert lights[1:] == [["●红灯", "2", "50.0%"], ["●黄灯", "1", "25.0%"], ["●绿灯", "1", "25.0%"],
+                          ["合计", "4", "100.0%"]], lights
+    assert "占比以亮灯事项4个为基数；其余4个事项" in read_pdf(data).compact_text()
+    [states] = [table for table in tables if table[0][0] == "状态"]
+    assert states[-1] == ["合计", "8", "100.0%"]
+    for dimension in ("责任单位", "问题类别"):  # a table going on over a page repeats its heading
+        breakdown = [table for table in tables if table[0][0] == dimension][-1]
+        header, total = breakdown[0], breakdown[-1]
+        assert total[0] == "合计" and total[header.index("合计")] == "8" and total[-1] == "37.5%", breakdown
+        assert total[header.index("整改中")] == "4" and total[header.index("已销号")] == "3"
+
+
 def test_long_ledger_in_parts_reads_as_one_document(renderer, monkeypatch):
     """Laid out a few rows at a time (memory of one part): every item once, in order, summary
     and charts once at the start, mechanisms at the end, page numbers 1..N on alternating sides."""
