@@ -447,7 +447,8 @@ def test_unit_level_proposals_are_idempotent(cli, campaign_db, tmp_path):
 
 def test_commendation(cli, campaign_db):
     db = campaign_db
-    refused(cli, db, "commend", "--person", "zheng", "--reason", "主动服务", as_user="zhao", match="领导小组")
+    refused(cli, db, "commend", "--person", "zheng", "--reason", "主动服务", as_user="zhao",
+            match="须由组长、副组长决定")  # the reference plan's names of the roles
     refused(cli, db, "commend", "--person", "zheng", "--reason", "主动服务", as_user="wu")
     refused(cli, db, "commend", "--reason", "主动服务", as_user="wang", code=2)
     done = run(cli, db, "commend", "--person", "zheng", "--reason", "窗口服务零投诉", as_user="wang")
