@@ -4,7 +4,8 @@
   ``templates/text/programme.yaml`` (`reminder_text`, `text`).
 * The sentences of documents: Jinja macros in ``templates/wording/*.txt.j2`` (`wording`). Context
   builders (`duban.documents.contexts` and friends) gather facts from the plan and the records; a
-  macro puts them into a clerk's sentences and returns one paragraph, or one list entry per line.
+  macro puts them into a clerk's sentences and returns one paragraph, or one list entry per line,
+  or a table as lines of tab-separated cells.
   Plain text: the document templates escape it when they print it.
 """
 
@@ -62,7 +63,8 @@ def text(section: str, kind: str, **fields) -> str:
 
 class Wording:
     """The macros of one wording template: ``say("decision", subject=…)`` → one paragraph,
-    ``lines("requirements", …)`` → its non-empty lines (list entries)."""
+    ``lines("requirements", …)`` → its non-empty lines (list entries), ``rows("table_x", …)`` →
+    those lines split at tabs (a table's title, headings and rows)."""
 
     def __init__(self, folder: Path, name: str):
         from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -76,6 +78,9 @@ class Wording:
 
     def lines(self, macro: str, **facts) -> list[str]:
         return [line.strip() for line in self.say(macro, **facts).splitlines() if line.strip()]
+
+    def rows(self, macro: str, **facts) -> list[list[str]]:
+        return [line.split("\t") for line in self.say(macro, **facts).splitlines() if line.strip()]
 
 
 @lru_cache(maxsize=32)

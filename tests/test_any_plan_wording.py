@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from test_documents_any_plan import PLAN, province_db  # noqa: F401  (a fixture)
+from test_documents_any_plan import PLAN, REFERENCE_PHRASES, province_db  # noqa: F401  (a fixture)
 
 PROVINCE_OFFICE = "和西省机关效能建设领导小组办公室"
 REFERENCE_KIND = "专项整治"
@@ -173,3 +173,23 @@ def test_no_code_or_template_outside_the_demo_names_the_reference_kind():
                 found.append(str(path.relative_to(ROOT)))
     assert found == []
     assert any(REFERENCE_KIND in p.read_text(encoding="utf-8") for p in DEMO.glob("*.py"))  # the scan can see
+
+
+def test_the_campaign_reports_tables_speak_of_the_plans_own_categories(cli, province_db, tmp_path):
+    """工作总结 of the second plan: its tables (worded in templates/wording/summaries.txt.j2) list the
+    plan's categories and nothing of the reference campaign, in summary.md and in the PDF."""
+    try:
+        from pdfcheck import read_pdf
+    except ImportError:
+        from tests.pdfcheck import read_pdf
+
+    result = cli("campaign", "report", "--out", tmp_path / "report", db=province_db, as_user="lin", json=True,
+                 today="2007-11-30")
+    assert result.code == 0, result
+    report = result.json()
+    md = Path(report["markdown"]).read_text(encoding="utf-8")
+    pdf = read_pdf(Path(report["pdf"]).read_bytes()).compact_text()
+    for category in ("效率低下", "作风漂浮", "纪律松弛"):
+        assert f"| {category} |" in md, category
+    assert "## 各单位整改情况" in md and "干部作风效能建设活动工作总结" in pdf
+    assert [phrase for phrase in REFERENCE_PHRASES if phrase in md or phrase in pdf] == []

@@ -112,3 +112,34 @@ def test_campaign_report_is_a_gbt9704_report_with_charts_and_the_programme(cli, 
     assert Path(report["json"]).is_file()
     assert cli("campaign", "report", "--out", tmp_path / "x", db=db, as_user="wu").code == 3
     assert cli("audit", "verify", db=db).code == 0
+
+
+def test_the_reports_tables_are_worded_in_the_wording_template(cli, campaign_db, tmp_path, monkeypatch):
+    """Titles and headings of the 工作总结's tables live in templates/wording/summaries.txt.j2: reworded
+    there, summary.md and the PDF's per-unit table say it the new way. Its dates are written in Chinese."""
+    import shutil
+
+    import pdfplumber
+
+    from conftest import ROOT
+
+    copy = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", copy)
+    wording = copy / "wording" / "summaries.txt.j2"
+    text = wording.read_text(encoding="utf-8")
+    assert text.count("各单位整改情况") == 1 and text.count("催办督办") == 1 and text.count("测评排名（") == 1
+    wording.write_text(text.replace("各单位整改情况", "各单位整改进度").replace("催办督办", "催督办次数")
+                       .replace("测评排名（", "评议排名（"), encoding="utf-8")
+    monkeypatch.setenv("DUBAN_TEMPLATES_DIR", str(copy))
+    db = campaign_db
+    _campaign(cli, db, tmp_path)
+    report = run(cli, db, "campaign", "report", "--out", tmp_path / "总结", today="2015-11-05")
+    md = Path(report["markdown"]).read_text(encoding="utf-8")
+    assert "## 各单位整改进度" in md and "| 催督办次数 |" in md and "## 评议排名（第1轮，合格分 80）" in md, md
+    assert "各单位整改情况" not in md and "催办督办" not in md and "测评排名" not in md
+    assert "2015年9月1日至2015年11月30日，统计截至2015年11月5日" in md and not re.search(r"\d{4}-\d{2}-\d{2}", md)
+    with pdfplumber.open(report["pdf"]) as pdf:
+        [by_unit] = [table for page in pdf.pages for table in page.extract_tables()
+                     if table and table[0] and table[0][0] == "单位" and "问题" in table[0]]
+    assert [re.sub(r"\s", "", cell or "") for cell in by_unit[0]] == [
+        "单位", "问题", "已办结", "逾期", "反弹", "催督办次数", "按期销号率"], by_unit[0]

@@ -190,51 +190,29 @@ def programme(uow: UnitOfWork, camp, today: dt.date) -> dict:
     }
 
 
-def tables(summary: dict) -> list[tuple[str, list[str], list[list]]]:
-    """The summary as (title, columns, rows) tables: for summary.md and the CLI's closing table."""
-    items, cases = summary["items"], summary["cases"]
-    return [
-        ("整改问题（按状态）", ["状态", "数量"], [[k, v] for k, v in items["by_state"].items()]),
-        ("整改问题（按类别）", ["类别", "数量"], [[k, v] for k, v in items["by_category"].items()]),
-        ("整改问题（按来源）", ["来源", "数量"], [[k, v] for k, v in items["by_source"].items() if v]),
-        ("各单位整改情况", ["单位", "问题", "已办结", "逾期", "反弹", "催办督办", "按期销号率"],
-         [[u["unit"], u["items"], u["closed"], u["overdue"], u["relapses"], u["escalations"],
-           "—" if u["on_time_rate"] is None else f"{u['on_time_rate']:.0%}"] for u in items["by_unit"]]),
-        ("催办、督办、问责", ["级别", "次数"], [[k, v] for k, v in summary["escalations"].items()]),
-        ("问责处理（按措施）", ["措施", "案件数"], [[k, v] for k, v in cases["by_measure"].items()]),
-        ("问责案件（按状态）", ["状态", "案件数"], [[k, v] for k, v in cases["by_state"].items() if v]),
-        ("满意度测评", ["单位", "日期", "方式", "样本", "满意", "得分", "合格", "已公开"],
-         [[r["unit"], r["date"], r["method"], r["responses"], r["satisfied"], r["score"],
-           "是" if r["passed"] else "否", "是" if r["published"] else "否"] for r in summary["satisfaction"]]),
-        ("问题清单、意见建议和举报", ["类别", "状态", "数量"],
-         [[kind, state, n] for key, kind in (("problem_lists", "问题整改清单"), ("opinions", "意见建议"), ("reports", "举报"))
-          for state, n in summary["intake"][key].items() if n]),
-        *programme_tables(summary),
-    ]
+# The 工作总结's tables, each a macro of templates/wording/summaries.txt.j2 (its wording lives there).
+TABLES = ("by_state", "by_category", "by_source", "by_unit", "escalations", "by_measure", "cases_by_state",
+          "satisfaction", "intake", "study", "mechanisms", "ranking")
 
 
-def programme_tables(summary: dict) -> list[tuple[str, list[str], list[list]]]:
-    from duban.labels import label
+def named_tables(summary: dict) -> dict[str, tuple[str, list[str], list[list[str]]]]:
+    """The summary's tables by name, as (title, columns, rows); a table with nothing to show is left out."""
+    from duban.labels import table
+    from duban.wording import wording
 
-    study, evaluation = summary.get("study"), summary.get("evaluation")
-    found = []
-    if study:
-        found.append(("集中学习", ["学习次数", "应参学人次", "实际参学人次", "参学率", "未组织学习的单位"],
-                      [[study["sessions"], study["expected"], study["attended"],
-                        "—" if study["rate"] is None else f"{study['rate']:.0%}",
-                        "、".join(study["units_without_session"]) or "无"]]))
-    if summary.get("mechanisms"):
-        found.append(("长效机制", ["机制", "牵头单位", "状态", "制度文件"],
-                      [[m["name"], m["unit"] or "未登记", m["state"] or "未登记", m["adopted_doc"] or "—"]
-                       for m in summary["mechanisms"]]))
-    if evaluation:
-        found.append((f"测评排名（第{evaluation['round']}轮，合格分 {evaluation['pass_score']}）",
-                      ["名次", "单位", "得分", "合格", "上轮", "变化"],
-                      [[e["rank"], e["unit"], e["score"], "是" if e["passed"] else "否",
-                        "—" if e["previous"] is None else e["previous"],
-                        "—" if e["trend"] is None else f"{label('trend', e['trend'])} {e['change']:+}"]
-                       for e in evaluation["ranking"]]))
+    say, found = wording("summaries"), {}
+    for name in TABLES:
+        facts = {"trends": table("trend")} if name == "ranking" else {}  # the trend codes' labels
+        lines = say.rows(f"table_{name}", summary=summary, **facts)
+        if lines:
+            [title], columns, *rows = lines
+            found[name] = (title, columns, rows)
     return found
+
+
+def tables(summary: dict) -> list[tuple[str, list[str], list[list[str]]]]:
+    """The summary as (title, columns, rows) tables: for summary.md and the CLI's closing table."""
+    return list(named_tables(summary).values())
 
 
 def headline(summary: dict) -> list[str]:
@@ -248,11 +226,12 @@ def headline(summary: dict) -> list[str]:
 def _env():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-    from duban.documents.render import templates_dir
+    from duban.wording import cn_date, templates_dir
 
     env = Environment(loader=FileSystemLoader(templates_dir()), undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["percent"] = lambda v: "—" if v is None else f"{v:.0%}"
+    env.filters["cn_date"] = cn_date
     env.filters["cell"] = lambda v: str(v).replace("|", "／")
     return env
 
@@ -287,14 +266,13 @@ def report_pdf(uow: UnitOfWork, login: str, camp, summary: dict, path: Path, day
     from duban.services.documents.reports import _write_pdf
     from duban.wording import text
 
-    by_title = {title: rows for title, _columns, rows in programme_tables(summary)}
+    named = named_tables(summary)
     context = {"issuer": names(camp)["signature"], "title": text("summaries", "campaign_title", campaign=camp.name),
                "title_names": [camp.name],
                "date": day, "facts": summary, "headline": headline(summary), "charts": chart_data(summary),
                "opening": " ".join(str(camp.plan.get("goals") or "").split()),
                "attachments": [text("summaries", "charts_attachment")] if chart_data(summary) else [],
-               "rows": {"by_unit": tables(summary)[3][2], "mechanisms": by_title.get("长效机制", []),
-                        "ranking": next((rows for t, rows in by_title.items() if t.startswith("测评排名")), [])}}
+               "rows": {name: named[name][2] if name in named else [] for name in ("by_unit", "mechanisms", "ranking")}}
     return _write_pdf(uow, login, camp, "campaign_report", context, path, day)
 
 
