@@ -45,12 +45,13 @@ class CampaignRepository:
         return self.session.scalar(select(Campaign).where(Campaign.code == code))
 
     def only_or(self, code: str | None) -> Campaign:
-        """The named campaign, or the only one when no code is given."""
+        """The named campaign, or the only one when no code is given (else NotFound saying why)."""
         if code:
             return self.get(code)
-        campaigns = self.session.scalars(select(Campaign).order_by(Campaign.id)).all()
-        if len(campaigns) == 1:
-            return campaigns[0]
+        campaign = self.only()
+        if campaign is not None:
+            return campaign
+        campaigns = self.all()
         if not campaigns:
             raise NotFound("尚未导入任何活动方案：请先执行 duban campaign load 文件")
         raise NotFound("存在多个活动，请用 --campaign 指定：" + "、".join(c.code for c in campaigns))

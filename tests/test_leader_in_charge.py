@@ -92,3 +92,18 @@ def test_sqlite_foreign_keys_are_on_again_after_an_upgrade(db_url):
     upgrade(db_url)
     with get_engine(db_url).connect() as conn:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_one_units_supervision_line_is_the_sweeps(campaign_db, cli, tmp_path):
+    """A manual 督办 reads one unit's line (``supervision_line``); the sweep reads all at once
+    (``supervision_lines``): the same people, in the same order, for every unit."""
+    from duban.services.supervision import supervision_line, supervision_lines
+    from storage.models import OrgUnit
+    from storage.uow import UnitOfWork
+
+    assert _import(cli, campaign_db, tmp_path, LEADERS).code == 0
+    with UnitOfWork(campaign_db) as uow:
+        ids = [unit.id for unit in uow.session.query(OrgUnit)]
+        every = supervision_lines(uow.session)
+        assert [supervision_line(uow.session, id_) for id_ in ids] == [every(id_) for id_ in ids]
+        assert any(line[-2] is not None for line in map(every, ids))  # a leader in charge is on some line

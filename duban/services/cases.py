@@ -181,6 +181,13 @@ def unrelated(item_no: str, subject_name: str) -> RuleViolation:
     return RuleViolation(f"问题 {item_no} 与被问责对象{subject_name}无关（既非其负责的问题，也不属其单位）")
 
 
+def require_answers_for(person: Person, item, unit: OrgUnit | None) -> None:
+    """A person is held to account for an item that is their own or in a unit (``unit``, the item's)
+    they head; else refused."""
+    if item.owner_id != person.id and not permissions.heads_unit(person, unit):
+        raise unrelated(item.no, person.name)
+
+
 def case_no(campaign: Campaign, seq: int) -> str:
     return f"{campaign.code}-W{seq:03d}"
 
@@ -207,16 +214,15 @@ def _propose(uow: UnitOfWork, who: Person, campaign: Campaign, ladder, today: dt
     linked = [uow.items.get(no) for no in dict.fromkeys(n.strip() for n in items)]
     if not linked:
         raise BadInput("问责须关联至少一个整改问题（--item）")
-    subject_name = person.name if person else unit.name
     for item in linked:
         if item.campaign_id != campaign.id:
             raise BadInput(f"问题 {item.no} 不属于活动 {campaign.code}")
         if item.state == "withdrawn":
             raise RuleViolation(f"问题 {item.no} 已撤销，不能作为问责依据")
-        related = (item.owner_id == person.id or permissions.heads_unit(person, item.unit)) if person \
-            else _within(item.unit, unit)
-        if not related:
-            raise unrelated(item.no, subject_name)
+        if person:
+            require_answers_for(person, item, item.unit)
+        elif not _within(item.unit, unit):
+            raise unrelated(item.no, unit.name)
     min_grade, why = _minimum_grade(uow, ladder, campaign, linked, person, floor)
     seq = uow.cases.next_seq(campaign.id)
     case = AccountabilityCase(

@@ -33,7 +33,7 @@ from duban.errors import BadInput, ConcurrentModification, RuleViolation
 from duban.services.common import actor, business_date, clean_text, light_of, work_calendar
 from duban.services.items import TEXT_MAX, load_for_change, light_condition
 from duban.services.standing import Standing, changed_after, changed_among, in_campaign, standings_on
-from duban.services.supervision import supervision_lines, unit_head  # noqa: F401  (unit_head: bench/generate.py)
+from duban.services.supervision import supervision_line, supervision_lines, unit_head  # noqa: F401  (unit_head: bench/generate.py)
 from duban.services.sweep_cases import proposals, propose_for_items
 from statemachines.item import DEADLINE_STATES, ITEM
 from storage.models import Escalation, Person, ProblemItem
@@ -148,7 +148,7 @@ def escalate_item(uow: UnitOfWork, login: str, no: str, *, level: str, reason: s
         Escalation.item_id == item.id, Escalation.level == level, Escalation.cycle == item.escalation_cycle))
     if earlier is not None:
         raise RuleViolation(f"{item.no} 本轮已{level}（{earlier.on_date.isoformat()}，{earlier.actor}），不能重复{level}")
-    fields = _escalation(Swept.of(item, supervision_lines(uow.session)(item.unit_id)), Standing.of(item), level,
+    fields = _escalation(Swept.of(item, supervision_line(uow.session, item.unit_id)), Standing.of(item), level,
                          today, who, reason, automatic=False)
     row = Escalation(**fields)
     uow.session.add(row)

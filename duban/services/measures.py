@@ -9,7 +9,7 @@ the office records delivery with ``measure_done`` (``duban case measure-done``) 
 escalate by hand (``duban case escalate``). ``overdue_cases`` lists what is late.
 
 Addressees follow the item ladder: 催办 to the subject (a person, or the unit's head),
-督办 one level up (``supervision_lines`` for the subject's unit).
+督办 one level up (``supervision_line`` of the subject's unit).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from duban import permissions
 from duban.errors import BadInput, RuleViolation
 from duban.services.common import actor, business_date, clean_text, work_calendar
 from duban.services.escalation import MANUAL_LEVELS, REMIND, SUPERVISE, grace_cutoff
-from duban.services.supervision import supervision_lines
+from duban.services.supervision import supervision_line
 from duban.services.standing import MeasureStanding, case_changed_after, measures_on
 from storage.models import AccountabilityCase, Campaign, Event, OrgUnit, Person, Reminder
 from storage.uow import UnitOfWork, campaign_chain
@@ -89,7 +89,7 @@ def _supervisor(case: AccountabilityCase) -> Person | None:
     if unit is None:
         return None
     subject, session = _subject_person(case), object_session(case)
-    found = next((id_ for id_ in supervision_lines(session)(unit.id)
+    found = next((id_ for id_ in supervision_line(session, unit.id)
                   if id_ is not None and (subject is None or id_ != subject.id)), None)
     return session.get(Person, found) if found is not None else None
 

@@ -18,9 +18,10 @@ from sqlalchemy import select
 from duban import permissions
 from duban.errors import BadInput
 from duban.services.cases import (ORIGIN_MAX, _ladder, _subject, case_no, educated_cases, grade_floor,
-                                  propose_payload, unrelated)
+                                  propose_payload, require_answers_for)
 from duban.services.common import clean_text, work_calendar
 from duban.services.items import TEXT_MAX
+from duban.wording import wording
 from statemachines.case import CASE
 from storage.models import AccountabilityCase, CaseItem, OrgUnit, Person
 from storage.uow import UnitOfWork, campaign_chain
@@ -41,11 +42,11 @@ class Proposal:
 def proposals(read: list, standings: dict, rows: list[dict], today: dt.date) -> list[Proposal]:
     """A 问责 batch's proposals: one per item (``read``, its rows), against its owner as it stood on the day
     judged (``standings``), for the reason of its escalation (``rows``)."""
-    calendar, found = work_calendar(), []
+    calendar, found, say = work_calendar(), [], wording("cases")
     for item, row in zip(read, rows):
         standing = standings[item.id]
-        facts = (f"{item.no}「{item.title}」整改期限 {standing.due.isoformat()}，截至 {today.isoformat()} 逾期 "
-                 f"{calendar.workdays_between(standing.due, today)} 个工作日仍未完成整改。")
+        facts = say.say("overdue_facts", title=item.title, due=standing.due, today=today,
+                        overdue=calendar.workdays_between(standing.due, today))
         found.append(Proposal(item, standing.owner_id, row["reason"], facts, f"sweep:{item.no}:{row['cycle']}"))
     return found
 
@@ -69,7 +70,7 @@ def propose_for_items(uow: UnitOfWork, who: Person, camp, today: dt.date, propos
         person = people.get(p.person_id)
         if person is None or permissions.is_system(person):  # propose_case's refusal, word for word
             _subject(uow, person.login if person else None, None)
-        _related_or_refuse(session, p.item, person)
+        require_answers_for(person, p.item, session.get(OrgUnit, p.item.unit_id))
     earlier = educated_cases(uow, camp, {p.person_id for p in new})
     seq = uow.cases.next_seq(camp.id) - 1
     rows, events = [], []
@@ -96,9 +97,3 @@ def propose_for_items(uow: UnitOfWork, who: Person, camp, today: dt.date, propos
     numbers = {**existing, **{row["origin"]: row["no"] for row in rows}}
     return [numbers[p.origin] for p in proposals]
 
-
-def _related_or_refuse(session, item, person: Person) -> None:
-    """``_propose``'s check: the item is the subject's own, or in a unit the subject heads."""
-    if item.owner_id == person.id or permissions.heads_unit(person, session.get(OrgUnit, item.unit_id)):
-        return
-    raise unrelated(item.no, person.name)
