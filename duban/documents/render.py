@@ -19,7 +19,6 @@ import logging
 import mimetypes
 import os
 import tempfile
-import zlib
 from concurrent.futures import as_completed
 from pathlib import Path
 from typing import Callable, Iterable
@@ -33,6 +32,7 @@ from weasyprint.formatting_structure.boxes import FootnoteAreaBox
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from duban.documents import pdffonts
 from duban.documents.fonts import css_font_rules
 from duban.documents.gridtext import GridText
 from duban.documents.kinds import complete_context, get_kind
@@ -95,7 +95,11 @@ def compress_streams_once(document, pdf) -> None:
         return
     for obj in pdf.objects:
         if isinstance(obj, pydyf.Stream) and obj.compress:
-            obj.stream = [zlib.compress(b"\n".join(to_bytes(item) for item in obj.stream), STREAM_LEVEL)]
+            items = obj.stream
+            # A font program is one item, and a subset reused across documents (pdffonts) is
+            # the same bytes object again: it is compressed once.
+            data = to_bytes(items[0]) if len(items) == 1 else b"\n".join(to_bytes(item) for item in items)
+            obj.stream = [pdffonts.deflated(data, STREAM_LEVEL)]
             obj.extra["Filter"] = "/FlateDecode"
             obj.compress = False
 
@@ -143,6 +147,7 @@ class DocumentRenderer:
         self.assets = self.templates / "assets"
         self.assets_url = self.assets.resolve().as_uri() + "/"
         self.pdf_variant = pdf_variant
+        pdffonts.install()  # fonts embedded as WeasyPrint does, without redoing them per document
         self.fetcher = AssetFetcher(self.assets)
         self.font_config = FontConfiguration()
         self.env = Environment(
