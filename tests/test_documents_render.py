@@ -15,10 +15,10 @@ from duban.documents.fonts import ROLES
 from duban.errors import BadInput
 try:  # tests/ is a rootdir-relative folder or a package, depending on the runner
     from pdfcheck import (
-        PAGE_NUMBER, chars_of_font, is_full_width, page_number_line, pdf_family_prefix, read_pdf)
+        MM, PAGE_NUMBER, chars_of_font, is_full_width, mm, page_number_line, pdf_family_prefix, read_pdf)
 except ImportError:
     from tests.pdfcheck import (
-        PAGE_NUMBER, chars_of_font, is_full_width, page_number_line, pdf_family_prefix, read_pdf)
+        MM, PAGE_NUMBER, chars_of_font, is_full_width, mm, page_number_line, pdf_family_prefix, read_pdf)
 
 GONGWEN = [code for code, kind in KINDS.items() if kind.gongwen]
 TOL = 1.5  # mm
@@ -315,6 +315,22 @@ def test_long_issuer_is_centred_on_the_date_which_stays_four_characters_in(issue
     assert name.x0 > LEFT - 0.5 and name.x1 < LEFT + 156 + 0.5
     if len(issuer) <= 14:
         assert abs((name.x0 + name.x1) / 2 - (date.x0 + date.x1) / 2) < 0.5
+
+
+@pytest.mark.parametrize("printer", ["某市住房和城乡建设局办公室", "某市 建设局 办公室",
+                                     "某某省某某市住房和城乡建设局领导小组办"])  # 18 characters
+def test_printer_left_and_print_date_right_on_one_line(printer, renderer):
+    info = read_pdf(renderer.render("written_check_notice",
+                                    {**sample_context("written_check_notice"), "printer": printer}))
+    [dated] = [line for line in info.lines() if line.text.endswith("印发")]
+    inset = 14 / MM  # the 版记's rows are one character (14pt) in from each side
+    assert abs(dated.x0 - (LEFT + inset)) < 0.3 and abs(dated.x1 - (LEFT + 156 - inset)) < 0.3
+    assert dated.text == "".join(printer.split()) + "2015年10月8日印发"
+    # Only the gap before the date is stretched, not the name.
+    chars = sorted((c for c in info.pages[dated.page - 1]["chars"]
+                    if c["text"].strip() and abs(mm(c["top"]) - dated.top) < 1), key=lambda c: c["x0"])
+    gaps = [mm(b["x0"] - a["x1"]) for a, b in zip(chars, chars[1:])]
+    assert sum(gap > inset / 2 for gap in gaps) == 1
 
 
 def test_banji_alone_after_blank_page_has_no_page_number(renderer):
