@@ -8,12 +8,13 @@ and it never creates a SQLite file or folder on the way. Only ``duban init`` doe
 from __future__ import annotations
 
 import contextlib
+import select
 from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 
 from duban.config import normalise_db_url
 from duban.errors import BadInput, ConcurrentModification, DatabaseUnavailable, NotInitialised
@@ -40,10 +41,31 @@ def get_engine(url: str) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql":
         try:
-            return create_engine(url, pool_pre_ping=True)
+            engine = create_engine(url, pool_recycle=RECYCLE_SECONDS)
         except ImportError as exc:  # postgresql+psycopg2:// and friends without their driver
             raise BadInput(f"数据库驱动未安装：{parsed.drivername}（请用 postgresql+psycopg://）") from exc
+        event.listen(engine, "checkout", _refuse_closed_by_server)
+        return engine
     raise BadInput(f"不支持的数据库：{parsed.get_backend_name()}（支持 SQLite 与 PostgreSQL）")
+
+
+RECYCLE_SECONDS = 1800  # a pooled PostgreSQL connection is replaced after half an hour
+
+
+def _refuse_closed_by_server(dbapi_connection, _record, _proxy) -> None:
+    """A pooled PostgreSQL connection the server has closed (restarted, or the backend
+    terminated) is replaced before use. An idle connection has nothing to read unless the server
+    sent its farewell and closed the socket, so a poll that costs no round trip tells (what
+    ``pool_pre_ping``'s SELECT 1 on every checkout told). Raising ``DisconnectionError`` makes the
+    pool discard it and connect anew."""
+    try:
+        poller = select.poll()
+        poller.register(dbapi_connection.fileno(), select.POLLIN)
+        closed = bool(poller.poll(0))
+    except Exception:  # psycopg's fileno() of a connection it knows is closed raises
+        closed = True
+    if closed:
+        raise DisconnectionError("the server closed this pooled connection")
 
 
 def shown_url(engine: Engine) -> str:

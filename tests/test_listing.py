@@ -123,10 +123,14 @@ def test_page_and_item_view_cost_a_fixed_number_of_queries(listed_db):
                 event.remove(uow.engine, "before_cursor_execute", counted)
             return len(count)
 
+    first = statements(lambda uow: item_page(uow, "zhao", ItemFilters(), per_page=2))
     small = statements(lambda uow: item_page(uow, "zhao", ItemFilters(), per_page=2))
     large = statements(lambda uow: item_page(uow, "zhao", ItemFilters(), per_page=200))
-    assert small == 4  # the campaign, the reader, the page, its count
-    assert large == 3  # the first page holds all 70 items: nothing left to count
+    assert first == 4  # the campaign with the reader; its plan and categories (once per process); the page
+    assert small == large == 2  # the campaign with the reader; the page's rows, each carrying the count
+    by_category = statements(lambda uow: item_page(uow, "zhao", ItemFilters(category="yong"), per_page=2))
+    by_unit = statements(lambda uow: item_page(uow, "zhao", ItemFilters(unit="JGC"), per_page=2, choices=True))
+    assert by_category == 2 and by_unit == 3  # the units among the choices name the unit's id
     shown = statements(lambda uow: show_item(uow, "zhao", "LZJ2015-0001"))
     assert shown == 3  # the item with its relations, its evidence, the reader
 
@@ -172,3 +176,24 @@ def test_a_writer_is_not_held_up_by_a_list_being_streamed(listed_db):
             writer.execute("UPDATE problem_items SET title = title WHERE seq = 1")
             writer.execute("COMMIT")
             writer.close()
+
+
+def test_a_list_sees_a_changed_plan_at_once(listed_db, tmp_path):
+    """The plan is kept per process by its version: loading a changed plan changes the next page."""
+    from duban.services.listing import ItemFilters, item_page
+    from duban.services.setup import load_campaign
+    from storage.uow import UnitOfWork
+    from tests.conftest import PLAN
+
+    def shown(**filters):
+        with UnitOfWork(listed_db) as uow:
+            return item_page(uow, "zhao", ItemFilters(**filters), per_page=2, choices=True)["choices"]
+
+    assert ("yong", "庸") in shown()["categories"] and "自查" in shown()["sources"]
+    changed = tmp_path / "plan.yaml"
+    changed.write_text(PLAN.read_text(encoding="utf-8").replace("name: 庸\n", "name: 庸政\n", 1)
+                       .replace("name: 自查}", "name: 单位自查}", 1), encoding="utf-8")
+    with UnitOfWork(listed_db) as uow:
+        assert load_campaign(uow, "system", changed)["status"] == "updated"
+    after = shown(category="庸政", source="单位自查")  # the new names filter, so they were read
+    assert ("yong", "庸政") in after["categories"] and "单位自查" in after["sources"] and "自查" not in after["sources"]

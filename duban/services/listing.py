@@ -1,10 +1,11 @@
 """Read side of the item lists: one SQL query per screen, never the write model per row.
 
 ``item_page`` answers the console's item list (and any other list of items: exports,
-reports, benchmarks) with two queries: the page's rows in campaign order, the traffic light
-computed in SQL from the campaign's calendar, and the number of matching items counted up
-to ``COUNT_CAP`` (beyond it the list says "more than"), so a page costs the same on a
-campaign of a million items. Filters become conditions an index can serve (the light as a
+reports, benchmarks) with two statements: the campaign with the reader, then the page's rows in
+campaign order, the traffic light computed in SQL from the campaign's calendar, each row
+carrying the number of matching items counted up to ``COUNT_CAP`` (beyond it the list says
+"more than"), so a page costs the same on a campaign of a million items. The campaign's plan
+and categories are read once per process and version of the plan (``_list_campaign``). Filters become conditions an index can serve (the light as a
 deadline range, never through the CASE that displays it). Filters are values, so callers
 validate nothing themselves.
 """
@@ -14,8 +15,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, fields
 from functools import lru_cache
+from typing import NamedTuple
 
-from sqlalchemy import Date, bindparam, case, func, literal, or_, select, union_all
+from sqlalchemy import Date, bindparam, case, func, literal, or_, select, true, union_all
 from sqlalchemy.orm import aliased
 
 from duban import permissions
@@ -23,12 +25,12 @@ from duban.errors import BadInput
 from duban.services.common import actor, business_date
 from duban.services.items import deadline_running, green_from, light_range, running_condition
 from statemachines.item import ITEM
-from storage.models import Category, OrgUnit, Person, ProblemItem
+from storage.models import Campaign, Category, OrgUnit, Person, ProblemItem
 from storage.uow import UnitOfWork
 
 LIGHTS = {"red": "红灯", "yellow": "黄灯", "green": "绿灯"}
 PER_PAGE_MAX = 200
-COUNT_CAP = 10_000  # items counted for a list's total; past it the total reads "more than"
+COUNT_CAP = 1_000  # items counted for a list's total; past it the total reads "more than" (and paging goes on)
 SEARCH_MAX = 100
 
 
@@ -98,14 +100,15 @@ def _light_filter(light: str):
     return light_range(light, _TODAY, _GREEN_FROM)
 
 
-def _conditions(uow: UnitOfWork, camp, filters: ItemFilters, today: dt.date) -> list:
+def _conditions(uow: UnitOfWork, camp, filters: ItemFilters, today: dt.date, units=()) -> list:
     """SQL conditions on the items' own columns for the filters; an unknown value is bad input
-    naming the choices."""
+    naming the choices. ``units``: (id, code, name) already read, so a unit costs no query."""
     where = [ProblemItem.campaign_id == camp.id]
     if filters.light:  # an unknown light is refused there, naming the choices
         where.append(_light_filter(filters.light))
     if filters.unit:
-        where.append(ProblemItem.unit_id == uow.org.unit(filters.unit).id)
+        unit_id = next((i for i, code, name in units if filters.unit in (code, name)), None)
+        where.append(ProblemItem.unit_id == (unit_id or uow.org.unit(filters.unit).id))  # unknown: NotFound
     if filters.state:
         codes = {label: code for code, label in ITEM.states.items()}
         state = filters.state if filters.state in ITEM.states else codes.get(filters.state)
@@ -145,31 +148,101 @@ def _row(r) -> dict:
             "owner": r.owner, "owner_login": r.owner_login, "category": r.category, "light": r.light}
 
 
+class _Category(NamedTuple):
+    id: int
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class _ListCampaign:
+    """What a list needs of its campaign (``business_date``, ``green_from`` and the filters read it)."""
+    id: int
+    code: str
+    timezone: str
+    plan: dict
+    categories: tuple[_Category, ...]
+
+
+# (database, campaign id, plan digest, row updated) -> the campaign as lists read it. Loading a
+# plan changes its digest and the row's time, and the categories only change with the plan, so
+# an entry is never stale; parsing the plan (tens of KB of JSON) on every page was not free.
+_CAMPAIGNS: dict[tuple, _ListCampaign] = {}
+
+
+@lru_cache(maxsize=2)
+def _campaign_and_reader_select(named: bool):
+    """The campaign (the named one, or the first two to tell "the only one") with the number of
+    campaigns and the reader's columns a permission check reads: one statement."""
+    reader = select(Person.id, Person.login, Person.name, Person.roles, Person.active) \
+        .where(Person.login == bindparam("login")).subquery()
+    query = (select(Campaign.id, Campaign.code, Campaign.timezone, Campaign.plan_sha256, Campaign.updated_at,
+                    func.count().over().label("campaigns"), reader.c.id.label("reader_id"),
+                    reader.c.login.label("reader_login"), reader.c.name.label("reader_name"),
+                    reader.c.roles.label("reader_roles"), reader.c.active.label("reader_active"))
+             .outerjoin(reader, true()).order_by(Campaign.id).limit(2))
+    return query.where(Campaign.code == bindparam("code")) if named else query
+
+
+def _list_campaign(uow: UnitOfWork, campaign: str | None, login: str) -> _ListCampaign:
+    """The campaign (named, or the only one) once the reader may read: the plan is parsed once
+    per process and plan version."""
+    connection = uow.session.connection()
+    rows = connection.execute(_campaign_and_reader_select(bool(campaign)),
+                              {"login": login, "code": campaign} if campaign else {"login": login}).all()
+    if not rows or (not campaign and rows[0].campaigns > 1):
+        uow.campaigns.only_or(campaign)  # raises NotFound saying which campaigns there are
+    row = rows[0]
+    reader = row.reader_id and Person(id=row.reader_id, login=row.reader_login, name=row.reader_name,
+                                      roles=row.reader_roles, active=row.reader_active)
+    permissions.require(reader or actor(uow, login), "read")  # an unknown login: UnknownActor
+    key = (uow.engine.url, row.id, row.plan_sha256, row.updated_at)
+    camp = _CAMPAIGNS.get(key)
+    if camp is None:
+        plan = connection.execute(select(Campaign.plan).where(Campaign.id == row.id)).scalar_one()
+        categories = tuple(_Category(*c) for c in connection.execute(
+            select(Category.id, Category.code, Category.name).where(Category.campaign_id == row.id)
+            .order_by(Category.id)))
+        if len(_CAMPAIGNS) >= 64:  # many databases in one process (tests): start over
+            _CAMPAIGNS.clear()
+        camp = _CAMPAIGNS[key] = _ListCampaign(row.id, row.code, row.timezone, plan, categories)
+    return camp
+
+
 def item_page(uow: UnitOfWork, login: str, filters: ItemFilters = ItemFilters(), *, page: int = 1,
               per_page: int = 50, campaign: str | None = None, today: dt.date | None = None,
               choices: bool = False) -> dict:
     """One page of items matching the filters, with their number counted up to ``COUNT_CAP``
-    (``capped``: there are more): two SQL queries, one when the first page holds them all.
-    ``choices``: also what the filters may take (``filter_choices``, two more queries), for a
-    screen that shows both."""
+    (``capped``: there are more): two SQL statements (the campaign with the reader; the rows
+    with the count), a third only past the last page. ``choices``: also what the filters may
+    take (``filter_choices``, one more), for a screen that shows both.
+
+    The statements are independent reads, so on PostgreSQL they run without a transaction
+    around them (no BEGIN and ROLLBACK round trips); rows and count are one statement."""
     uow.read_only()
-    camp = uow.campaigns.only_or(campaign)
-    permissions.require(actor(uow, login), "read")
+    uow.autocommit()
+    camp = _list_campaign(uow, campaign, login)
     today = business_date(camp, today)
     if not 1 <= per_page <= PER_PAGE_MAX:
         raise BadInput(f"每页条数应在 1–{PER_PAGE_MAX} 之间，实为 {per_page}")
     if page < 1:
         raise BadInput(f"页码应从 1 开始，实为 {page}")
-    where = _conditions(uow, camp, filters, today)
-    query = item_rows_query(uow, camp, filters, today, where).limit(per_page).offset((page - 1) * per_page)
+    units, categories = _units_and_categories(uow, camp) if choices else ((), ())
+    where = _conditions(uow, camp, filters, today, units)
+    # The count rides along each row (PostgreSQL and SQLite evaluate the uncorrelated subquery once).
+    matching = select(ProblemItem.id).where(*where).limit(COUNT_CAP + 1).subquery()
+    counted = select(func.count()).select_from(matching).scalar_subquery().label("matching")
+    query = (item_rows_query(uow, camp, filters, today, where).add_columns(counted)
+             .limit(per_page).offset((page - 1) * per_page))
     # Plain rows, not entities: Core execution skips the ORM's per-statement bookkeeping.
     connection = uow.session.connection()
     dates = _dates(camp, today)
     rows = connection.execute(query, dates).all()
-    if page == 1 and len(rows) < per_page:
-        total = len(rows)
-    else:  # the joins never drop an item: count the items' own rows, and stop at the cap
-        matching = select(ProblemItem.id).where(*where).limit(COUNT_CAP + 1).subquery()
+    if rows:
+        total = rows[0].matching
+    elif page == 1:
+        total = 0
+    else:  # past the last page: count alone
         total = connection.execute(select(func.count()).select_from(matching), dates).scalar_one()
     capped = total > COUNT_CAP
     total = min(total, COUNT_CAP)
@@ -180,7 +253,7 @@ def item_page(uow: UnitOfWork, login: str, filters: ItemFilters = ItemFilters(),
               "has_next": len(rows) == per_page and (capped or first + per_page < total),
               "rows": [_row(r) for r in rows]}
     if choices:
-        result["choices"] = _choices(uow, camp)
+        result["choices"] = _choices(camp, units, categories)
     return result
 
 
@@ -199,18 +272,24 @@ def iter_items(uow: UnitOfWork, login: str, filters: ItemFilters = ItemFilters()
 
 def filter_choices(uow: UnitOfWork, campaign: str | None = None) -> dict:
     """What the list's filters may take: lights, units, states, categories, sources."""
-    return _choices(uow, uow.campaigns.only_or(campaign))
+    camp = uow.campaigns.only_or(campaign)
+    return _choices(camp, *_units_and_categories(uow, camp))
 
 
-def _choices(uow: UnitOfWork, camp) -> dict:
+def _units_and_categories(uow: UnitOfWork, camp) -> tuple[list, list]:
+    """(id, code, name) of every unit (by code) and of the campaign's categories (in plan order)."""
     units, categories = [], []
-    for kind, code, name in uow.session.connection().execute(_choices_select(), {"campaign_id": camp.id}):
-        (units if kind == 1 else categories).append((code, name))
+    for kind, row_id, code, name in uow.session.connection().execute(_choices_select(), {"campaign_id": camp.id}):
+        (units if kind == 1 else categories).append((row_id, code, name))
+    return units, categories
+
+
+def _choices(camp, units, categories) -> dict:
     return {
         "lights": LIGHTS,
-        "units": units,
+        "units": [(code, name) for _, code, name in units],
         "states": dict(ITEM.states),
-        "categories": categories,
+        "categories": [(code, name) for _, code, name in categories],
         "sources": [s["name"] for s in camp.plan.get("sources", [])],
     }
 
@@ -218,9 +297,10 @@ def _choices(uow: UnitOfWork, camp) -> dict:
 @lru_cache(maxsize=1)
 def _choices_select():
     """The units (by code) and the campaign's categories (in plan order) in one statement."""
-    units = select(literal(1).label("kind"), OrgUnit.code, OrgUnit.name,
+    units = select(literal(1).label("kind"), OrgUnit.id, OrgUnit.code, OrgUnit.name,
                    func.row_number().over(order_by=OrgUnit.code).label("position"))
-    categories = select(literal(2), Category.code, Category.name, func.row_number().over(order_by=Category.id)) \
+    categories = select(literal(2), Category.id, Category.code, Category.name,
+                        func.row_number().over(order_by=Category.id)) \
         .where(Category.campaign_id == bindparam("campaign_id"))
     both = union_all(units, categories).subquery()
-    return select(both.c.kind, both.c.code, both.c.name).order_by(both.c.kind, both.c.position)
+    return select(both.c.kind, both.c.id, both.c.code, both.c.name).order_by(both.c.kind, both.c.position)
