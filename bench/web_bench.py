@@ -1,6 +1,6 @@
 """The console's item list under load: p50/p95 server time over N items on PostgreSQL.
 
-    .venv/bin/python bench/web_bench.py [N] [--clients 20] [--requests 400] [--workers 2] [--db URL]
+    .venv/bin/python bench/web_bench.py [N] [--clients 20] [--requests 400] [--workers 2] [--db URL] [--code DIR]
 
 A throw-away database on the local PostgreSQL (DUBAN_TEST_PG_URL) gets bench/generate.py's
 bureau with N items (states, deadlines and events as a campaign leaves them). `duban web` serves it on loopback; C
@@ -9,7 +9,10 @@ category, search, later pages). Server time is the console's own `Server-Timing`
 end is what the client waited (clients keep their connection alive, as browsers do; a short
 warm-up is not counted); the same load then runs again after the list's indexes are dropped.
 Load average and a CPU reference (an empty 10 M-iteration Python loop) are printed before and
-after. Figures only, no assertions.
+after, and CPU per request of the console, of PostgreSQL's backends (one client alone: the pool
+keeps its connections then) and of the clients themselves, which share the machine. ``--code``
+serves another checkout's console (the same load on the code before a change). Figures only,
+no assertions.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import urllib.request
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -154,6 +158,21 @@ def server_cpu(pid: int) -> float:
     return total
 
 
+def postgres_cpu(database: str) -> float:
+    """CPU seconds used so far by the PostgreSQL backends connected to this database (Linux /proc)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            command = stat.read_bytes().decode(errors="replace")
+            if not command.startswith("postgres: ") or f" {database} " not in command:
+                continue
+            fields = (stat.parent / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def cpu_reference() -> float:
     """Seconds for an empty Python loop of 10 M iterations: how fast this machine is right now."""
     started = time.perf_counter()
@@ -172,6 +191,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--code", type=Path, default=ROOT, help="the checkout whose console is served (default: this one)")
     parser.add_argument("--db", help="a database this script populated before (kept, its indexes restored): "
                                      "no new one is generated")
     args = parser.parse_args()
@@ -190,12 +210,14 @@ def main() -> None:
         with create_engine(db_url).connect() as conn:
             items = conn.execute(text("SELECT count(*) FROM problem_items")).scalar()
         print(f"{items} items")
+        database = make_url(db_url).database
         port = 18000 + random.randrange(1000)
         base = f"http://127.0.0.1:{port}"
         with tempfile.TemporaryDirectory() as home:
-            env = {**os.environ, "DUBAN_TODAY": TODAY, "DUBAN_HOME": home}
+            env = {**os.environ, "DUBAN_TODAY": TODAY, "DUBAN_HOME": home, "PYTHONPATH": str(args.code)}
+            print(f"console: {args.code} at {subprocess.run(['git', '-C', str(args.code), 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip()}")
             server = subprocess.Popen([sys.executable, "-m", "duban", "--db", db_url, "web", "--port", str(port),
-                                       "--workers", str(args.workers)], env=env, cwd=ROOT,
+                                       "--workers", str(args.workers)], env=env, cwd=args.code,
                                       stderr=subprocess.DEVNULL)
             for _ in range(300):
                 try:
@@ -207,10 +229,12 @@ def main() -> None:
             load(base, cookies, args.clients * len(QUERIES) // 2)  # warm-up (templates, plans), not counted
             # What one request costs the console in CPU, alone: with C clients on W workers each
             # worker has C/W requests in hand, so a request waits for about that many others.
-            before = server_cpu(server.pid)
+            before, database_before = server_cpu(server.pid), postgres_cpu(database)
             alone, _ = load(base, cookies[:1], 10 * len(QUERIES))
             print(f"one client: server p50 {statistics.median(t[1] for t in alone):.0f} ms, "
-                  f"console CPU {(server_cpu(server.pid) - before) * 1000 / len(alone):.1f} ms per request")
+                  f"end to end p50 {statistics.median(t[2] for t in alone):.0f} ms, "
+                  f"console CPU {(server_cpu(server.pid) - before) * 1000 / len(alone):.1f} ms per request, "
+                  f"PostgreSQL CPU {(postgres_cpu(database) - database_before) * 1000 / len(alone):.1f} ms per request")
             for label in ("with indexes", "without indexes"):
                 if label == "without indexes":
                     with create_engine(db_url).connect() as conn:
@@ -219,10 +243,11 @@ def main() -> None:
                         for index in LIST_INDEXES:
                             conn.execute(text(f"DROP INDEX IF EXISTS {index}"))
                         conn.commit()
-                before = server_cpu(server.pid)
+                before, clients_before = server_cpu(server.pid), time.process_time()
                 timings, wall = load(base, cookies, args.requests)
                 report(f"{label}, {args.clients} clients", timings, wall)
-                print(f"    console CPU {(server_cpu(server.pid) - before) * 1000 / len(timings):.1f} ms per request")
+                print(f"    console CPU {(server_cpu(server.pid) - before) * 1000 / len(timings):.1f} ms per request, "
+                      f"the clients' own {(time.process_time() - clients_before) * 1000 / len(timings):.1f} ms")
     finally:
         if server is not None:
             server.terminate()
