@@ -195,7 +195,10 @@ def _list_campaign(uow: UnitOfWork, campaign: str | None, login: str) -> _ListCa
     row = rows[0]
     reader = row.reader_id and Person(id=row.reader_id, login=row.reader_login, name=row.reader_name,
                                       roles=row.reader_roles, active=row.reader_active)
-    permissions.require(reader or actor(uow, login), "read")  # an unknown login: UnknownActor
+    if reader is None or not permissions.allowed(reader, "read"):
+        # the reader as a record of this session: an unknown login is UnknownActor, and a refusal
+        # names the roles as the loaded plan does
+        permissions.require(actor(uow, login), "read")
     key = (uow.engine.url, row.id, row.plan_sha256, row.updated_at)
     camp = _CAMPAIGNS.get(key)
     if camp is None:
