@@ -29,14 +29,27 @@ def insert_rows(session: Session, table: Table, rows: list[dict]) -> None:
     keys = list(rows[0])
     compiled = table.insert().compile(dialect=dialect, column_keys=keys)
     order = list(compiled.positiontup) if compiled.positional else keys
-    convert = [(key, table.c[key].type._cached_bind_processor(dialect)) for key in order]
+    columns = [[row[key] for row in rows] for key in order]
+    for values, key in zip(columns, order):
+        proc = table.c[key].type._cached_bind_processor(dialect)
+        if proc is not None:
+            values[:] = _converted(values, proc)
     if compiled.positional:
-        params = [tuple(value if proc is None or value is None else proc(value)
-                        for key, proc in convert for value in (row[key],)) for row in rows]
+        params = list(zip(*columns))
     else:
-        params = [{key: row[key] if proc is None or row[key] is None else proc(row[key]) for key, proc in convert}
-                  for row in rows]
+        params = [dict(zip(order, values)) for values in zip(*columns)]
     connection.exec_driver_sql(str(compiled), params)
+
+
+def _converted(values: list, proc) -> list:
+    """``proc`` over a column's values, each distinct value converted once: a sweep's rows share
+    their timestamp, business date and flags, and the dialect's date-to-text conversion is the
+    costly part of the rows' parameters."""
+    done: dict = {None: None}
+    try:
+        return [done[value] if value in done else done.setdefault(value, proc(value)) for value in values]
+    except TypeError:  # an unhashable value (a JSON column's dict): convert each
+        return [None if value is None else proc(value) for value in values]
 
 
 def _copy(connection, table: Table, rows: list[dict]) -> None:

@@ -212,7 +212,11 @@ class UnitOfWork:
     def lock_items(self, campaign: Campaign, item_ids) -> None:
         """Lock the chains of these items (after the campaign's), before reading them for change."""
         units = self.session.scalars(select(ProblemItem.unit_id).where(ProblemItem.id.in_(list(item_ids))).distinct())
-        for chain in sorted({unit_chain(campaign, unit_id) for unit_id in units}):
+        self.lock_units(campaign, units)
+
+    def lock_units(self, campaign: Campaign, unit_ids) -> None:
+        """``lock_items`` for items whose units are known (a unit never changes): their units' chains."""
+        for chain in sorted({unit_chain(campaign, unit_id) for unit_id in unit_ids}):
             self.lock(chain)
 
     def record(self, *, chain: str, actor: str, today: dt.date, trigger: str, item=None, case=None,

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import NamedTuple
 
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import object_session
@@ -63,6 +64,7 @@ def sweep(start_uow: Callable[[], UnitOfWork], login: str, *, campaign: str | No
         code, today = camp.code, business_date(camp, as_of)
         past = standings_on(uow.session, camp, today)
         pending = {rung.level: _due_ids(uow, camp, rung, today, past) for rung in _rungs(camp, today)}
+        lines = supervision_lines(uow.session)  # once per sweep day, not per batch
     total = sum(map(len, pending.values()))
     counts = {level: 0 for level in SWEEP_LEVELS}
     new_red: list[str] = []
@@ -70,10 +72,11 @@ def sweep(start_uow: Callable[[], UnitOfWork], login: str, *, campaign: str | No
     done = batches = 0
     if progress:
         progress(0, total)
-    for level, ids in pending.items():
+    for level, selected in pending.items():
+        ids = list(selected)
         for start in range(0, len(ids), batch_size):
-            batch = ids[start:start + batch_size]
-            escalated, proposed = _escalate_batch(start_uow, login, code, level, batch, today)
+            batch = {item_id: selected[item_id] for item_id in ids[start:start + batch_size]}
+            escalated, proposed = _escalate_batch(start_uow, login, code, level, batch, today, lines)
             counts[level] += len(escalated)
             cases += proposed
             if level == SUPERVISE:
@@ -169,8 +172,7 @@ def escalation_view(row: Escalation, item: ProblemItem) -> dict:
     }
 
 
-@dataclass(frozen=True)
-class Swept:
+class Swept(NamedTuple):  # a tuple: a sweep makes one per escalation
     """An item as a sweep batch reads it (columns, not an ORM object), with the person ids of its
     unit's supervision line (``supervision_lines``)."""
 
@@ -243,20 +245,33 @@ def _rung(camp, level: str, today: dt.date) -> Rung:
     return next(rung for rung in _rungs(camp, today) if rung.level == level)
 
 
-def _due_ids(uow: UnitOfWork, camp, rung: Rung, today: dt.date, past: dict[int, Standing]) -> list[int]:
-    """The campaign's items for which ``rung`` is due on ``today``, each judged as it stood then.
+class Selected(NamedTuple):  # a tuple: a sweep holds one per due item
+    """A due item as the selection saw it: its version then (None: judged as it stood on a past
+    day, so its batch judges it afresh) and its unit (whose chain its batch locks)."""
+
+    version: int | None
+    unit_id: int
+
+
+def _due_ids(uow: UnitOfWork, camp, rung: Rung, today: dt.date,
+             past: dict[int, Standing]) -> dict[int, Selected]:
+    """The campaign's items for which ``rung`` is due on ``today``, each judged as it stood then,
+    in id order.
 
     Items unchanged since are selected in SQL from their rows; those changed since (``past``,
     their standing on the day) are judged in Python against the escalations of their cycle then.
     """
-    query = select(ProblemItem.id).where(ProblemItem.campaign_id == camp.id, _condition(camp, rung, today),
-                                         ~changed_after(today))
-    due = list(uow.session.scalars(query))
+    query = select(ProblemItem.id, ProblemItem.version, ProblemItem.unit_id).where(
+        ProblemItem.campaign_id == camp.id, _condition(camp, rung, today), ~changed_after(today))
+    due = {item_id: Selected(version, unit_id) for item_id, version, unit_id in uow.session.execute(query)}
     if past:
         given = _levels_given(uow, list(past))
-        due += [item_id for item_id, standing in past.items()
-                if _holds(camp, rung, standing, given.get((item_id, standing.cycle), {}), today)]
-    return sorted(due)
+        judged = [item_id for item_id, standing in past.items()
+                  if _holds(camp, rung, standing, given.get((item_id, standing.cycle), {}), today)]
+        if judged:
+            due.update((item_id, Selected(None, unit_id)) for item_id, unit_id in uow.session.execute(
+                select(ProblemItem.id, ProblemItem.unit_id).where(ProblemItem.id.in_(judged))))
+    return dict(sorted(due.items()))
 
 
 def _levels_given(uow: UnitOfWork, ids: list[int]) -> dict[tuple[int, int], dict[str, dt.date]]:
@@ -269,6 +284,30 @@ def _levels_given(uow: UnitOfWork, ids: list[int]) -> dict[tuple[int, int], dict
     return given
 
 
+def _still_due(uow: UnitOfWork, camp, rung: Rung, today: dt.date, batch: dict[int, Selected]) -> tuple[list, dict]:
+    """``_due_in_batch`` for a batch of the selection, under its lock, trusting the selection's
+    judgment of each item whose version has not moved since: every change to an item, an
+    escalation included, is an event that raises its version (``UnitOfWork.record``), so an item
+    at the same version stands as the selection judged it. The others are judged afresh."""
+    read = _read_batch(uow, camp, list(batch))
+    kept = [row for row in read if batch[row.id].version == row.version]
+    standings = {row.id: Standing.of(row) for row in kept}
+    moved = [row.id for row in read if batch[row.id].version != row.version]
+    if not moved:
+        return kept, standings
+    judged, judged_standings = _due_in_batch(uow, camp, rung, today, moved)
+    return sorted(kept + judged, key=lambda row: row.id), {**standings, **judged_standings}
+
+
+def _read_batch(uow: UnitOfWork, camp, ids: list[int]) -> list:
+    columns = ProblemItem.__table__.c
+    return uow.session.execute(select(
+        columns.id, columns.no, columns.title, columns.campaign_id, columns.unit_id, columns.state,
+        columns.relapse_count, columns.due, columns.paused_since, columns.escalation_cycle, columns.owner_id,
+        columns.identified_on, columns.version,
+    ).where(in_campaign(camp, ids)).order_by(columns.id)).all()
+
+
 def _due_in_batch(uow: UnitOfWork, camp, rung: Rung, today: dt.date, ids: list[int]) -> tuple[list, dict]:
     """``_due_ids`` among a batch's ``ids``, under its lock: the rows (in id order) for which ``rung`` is
     due, and how each stood on ``today``.
@@ -278,12 +317,7 @@ def _due_in_batch(uow: UnitOfWork, camp, rung: Rung, today: dt.date, ids: list[i
     Lookups by id only, so the work per batch stays flat however large the campaign, whatever the
     planner's statistics say of the tables the sweep is filling.
     """
-    columns = ProblemItem.__table__.c
-    read = uow.session.execute(select(
-        columns.id, columns.no, columns.title, columns.campaign_id, columns.unit_id, columns.state,
-        columns.relapse_count, columns.due, columns.paused_since, columns.escalation_cycle, columns.owner_id,
-        columns.identified_on,
-    ).where(in_campaign(camp, ids)).order_by(columns.id)).all()
+    read = _read_batch(uow, camp, ids)
     changed = changed_among(uow.session, ids, today)
     past = standings_on(uow.session, camp, today, sorted(changed)) if changed else {}
     given = _levels_given(uow, ids)
@@ -335,28 +369,27 @@ def _not_escalated(level: str):
                            Escalation.cycle == ProblemItem.escalation_cycle)
 
 
-def _escalate_batch(start_uow, login: str, campaign_code: str, level: str, ids: list[int],
-                    today: dt.date) -> tuple[list[str], list[str]]:
+def _escalate_batch(start_uow, login: str, campaign_code: str, level: str, batch: dict[int, Selected],
+                    today: dt.date, lines: Callable[[int], tuple[int | None, ...]]) -> tuple[list[str], list[str]]:
     for attempt in range(1, BATCH_ATTEMPTS + 1):
         try:
             with start_uow() as uow:
-                return _escalate_batch_once(uow, login, campaign_code, level, ids, today)
+                return _escalate_batch_once(uow, login, campaign_code, level, batch, today, lines)
         except ConcurrentModification:
             if attempt == BATCH_ATTEMPTS:
                 raise
 
 
-def _escalate_batch_once(uow: UnitOfWork, login: str, campaign_code: str, level: str, ids: list[int],
-                         today: dt.date) -> tuple[list[str], list[str]]:
+def _escalate_batch_once(uow: UnitOfWork, login: str, campaign_code: str, level: str, batch: dict[int, Selected],
+                         today: dt.date, lines: Callable[[int], tuple[int | None, ...]]) -> tuple[list[str], list[str]]:
     camp = uow.campaigns.get(campaign_code)
     uow.lock(campaign_chain(camp))
-    uow.lock_items(camp, ids)
+    uow.lock_units(camp, {selected.unit_id for selected in batch.values()})
     who = actor(uow, login)
     # Re-checked under the lock: an item may have been submitted, extended or escalated since selection.
-    read, standings = _due_in_batch(uow, camp, _rung(camp, level, today), today, ids)
+    read, standings = _still_due(uow, camp, _rung(camp, level, today), today, batch)
     if level == CASE:  # withdrawn since the day judged: no ground for a case (propose_case refuses it)
         read = [row for row in read if row.state != "withdrawn"]
-    lines = supervision_lines(uow.session)
     todo = [Swept.of(row, lines(row.unit_id)) for row in read]
     reasons: dict[dt.date, str] = {}
     for item in todo:
@@ -368,13 +401,17 @@ def _escalate_batch_once(uow: UnitOfWork, login: str, campaign_code: str, level:
     if not rows:
         uow.commit()
         return [], []
+    before = uow.session.scalar(select(func.max(Escalation.id))) or 0
     uow.insert_rows(Escalation.__table__, rows)  # a racing writer's unique violation surfaces here
+    # The new rows' ids: by a range of the primary key, not a lookup of each item (any other
+    # writer's rows in the range are for other keys, told apart by item and cycle).
     ids_of = {(item_id, cycle): id_ for id_, item_id, cycle in uow.session.execute(
         select(Escalation.id, Escalation.item_id, Escalation.cycle).where(
-            Escalation.item_id.in_([item.id for item in todo]), Escalation.level == level))}
+            Escalation.id > before, Escalation.level == level))}
     for row in rows:
         row["id"] = ids_of[row["item_id"], row["cycle"]]
-    uow.record_many([_event(who, row, unit_chain(camp, item.unit_id), today) for item, row in zip(todo, rows)])
+    chains = {unit_id: unit_chain(camp, unit_id) for unit_id in {item.unit_id for item in todo}}
+    uow.record_many([_event(who, row, chains[item.unit_id], today) for item, row in zip(todo, rows)])
     proposed = propose_for_items(uow, who, camp, today, proposals(read, standings, rows, today)) if level == CASE else []
     uow.commit()
     return [item.no for item in todo], proposed
