@@ -372,6 +372,8 @@ def _not_escalated(level: str):
 def _escalate_batch(start_uow, login: str, campaign_code: str, level: str, batch: dict[int, Selected],
                     today: dt.date, lines: Callable[[int], tuple[int | None, ...]]) -> tuple[list[str], list[str]]:
     for attempt in range(1, BATCH_ATTEMPTS + 1):
+        if attempt > 1:  # after a conflict, judge every item afresh: a racer need not have raised a version
+            batch = {item_id: selected._replace(version=None) for item_id, selected in batch.items()}
         try:
             with start_uow() as uow:
                 return _escalate_batch_once(uow, login, campaign_code, level, batch, today, lines)
