@@ -24,7 +24,7 @@ from flows.events import emit_red_events, item_no
 
 # Retrying is safe: the sweep skips what is already escalated
 @task(name="sweep", retries=2, retry_delay_seconds=10, retry_condition_fn=retry_transient)
-def sweep_task(db_url: str, campaign: str | None, as_of: dt.date, batch_size: int) -> dict:
+def sweep_task(db_url: str, campaign: str | None, as_of: dt.date, batch_size: int | None) -> dict:
     from duban.services.escalation import sweep_through
 
     logger = get_run_logger()
@@ -34,14 +34,14 @@ def sweep_task(db_url: str, campaign: str | None, as_of: dt.date, batch_size: in
 
 @flow(name="sweep-and-escalate", log_prints=True)
 def sweep_and_escalate(db_url: str | None = None, campaign: str | None = None, as_of: dt.date | None = None,
-                       batch_size: int = 500) -> dict:
+                       batch_size: int | None = None) -> dict:
     """逾期巡查, then one ``duban.item.red`` event per newly red item.
 
     Args:
         db_url: database URL; default DUBAN_DB
         campaign: campaign code; default the only campaign
         as_of: business date of the sweep; default today in Asia/Shanghai
-        batch_size: items per transaction
+        batch_size: items per transaction; default 500 on SQLite, 2000 on PostgreSQL
     """
     as_of = as_of or business_today()
     result = sweep_task(resolve_db_url(db_url), campaign, as_of, batch_size)

@@ -44,10 +44,14 @@ REMIND, SUPERVISE, SUPERVISE_LISTED, CASE = "催办", "督办", "挂牌督办", 
 SWEEP_LEVELS = (REMIND, SUPERVISE, CASE)  # in the order a sweep processes them
 MANUAL_LEVELS = (SUPERVISE, SUPERVISE_LISTED)
 BATCH_ATTEMPTS = 3
+# Items per batch unless told: SQLite holds its one write lock for a whole batch, so its batches
+# stay short; PostgreSQL locks only the batch's chains, and larger batches spread the per-batch
+# round trips and commit over more items.
+BATCH_SIZE = {"sqlite": 500, "postgresql": 2000}
 
 
 def sweep(start_uow: Callable[[], UnitOfWork], login: str, *, campaign: str | None = None,
-          as_of: dt.date | None = None, batch_size: int = 500,
+          as_of: dt.date | None = None, batch_size: int | None = None,
           progress: Callable[[int, int], None] | None = None) -> dict:
     """逾期巡查: escalate every yellow and red item per the campaign's rules, committing per batch.
 
@@ -56,7 +60,7 @@ def sweep(start_uow: Callable[[], UnitOfWork], login: str, *, campaign: str | No
     their current cycle (empty when the plan turns ``supervise_at_red`` off).
     """
     started = time.perf_counter()
-    if batch_size < 1:
+    if batch_size is not None and batch_size < 1:
         raise BadInput(f"批大小应为正整数，实为 {batch_size}")
     with start_uow() as uow:
         camp = uow.campaigns.only_or(campaign)
@@ -65,6 +69,7 @@ def sweep(start_uow: Callable[[], UnitOfWork], login: str, *, campaign: str | No
         past = standings_on(uow.session, camp, today)
         pending = {rung.level: _due_ids(uow, camp, rung, today, past) for rung in _rungs(camp, today)}
         lines = supervision_lines(uow.session)  # once per sweep day, not per batch
+        batch_size = batch_size or BATCH_SIZE.get(uow.engine.dialect.name, 500)
     total = sum(map(len, pending.values()))
     counts = {level: 0 for level in SWEEP_LEVELS}
     new_red: list[str] = []
@@ -93,7 +98,7 @@ def sweep(start_uow: Callable[[], UnitOfWork], login: str, *, campaign: str | No
 
 
 def sweep_through(start_uow: Callable[[], UnitOfWork], login: str, *, campaign: str | None = None,
-                  as_of: dt.date | None = None, batch_size: int = 500,
+                  as_of: dt.date | None = None, batch_size: int | None = None,
                   progress: Callable[[int, int], None] | None = None) -> dict:
     """The manual sweep (``duban sweep``, the sweep-and-escalate flow): a catch-up like the tick's.
 

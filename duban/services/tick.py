@@ -159,7 +159,7 @@ def _sweep(start_uow, login: str, code: str, day: dt.date, options: dict) -> dic
     sweep = optional_service("duban.services.escalation", "sweep")
     if sweep is None:
         return unavailable("逾期巡查服务（duban.services.escalation.sweep）")
-    outcome = sweep(start_uow, login, campaign=code, as_of=day, batch_size=options.get("batch_size", 500),
+    outcome = sweep(start_uow, login, campaign=code, as_of=day, batch_size=options.get("batch_size"),
                     progress=options.get("progress"))
 
     def measures(uow, campaign, who, phase):
