@@ -32,7 +32,7 @@ CHUNK = 50_000
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", nargs="?", type=int, default=20000)
-    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--batch-size", type=int, help="items per batch (default: the sweep's, per database)")
     parser.add_argument("--past-grace", type=int, default=0, help="red items past the grace period (cases)")
     parser.add_argument("--pg", metavar="URL", help="PostgreSQL database to create, use and drop")
     args = parser.parse_args()
@@ -65,7 +65,8 @@ def run(db_url: str, args) -> None:
 
     for run_no in ("first", "second"):
         cpu = time.process_time()
-        result = sweep(lambda: UnitOfWork(db_url), "system", as_of=AS_OF, batch_size=args.batch_size)
+        sized = {"batch_size": args.batch_size} if args.batch_size else {}
+        result = sweep(lambda: UnitOfWork(db_url), "system", as_of=AS_OF, **sized)
         done = sum(result["counts"].values())
         print(f"{run_no} sweep: {result['counts']}, {len(result['cases'])} cases, {result['batches']} batches, "
               f"{result['seconds']:.2f} s, CPU {time.process_time() - cpu:.2f} s "
