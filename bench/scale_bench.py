@@ -10,15 +10,17 @@ when empty), then times, each in a fresh process so peak memory (max RSS) is the
 - ``list``: `item list --light red --json` as a page (item_page) and as all rows (iter_items);
   baseline: the previous list_items (ORM objects and item_view per row, lazy relations);
 - ``report``: `report units` (one aggregate query); baseline: the previous seven queries;
-- ``xlsx``: `ledger export --format xlsx` (write-only workbook, one joined query); baseline: the
-  previous whole workbook in memory from ORM rows;
+- ``xlsx``: `ledger export --format xlsx` (sheet XML streamed, duban.xlsx; one joined query);
+  baseline: the previous whole workbook in memory from ORM rows;
 - ``pdf``: the 台账 PDF (`doc ledger`) of the first --pdf-items items, laid out in parts;
   baseline: the same ledger laid out at once, as before;
 - ``write`` (SQLite): one `item start` while another process streams every item; baseline: the
   same list holding SQLite's write lock (BEGIN IMMEDIATE), as every read did. Then one while a
   batch of 整改通知书 renders; baseline (--before-code): the same batch run by an earlier checkout.
 
-Prints one line per figure (seconds, MB) and the ratio to its baseline; no assertions. A baseline
+With --before-code DIR, ``report`` and ``xlsx`` are also run by that checkout's code, beside
+their baselines. Prints the load average and a CPU reference before each figure, one line per
+figure (seconds, CPU seconds of the process, MB) and the ratio to its baseline; no assertions. A baseline
 past --baseline-timeout is stopped and reported as a lower bound. --results appends each figure
 as a JSON line (bench/plots.py draws them).
 """
@@ -246,20 +248,23 @@ def child(name: str, db: str) -> None:
 
     ready_engine(db)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     result = OPS[name](db)
     result["seconds"] = round(time.perf_counter() - started, 3)
+    result["cpu_s"] = round(time.process_time() - cpu, 3)  # this process only (not the database server's)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result["max_rss_mb"] = round(peak, 1)
     result["rss_growth_mb"] = round(peak - before, 1)
     print(json.dumps(result))
 
 
-def measure(name: str, db: str, timeout: float | None = None) -> dict:
-    """The child's figures; with ``timeout``, {"seconds": timeout, "stopped": True} when it runs longer."""
+def measure(name: str, db: str, timeout: float | None = None, code: str | None = None) -> dict:
+    """The child's figures; with ``timeout``, {"seconds": timeout, "stopped": True} when it runs longer;
+    ``code``: run that checkout's code (the code before a change, as a baseline)."""
+    env = os.environ | {"DUBAN_TODAY": TODAY.isoformat()} | ({"BENCH_CODE": code} if code else {})
     try:
         out = subprocess.run([sys.executable, __file__, "--child", name, "--db", db], capture_output=True, text=True,
-                             check=False, env=os.environ | {"DUBAN_TODAY": TODAY.isoformat()}, timeout=timeout)
+                             check=False, env=env, timeout=timeout)
     except subprocess.TimeoutExpired:
         return {"seconds": timeout, "stopped": True, "max_rss_mb": None, "rss_growth_mb": None}
     if out.returncode:
@@ -320,6 +325,7 @@ def count_items(db: str) -> int:
         return conn.execute(text("SELECT count(*) FROM problem_items")).scalar()
 
 
+BEFORE_CODE_OPS = ("report", "xlsx")  # also run by --before-code's checkout, beside their baselines
 PAIRS = {"list": (("list_page", "list_baseline"), ("list_all", "list_baseline")),
          "report": (("report", "report_baseline"),), "xlsx": (("xlsx", "xlsx_baseline"),),
          "pdf": (("pdf", "pdf_baseline"),)}
@@ -338,8 +344,9 @@ def main() -> None:
     parser.add_argument("--batch-docs", type=int, default=400, help="documents in the batch of the write figure")
     parser.add_argument("--baseline-timeout", type=float, help="stop a baseline after this many seconds "
                         "(its figure is then a lower bound)")
-    parser.add_argument("--before-code", help="a checkout of the code before the batch rendered outside the "
-                        "write lock (git worktree add DIR 0cc4d35): the batch figure's baseline")
+    parser.add_argument("--before-code", help="an earlier checkout (git worktree add DIR COMMIT): the batch "
+                        "figure's baseline (0cc4d35: before the batch rendered outside the write lock), and "
+                        "report and xlsx run by it too")
     parser.add_argument("--results", help="append one JSON line per figure to this file (bench/plots.py)")
     parser.add_argument("--child")
     parser.add_argument("--db")
@@ -365,12 +372,13 @@ def main() -> None:
             db = f"sqlite:///{tmp}/bench.sqlite"
         dialect = "postgresql" if db.startswith("postgresql") else "sqlite"
 
-        def keep(name, figure, baseline=None):
+        def keep(name, figure, baseline=None, before_code=None):
             if args.results:
                 with open(args.results, "a", encoding="utf-8") as fh:
                     fh.write(json.dumps({"at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                                          "db": dialect, "items": items, "op": name, "figure": figure,
-                                         "baseline": baseline, "load": os.getloadavg()[0], "cpu_ref": cpu}) + "\n")
+                                         "baseline": baseline, "load": os.getloadavg()[0], "cpu_ref": cpu}
+                                        | ({"before_code": before_code} if before_code else {})) + "\n")
 
         try:
             items = count_items(db)
@@ -382,10 +390,16 @@ def main() -> None:
             baselines: dict[str, dict] = {}  # one run of a baseline shared by its figures
             for op in ops:
                 for new, old in PAIRS.get(op, ()):
+                    print(f"load {os.getloadavg()}, CPU reference {cpu_reference()} s", flush=True)
                     a = measure(new, db)
                     print(f"{new:10} {a}", flush=True)
+                    before = None
+                    if args.before_code and new in BEFORE_CODE_OPS:
+                        before = measure(new, db, args.baseline_timeout, code=args.before_code)
+                        print(f"{'':10} {args.before_code}: {before}  | time ratio {'>' if before.get('stopped') else ''}"
+                              f"{before['seconds'] / max(a['seconds'], 1e-6):.1f}x", flush=True)
                     b = baselines[old] = baselines.get(old) or measure(old, db, args.baseline_timeout)
-                    keep(new, a, b)
+                    keep(new, a, b, before)
                     print(f"{'':10} baseline {old}: {b}  | time ratio {'>' if b.get('stopped') else ''}"
                           f"{b['seconds'] / max(a['seconds'], 1e-6):.1f}x, "
                           f"RSS growth {a['rss_growth_mb']} vs {b['rss_growth_mb']} MB", flush=True)

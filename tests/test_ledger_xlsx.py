@@ -71,3 +71,37 @@ def test_item_list_xlsx_due_dates_are_excel_dates(cli, campaign_db):
     due = [cell for (cell,) in sheet.iter_rows(min_row=2, min_col=8, max_col=8)]
     assert [cell.value for cell in due] == [dt.datetime(2015, 9, 25), dt.datetime(2015, 11, 30)]
     assert all(cell.is_date and cell.number_format == "yyyy-mm-dd" for cell in due)
+
+
+def test_streamed_rows_keep_text_dates_and_numbers_and_drop_what_xml_cannot_carry(tmp_path):
+    from openpyxl.styles import Font, PatternFill
+
+    from duban.xlsx import StreamedWorkbook
+
+    book = StreamedWorkbook()
+    first, second = book.create_sheet("甲"), book.create_sheet("乙")
+    first.head.append(["标题"])
+    first.head["A1"].font = Font(bold=True)
+    first.head.freeze_panes = "A2"
+    red = book.style(fill=PatternFill("solid", fgColor="FFC7CE"))
+    first.append(["a < b & c > d", " 前后空格 ", "响铃\x07换页\x0c\ufffe止", "行一\n行二", None, "", 3, 2.5,
+                  dt.date(2015, 9, 25)], {0: red})
+    second.append(["=1+1", dt.date(1900, 1, 1)])
+    first.append(["末行"])
+    path = tmp_path / "s.xlsx"
+    book.save(path)
+
+    for read_only in (False, True):  # read-only mode trusts the sheet's stated dimension
+        workbook = load_workbook(path, read_only=read_only)
+        assert workbook.sheetnames == ["甲", "乙"]
+        rows = list(workbook["甲"].iter_rows(values_only=True))
+        assert rows == [("标题",) + (None,) * 8,
+                        ("a < b & c > d", " 前后空格 ", "响铃换页止", "行一\n行二", None, None, 3, 2.5,
+                         dt.datetime(2015, 9, 25)),
+                        ("末行",) + (None,) * 8]
+        assert list(workbook["乙"].iter_rows(values_only=True)) == [("=1+1", dt.datetime(1900, 1, 1))]
+    sheet = load_workbook(path)["甲"]
+    assert sheet.freeze_panes == "A2" and sheet["A1"].font.bold
+    assert sheet["A2"].fill.fgColor.rgb.endswith("FFC7CE") and not sheet["B2"].fill.fgColor.rgb.endswith("FFC7CE")
+    assert sheet["I2"].is_date and sheet["I2"].number_format == "yyyy-mm-dd"
+    assert load_workbook(path)["乙"]["A1"].data_type == "s"  # text, never a formula

@@ -6,7 +6,6 @@ import datetime as dt
 import io
 
 from duban.labels import label
-from duban.services.ledger import XLSX_DATE_FORMAT
 from duban.services.listing import ItemFilters, iter_items
 from storage.uow import UnitOfWork
 
@@ -17,34 +16,26 @@ FILLS = {"red": "FFC7CE", "yellow": "FFEB9C", "green": "C6EFCE"}
 
 def items_xlsx(uow: UnitOfWork, login: str, filters: ItemFilters, *, campaign: str | None = None,
                today: dt.date | None = None) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font, PatternFill
 
-    book = Workbook(write_only=True)  # streamed: a 100 k row view never sits in memory as cells
+    from duban.xlsx import StreamedWorkbook
+
+    book = StreamedWorkbook()  # streamed: a 100 k row view never sits in memory as cells
     sheet = book.create_sheet("问题清单")
-    sheet.freeze_panes = "A2"
-    header = []
-    for _, title in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=title)
+    sheet.head.freeze_panes = "A2"
+    sheet.head.append([title for _, title in COLUMNS])
+    for cell in sheet.head[1]:
         cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
+    keys = [key for key, _ in COLUMNS]
+    due, light = keys.index("due"), keys.index("light")
+    fills = {name: {light: book.style(fill=PatternFill("solid", fgColor=color))} for name, color in FILLS.items()}
     for row in iter_items(uow, login, filters, campaign=campaign, today=today):
-        cells = []
-        for key, _ in COLUMNS:
-            value = label("light", row[key]) if key == "light" and row[key] else row[key]
-            if key == "due" and value:
-                value = dt.date.fromisoformat(value)  # an Excel date, not text
-            cell = WriteOnlyCell(sheet, value="" if value is None else value)
-            if isinstance(value, dt.date):
-                cell.number_format = XLSX_DATE_FORMAT
-            if isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"  # user text such as "=cmd()" stays text, never a formula
-            if key == "light" and row["light"]:
-                cell.fill = PatternFill("solid", fgColor=FILLS[row["light"]])
-            cells.append(cell)
-        sheet.append(cells)
+        values = [row[key] for key in keys]
+        if row["due"]:
+            values[due] = dt.date.fromisoformat(row["due"])  # an Excel date, not text
+        if row["light"]:
+            values[light] = label("light", row["light"])
+        sheet.append(values, fills.get(row["light"]))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -20,7 +20,6 @@ from storage.models import Category, DeadlineChange, ItemPlan, OrgUnit, Person, 
 from storage.uow import UnitOfWork
 
 LIGHTS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
-XLSX_DATE_FORMAT = "yyyy-mm-dd"  # dates are Excel dates (sortable, filterable), shown in this format
 SHEET = "整改落实台账"  # the problems' sheet; units return it for reconciliation (duban.services.reconcile)
 COLUMNS = [
     ("no", "编号"), ("title", "问题"), ("category", "类别"), ("unit", "责任单位"), ("owner", "责任人"),
@@ -75,7 +74,8 @@ def iter_ledger_rows(uow: UnitOfWork, campaign, today: dt.date, *, chunk: int = 
     )
     if unit_id is not None:
         query = query.where(ProblemItem.unit_id == unit_id)
-    for r in uow.session.execute(query.execution_options(yield_per=chunk)):
+    # Core rows (the connection, not the ORM session): half the CPU per row of ORM-loaded rows.
+    for r in uow.session.connection().execute(query.execution_options(yield_per=chunk)):
         yield {
             "no": r.no, "title": r.title, "category": r.category or "", "unit": r.unit, "owner": r.owner or "",
             "measures": r.measures or "", "leader": r.leader or "", "source": r.source,
@@ -146,11 +146,11 @@ def _cell(value):
 
 
 def _write_xlsx(path: str, title: str, rows: Iterable[dict]) -> int:
-    """openpyxl's write-only mode: each row goes to its sheet's file as it comes, so memory stays
-    flat whatever the number of items. Mechanisms get their own sheet, opened at the first one."""
-    from openpyxl import Workbook
+    """Streamed (duban.xlsx): memory stays flat whatever the number of items. Mechanisms get their
+    own sheet, opened at the first one."""
+    from duban.xlsx import StreamedWorkbook
 
-    book = Workbook(write_only=True)
+    book = StreamedWorkbook()
     sheets = {"problem": _Sheet(book, SHEET, title, COLUMNS)}
     count = 0
     for count, row in enumerate(rows, start=1):
@@ -163,7 +163,7 @@ def _write_xlsx(path: str, title: str, rows: Iterable[dict]) -> int:
 
 
 class _Sheet:
-    """One write-only sheet: title, bold header, widths and frozen panes set before the rows."""
+    """One sheet: title, bold header, widths and frozen panes, then the rows as they come."""
 
     FILLS = {"红灯": "FFC7CE", "黄灯": "FFEB9C", "绿灯": "C6EFCE"}
     WIDTHS = {"title": 40, "deadline_changes": 30, "unit": 18, "measures": 30}
@@ -172,35 +172,19 @@ class _Sheet:
         from openpyxl.styles import Alignment, Font, PatternFill
         from openpyxl.utils import get_column_letter
 
-        self.sheet, self.columns = book.create_sheet(name), columns
-        for index, (key, _) in enumerate(columns, start=1):
-            self.sheet.column_dimensions[get_column_letter(index)].width = self.WIDTHS.get(key, 12)
-        self.sheet.freeze_panes = "A3"
-        self.fills = {light: PatternFill("solid", fgColor=color) for light, color in self.FILLS.items()}
-        self.sheet.append([self._cell(title, font=Font(bold=True, size=14))])
-        self.sheet.append([self._cell(label, font=Font(bold=True), alignment=Alignment(horizontal="center"))
-                           for _, label in columns])
-
-    def _cell(self, value, **style):
-        from openpyxl.cell import WriteOnlyCell
-
-        cell = WriteOnlyCell(self.sheet, value=value)
-        for name, setting in style.items():
-            setattr(cell, name, setting)
-        return cell
+        self.sheet, self.keys = book.create_sheet(name), [key for key, _ in columns]
+        head = self.sheet.head
+        for index, key in enumerate(self.keys, start=1):
+            head.column_dimensions[get_column_letter(index)].width = self.WIDTHS.get(key, 12)
+        head.freeze_panes = "A3"
+        head.append([title])
+        head["A1"].font = Font(bold=True, size=14)
+        head.append([label for _, label in columns])
+        for cell in head[2]:
+            cell.font, cell.alignment = Font(bold=True), Alignment(horizontal="center")
+        self.light = self.keys.index("light")
+        self.fills = {light: {self.light: book.style(fill=PatternFill("solid", fgColor=color))}
+                      for light, color in self.FILLS.items()}
 
     def append(self, row: dict) -> None:
-        cells = []
-        for key, _ in self.columns:
-            value = row[key]
-            if isinstance(value, str) and value.startswith("="):
-                cell = self._cell(value)
-                cell.data_type = "s"  # user text like "=cmd()" stays text
-            elif key == "light" and value in self.fills:
-                cell = self._cell(value, fill=self.fills[value])
-            elif isinstance(value, dt.date):
-                cell = self._cell(value, number_format=XLSX_DATE_FORMAT)
-            else:
-                cell = _cell(value)
-            cells.append(cell)
-        self.sheet.append(cells)
+        self.sheet.append([row[key] for key in self.keys], self.fills.get(row["light"]))
