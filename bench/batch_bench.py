@@ -1,10 +1,21 @@
 """Several processes sharing one document batch: no duplicate, no gap, proven by a query.
 
     .venv/bin/python bench/batch_bench.py --db URL [--docs N] [--processes P] [--workers W]
+    .venv/bin/python bench/batch_bench.py --db URL --prefect [--docs N] [--processes P] [--workers W]
+                                          [--kill-after S]
 
-Takes the first N 整改通知书 the database owes (bench/generate.py data, as of 2015-10-27) and
-starts P processes, each issuing all N with W render workers, the list rotated so they meet
-in the middle; then counts the documents: one per item, numbers 1..count without a gap.
+Plain processes: takes the first N 整改通知书 the database owes (bench/generate.py data, as of
+2015-10-27) and starts P processes, each issuing all N with W render workers, the list
+rotated so they meet in the middle; then counts the documents: one per item, numbers
+1..count without a gap.
+
+``--prefect``: starts a Prefect server on 127.0.0.1 (its own PREFECT_HOME), deploys
+render-documents from prefect.yaml on the duban-process pool, starts P process workers
+(one flow run each) and runs P flow runs that share the owed 催办单/督办单, shard k of P,
+N/P sheets each, W render processes per run. ``--kill-after S`` kills the second worker
+(and its flow run) S seconds in, checks the numbers, then runs its shard again to the end.
+The proof query counts every 催办单/督办单 per counter: numbers 1..last without a gap and
+equal to the counter, no escalation with two.
 """
 
 from __future__ import annotations
@@ -13,6 +24,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -49,6 +61,104 @@ def proof(db: str) -> dict:
             "items_with_two": twice, "gapless": count == distinct == (last or 0) and first in (1, None)}
 
 
+def sheet_proof(db: str) -> list[dict]:
+    """Per document counter of the sheets: count, distinct numbers, first, last, the counter's
+    last number, and escalations with two sheets (revision 1)."""
+    from sqlalchemy import text
+
+    from storage.db import get_engine
+
+    query = text("""
+        SELECT d.issuer, d.kind, d.year, count(*), count(DISTINCT d.number), min(d.number), max(d.number),
+               (SELECT c.last_number FROM doc_counters c WHERE c.issuer = d.issuer AND c.kind = d.kind
+                AND c.year = d.year),
+               (SELECT count(*) FROM (SELECT escalation_id FROM documents e WHERE e.kind = d.kind AND e.revision = 1
+                AND e.escalation_id IS NOT NULL GROUP BY escalation_id HAVING count(*) > 1) AS t)
+        FROM documents d WHERE d.kind IN ('reminder_sheet', 'supervision_sheet') AND d.revision = 1
+        GROUP BY d.issuer, d.kind, d.year ORDER BY d.kind, d.year""")
+    with get_engine(db).connect() as conn:
+        rows = conn.execute(query).all()
+    return [{"issuer": issuer, "kind": kind, "year": year, "documents": count, "distinct_numbers": distinct,
+             "first": first, "last": last, "counter": counter, "escalations_with_two": twice,
+             "gapless": count == distinct == last == counter and first == 1}
+            for issuer, kind, year, count, distinct, first, last, counter, twice in rows]
+
+
+def _owed_sheets(db: str) -> int:
+    from duban.services.tick import pending_supervision_sheets
+    from storage.uow import UnitOfWork
+
+    with UnitOfWork(db) as uow:
+        uow.read_only()
+        return len(pending_supervision_sheets(uow, uow.campaigns.only_or(None)))
+
+
+def _print_runs(server, runs: list[dict]) -> None:
+    for run in runs:
+        tasks = server.task_runs(run["id"])
+        busy = sum(t.get("total_run_time") or 0 for t in tasks)
+        print(f"  {run['name']} shard {run['parameters'].get('shard')}: {run['state_type']}, "
+              f"{run.get('total_run_time') or 0:.1f} s run time, {len(tasks)} tasks ({busy:.1f} s in tasks)")
+
+
+def prefect_run(args) -> None:
+    """The render-documents deployment on P process workers sharing the owed sheets."""
+    from bench.prefect_server import prefect_server, stop, tail
+
+    owed = _owed_sheets(args.db)
+    shards = args.processes
+    per_shard = args.docs // shards
+    batch_size = min(per_shard, args.batch_size)
+    params = {"db_url": args.db, "batch_size": batch_size, "max_batches": -(-per_shard // batch_size),
+              "workers": args.workers, "shards": shards}
+    print(f"owed sheets before: {owed}; {shards} flow runs of {per_shard} (batches of {batch_size}), "
+          f"{args.workers} render processes each")
+    files = Path(args.files or Path.cwd() / "batch-bench-files")
+    env = {"DUBAN_DB": args.db, "DUBAN_FILES": str(files), "DUBAN_TODAY": TODAY.isoformat()}
+    started = time.perf_counter()
+    with prefect_server() as server:
+        server.deploy("render-documents")
+        workers = [server.start_worker(env, f"bench-{k}") for k in range(shards)]
+        print(f"server, pool, deployment and {shards} workers up in {time.perf_counter() - started:.1f} s")
+        cpu = _children_cpu()
+        began = time.perf_counter()
+        run_ids = [server.run_deployment("render-documents/render-documents", params | {"shard": k})
+                   for k in range(shards)]
+        if args.kill_after:
+            runs = server.wait(run_ids, timeout=args.kill_after)
+            victim, log = server.workers[-1]
+            stop(victim, signal.SIGKILL)  # the worker, its flow-run process and its render pool at once
+            print(f"killed worker bench-{shards - 1} (and its flow run) after {time.perf_counter() - began:.1f} s; "
+                  f"its run: {server.flow_run(run_ids[-1])['state_type']}")
+            runs = server.wait(run_ids[:-1], timeout=args.timeout)
+            print("after the kill:", json.dumps(sheet_proof(args.db), ensure_ascii=False))
+            server.start_worker(env, f"bench-{shards}")
+            run_ids.append(server.run_deployment("render-documents/render-documents",
+                                                 params | {"shard": shards - 1}))
+            runs = server.wait(run_ids[-1:], timeout=args.timeout)
+        runs = server.wait(run_ids, timeout=args.timeout)
+        wall = time.perf_counter() - began
+        _print_runs(server, runs)
+        logs = server.post("/logs/filter", {"logs": {"flow_run_id": {"any_": run_ids}}, "limit": 200})
+        for line in logs:
+            if "份" in line["message"]:
+                print(f"  log: {line['message']}")
+        if any(r["state_type"] != "COMPLETED" for r in runs):
+            for proc, log in server.workers:
+                print(f"--- {log.name}\n{tail(log, 15)}")
+    issued = owed - _owed_sheets(args.db)
+    print(f"{issued} sheets by {shards} Prefect workers in {wall:.1f} s wall ({issued / wall:.2f} docs/s), "
+          f"{_children_cpu() - cpu:.0f} s CPU in the workers' processes (those that exited cleanly)")
+    print("proof:", json.dumps(sheet_proof(args.db), ensure_ascii=False))
+
+
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True)
@@ -56,8 +166,18 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--child", nargs="*")
+    parser.add_argument("--prefect", action="store_true", help="P Prefect workers running render-documents")
+    parser.add_argument("--batch-size", type=int, default=250, help="--prefect: sheets per task")
+    parser.add_argument("--kill-after", type=float, help="--prefect: kill the last worker after S seconds")
+    parser.add_argument("--timeout", type=float, default=3600, help="--prefect: give up waiting after S seconds")
+    parser.add_argument("--files", help="--prefect: DUBAN_FILES (default ./batch-bench-files)")
     args = parser.parse_args()
     os.environ.setdefault("DUBAN_TODAY", TODAY.isoformat())
+    if args.prefect:
+        print(f"load average at start: {os.getloadavg()}")
+        prefect_run(args)
+        print(f"load average at end: {os.getloadavg()}")
+        return
     if args.child is not None:
         print(json.dumps(issuer(args.db, args.child, args.workers)))
         return

@@ -1,6 +1,16 @@
 """Time the daily tick over the whole 2015 campaign on a generated bureau (figures only, no assertions).
 
     .venv/bin/python bench/tick_bench.py [--units 30] [--cadres 10] [--items 1000] [--no-ledger-pdf] [--db URL]
+    .venv/bin/python bench/tick_bench.py --prefect --db URL [--through 2015-10-28]
+
+``--prefect`` ticks one day of a bench/generate.py database (as of 2015-10-27) end to end
+through Prefect: a server on 127.0.0.1 with its own PREFECT_HOME, the campaign-tick
+deployment from prefect.yaml on the duban-process pool, one process worker; it prints the
+time from the run's creation to its end and per stage (the worker picking the run up, the
+run-tick task, the events, the owed-sheets task). Before, it records what a live campaign
+would have: 2015-10-27 as ticked, and the generated escalations' 催办单/督办单 as issued on
+their day (rows only, no files: generate.py writes none, and rendering that backlog is
+render-documents' job, not a day's).
 
 The bureau has N units (a third serve the public), each with a head and M cadres.
 Items are inserted in bulk: 60 % rectifying with deadlines spread over
@@ -83,14 +93,100 @@ def setup(db_url: str, tmp: Path, units: int, cadres: int, items: int) -> None:
               f"{items} items")
 
 
+AS_OF = dt.date(2015, 10, 27)
+
+
+def mark_generated_day(db_url: str) -> None:
+    """2015-10-27 ticked and the generated escalations' sheets issued (see the docstring)."""
+    from sqlalchemy import func, insert, select, text
+
+    from duban.services.tick import DAY_DONE, last_processed_day
+    from storage.models import DocCounter, DutyRun
+    from storage.uow import UnitOfWork
+
+    with UnitOfWork(db_url) as uow:
+        camp = uow.campaigns.only_or(None)
+        if last_processed_day(uow, camp) is None:
+            uow.session.execute(insert(DutyRun).values(campaign_id=camp.id, business_date=AS_OF, duty=DAY_DONE,
+                                                       result={"bench": "generated data"}))
+        uow.session.execute(text("""
+            INSERT INTO documents (campaign_id, kind, issuer, year, number, revision, doc_number, title, item_id,
+                                   escalation_id, sha256, context, path, issued_on, actor, created_at)
+            SELECT e.campaign_id, k.kind, :issuer, 2015, k.last + row_number() OVER (PARTITION BY k.kind ORDER BY e.id),
+                   1, :issuer || '〔2015〕' || CAST(k.last + row_number() OVER (PARTITION BY k.kind ORDER BY e.id)
+                   AS VARCHAR(12)) || '号', '生成数据', e.item_id, e.id, '', '{}', '', e.on_date, 'system', CURRENT_TIMESTAMP
+            FROM escalations e JOIN (SELECT level, kind, (SELECT coalesce(max(number), 0) FROM documents d
+                                                          WHERE d.kind = l.kind AND d.year = 2015) AS last
+                                     FROM (SELECT '催办' AS level, 'reminder_sheet' AS kind
+                                           UNION ALL SELECT '督办', 'supervision_sheet') l) k ON k.level = e.level
+            WHERE e.campaign_id = :campaign AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.escalation_id = e.id)"""),
+            {"issuer": camp.doc_prefix, "campaign": camp.id})
+        for kind in ("reminder_sheet", "supervision_sheet"):
+            last = uow.session.scalar(text("SELECT max(number) FROM documents WHERE kind = :kind"), {"kind": kind})
+            counter = uow.session.get(DocCounter, (camp.doc_prefix, kind, 2015))
+            if last and counter is None:
+                uow.session.add(DocCounter(issuer=camp.doc_prefix, kind=kind, year=2015, last_number=last,
+                                           claimed_through=last))
+            elif last:
+                counter.last_number = counter.claimed_through = last
+        uow.commit()
+        print(f"generated data: {AS_OF} marked as ticked; sheets on record: "
+              f"{uow.session.scalar(select(func.count()).select_from(text('documents')))}")
+
+
+def prefect_tick(db_url: str, through: dt.date) -> None:
+    """One campaign-tick run of the deployment, on one process worker, timed per stage."""
+    from bench.prefect_server import prefect_server, tail
+
+    print(f"load average at start: {os.getloadavg()}")
+    started = time.perf_counter()
+    mark_generated_day(db_url)
+    print(f"marking: {time.perf_counter() - started:.1f} s")
+    with tempfile.TemporaryDirectory() as files, prefect_server() as server:
+        started = time.perf_counter()
+        server.deploy("campaign-tick")
+        server.start_worker({"DUBAN_DB": db_url, "DUBAN_FILES": files, "DUBAN_TODAY": through.isoformat()}, "tick")
+        print(f"server, pool, deployment and worker up in {time.perf_counter() - started:.1f} s")
+        time.sleep(5)  # the worker polls every 2 s: let it be ready, as a deployed worker is at 08:00
+        began = time.perf_counter()
+        run_id = server.run_deployment("campaign-tick/campaign-tick", {"through": through.isoformat()})
+        run, = server.wait([run_id], timeout=3600)
+        wall = time.perf_counter() - began
+        print(f"campaign-tick through {through}: {run['state_type']}, {wall:.1f} s from creating the run to its "
+              f"end (load average {os.getloadavg()})")
+        created = dt.datetime.fromisoformat(run["created"])
+        start = dt.datetime.fromisoformat(run["start_time"]) if run.get("start_time") else None
+        if start:
+            print(f"  created → running (worker picks it up, starts the flow-run process): "
+                  f"{(start - created).total_seconds():.1f} s")
+        print(f"  flow run time: {run.get('total_run_time') or 0:.1f} s")
+        for task in server.task_runs(run_id):
+            print(f"  task {task['name']}: {task['state_type']}, {task.get('total_run_time') or 0:.1f} s")
+        for line in server.post("/logs/filter", {"logs": {"flow_run_id": {"any_": [run_id]}}, "limit": 200,
+                                                 "sort": "TIMESTAMP_ASC"}):
+            print(f"  log {line['timestamp'][11:19]} {line['message'][:200]}")
+        if run["state_type"] != "COMPLETED":
+            for _, log in server.workers:
+                print(f"--- {log.name}\n{tail(log, 30)}")
+    print(f"load average at end: {os.getloadavg()}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--prefect", action="store_true", help="tick one day of a generated database through Prefect")
+    parser.add_argument("--through", type=dt.date.fromisoformat, default=dt.date(2015, 10, 28),
+                        help="--prefect: the day to tick (default 2015-10-28, the working day after the data's)")
     parser.add_argument("--units", type=int, default=30)
     parser.add_argument("--cadres", type=int, default=10)
     parser.add_argument("--items", type=int, default=1000)
     parser.add_argument("--no-ledger-pdf", action="store_true", help="weekly 台账 as XLSX only")
     parser.add_argument("--db", help="database URL (default: a throw-away SQLite file)")
     args = parser.parse_args()
+    if args.prefect:
+        if not args.db:
+            parser.error("--prefect needs --db (a bench/generate.py database)")
+        prefect_tick(args.db, args.through)
+        return
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         os.environ["DUBAN_TODAY"] = START.isoformat()

@@ -87,12 +87,40 @@ def run(db, shards, writers, numbers, owners, evidence) -> dict:
             "per_s": round(len(latencies) / wall, 1), "wall_s": round(wall, 2)}
 
 
+def profile(db: str, no: str, owner: str, evidence: str) -> None:
+    """The statements of one start and one submit (with evidence), the locking ones marked."""
+    from sqlalchemy import event
+
+    from duban.services.items import transition
+    from storage.db import get_engine
+    from storage.uow import UnitOfWork
+
+    engine = get_engine(db)
+    for trigger in ("start", "submit"):
+        statements: list[str] = []
+
+        def seen(conn, cursor, statement, parameters, context, executemany):
+            statements.append(" ".join(statement.split()))
+
+        event.listen(engine, "before_cursor_execute", seen)
+        began = time.perf_counter()
+        with UnitOfWork(db) as uow:
+            transition(uow, owner, no, trigger, evidence_files=[Path(evidence)] if trigger == "submit" else [])
+        took = time.perf_counter() - began
+        event.remove(engine, "before_cursor_execute", seen)
+        print(f"{trigger}: {len(statements)} statements, {took * 1000:.1f} ms (alone)")
+        for statement in statements:
+            lock = " [LOCK]" if "FOR UPDATE" in statement or "pg_advisory" in statement else ""
+            print(f"  {statement[:150]}{lock}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=4000, help="items generated (about 12 %% are assigned)")
     parser.add_argument("--writers", default="1,8")
     parser.add_argument("--shards", default="1,16")
     parser.add_argument("--per-writer", type=int, default=12, help="items each writer takes through start+submit")
+    parser.add_argument("--profile", action="store_true", help="print one start's and one submit's statements first")
     args = parser.parse_args()
     base = os.environ.get("DUBAN_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     print(f"load average at start: {os.getloadavg()}")
@@ -117,6 +145,9 @@ def main() -> None:
             evidence = Path(tmp) / "整改报告.txt"
             evidence.write_text("已整改", encoding="utf-8")
             os.environ["DUBAN_TODAY"] = "2015-10-27"
+            if args.profile:
+                profile(db, numbers[0], owners[numbers[0]], str(evidence))
+                numbers = numbers[1:]
             for shards in [int(s) for s in args.shards.split(",")]:
                 for writers in [int(w) for w in args.writers.split(",")]:
                     take = writers * args.per_writer

@@ -23,6 +23,8 @@ from flows.common import (
 )
 from flows.events import emit_red_events
 
+OWED_SHEET_WORKERS = 2
+
 
 # Retrying is safe: finished duties are skipped on retry
 @task(name="run-tick", retries=2, retry_delay_seconds=30, retry_condition_fn=retry_transient)
@@ -43,7 +45,10 @@ def run_tick_task(db_url: str, campaign: str | None, through: dt.date) -> dict:
 def owed_sheets_task(db_url: str, campaign: str, new_red: list[str]) -> dict:
     from duban.services.tick import issue_supervision_sheets
 
-    return issue_supervision_sheets(unit_of_work_factory(db_url), AUTOMATION_LOGIN, campaign=campaign, exclude=new_red)
+    # Two render processes: one at a time would render each sheet inside its transaction (the
+    # single-document path), a day's new 催办单 one after another.
+    return issue_supervision_sheets(unit_of_work_factory(db_url), AUTOMATION_LOGIN, campaign=campaign, exclude=new_red,
+                                    workers=OWED_SHEET_WORKERS)
 
 
 @flow(name="campaign-tick", log_prints=True)

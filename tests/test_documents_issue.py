@@ -360,6 +360,75 @@ def test_writes_go_through_while_a_batch_renders(cli, campaign_db, files_dir):
         assert doc_number in pdf_text(files_dir / path)
 
 
+def _counter(db):
+    from storage.models import DocCounter
+    from storage.uow import UnitOfWork
+
+    with UnitOfWork(db) as uow:
+        return tuple(uow.session.execute(select(DocCounter.last_number, DocCounter.claimed_through,
+                                                DocCounter.claim_epoch)).one())
+
+
+def test_two_issuers_at_once_keep_their_drafts(cli, campaign_db, files_dir):
+    """Two batches of one kind drafting at the same time draft different numbers (each claims the
+    numbers after the other's), so neither renders a draft again under the lock; numbers gapless."""
+    import threading
+
+    from duban.services.documents import issue_batch
+    from storage.models import Document
+    from storage.uow import UnitOfWork
+
+    db, day = campaign_db, dt.date(2015, 9, 28)
+    items = [add_item(cli, db, title=f"窗口问题{n}", days=15) for n in range(1, 9)]
+    results: list[dict] = []
+
+    def issuer(share):
+        jobs = [{"kind": "rectification_notice", "item": no} for no in share]
+        results.append(issue_batch(lambda: UnitOfWork(db), "zhao", jobs, workers=1, today=day, chunk_size=2))
+
+    threads = [threading.Thread(target=issuer, args=(share,)) for share in (items[:4], items[4:])]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(240)
+    assert len(results) == 2 and all(not r["failed"] for r in results)
+    assert sorted(d["number"] for r in results for d in r["issued"]) == list(range(1, 9))
+    assert [r["rendered_under_lock"] for r in results] == [0, 0]
+    assert _counter(db)[:2] == (8, 8)
+    with UnitOfWork(db) as uow:
+        docs = uow.session.execute(select(Document.doc_number, Document.path)).all()
+    for doc_number, path in docs:
+        assert doc_number in pdf_text(files_dir / path)
+
+
+def test_a_dead_issuers_claim_costs_a_wait_not_a_gap(cli, campaign_db, files_dir, monkeypatch):
+    """Numbers claimed by a draft are a promise, not a reservation: when the issuer that claimed
+    them never comes back, the next batch waits a while, takes the numbers, renders its drafts
+    again under the lock and drops the promises; no gap, and the batch after it keeps its drafts."""
+    from duban.services.documents import batch as batch_module
+    from duban.services.documents import issue_batch
+    from duban.services.documents.numbering import claim_numbers
+    from storage.uow import UnitOfWork
+
+    monkeypatch.setattr(batch_module, "CLAIM_WAIT", 1.0)
+    db, day = campaign_db, dt.date(2015, 9, 28)
+    items = [add_item(cli, db, title=f"窗口问题{n}", days=15) for n in range(1, 6)]
+    with UnitOfWork(db) as uow:  # an issuer drafting numbers 1 and 2 that dies before it takes them
+        prefix = uow.campaigns.only_or(None).doc_prefix
+        assert claim_numbers(uow, {(prefix, "rectification_notice", 2015): 2}) == {
+            (prefix, "rectification_notice", 2015): (1, 2, 0)}
+        uow.commit()
+    jobs = [{"kind": "rectification_notice", "item": no} for no in items[:3]]
+    result = issue_batch(lambda: UnitOfWork(db), "zhao", jobs, workers=1, today=day)
+    assert [d["number"] for d in result["issued"]] == [1, 2, 3] and result["rendered_under_lock"] == 3
+    assert result["seconds"] >= 1.0  # it waited for the promise
+    assert _counter(db) == (3, 3, 1)  # promises dropped
+    again = issue_batch(lambda: UnitOfWork(db), "zhao", [{"kind": "rectification_notice", "item": no}
+                                                          for no in items[3:]], workers=1, today=day)
+    assert [d["number"] for d in again["issued"]] == [4, 5] and again["rendered_under_lock"] == 0
+    assert _counter(db) == (5, 5, 1)
+
+
 @SQLITE_ONLY
 def test_batch_outside_the_campaign_warns_once(cli, campaign_db, files_dir):
     db = campaign_db

@@ -177,6 +177,31 @@ def test_render_documents_flow_issues_missing_sheets_in_batches(prefect_server, 
     assert dump(sqlite_campaign) == before
 
 
+def test_render_documents_runs_share_the_sheets_by_shard(prefect_server, sqlite_campaign):
+    """Runs on two workers (shard 0 and 1 of 2) issue disjoint shares, together every sheet owed,
+    each sheet dated its escalation's day (several days in one batch), numbers gapless."""
+    from duban.services.escalation import sweep
+    from flows.documents import render_documents
+    from storage.models import Document, Escalation
+    from storage.uow import UnitOfWork
+
+    for _ in range(3):
+        _overdue_item(sqlite_campaign)
+    sweep(lambda: UnitOfWork(sqlite_campaign), "system", as_of=D(2015, 9, 22))  # 催办 (deadline near)
+    sweep(lambda: UnitOfWork(sqlite_campaign), "system", as_of=D(2015, 9, 28))  # 督办 (overdue)
+    escalations = _rows(sqlite_campaign, select(Escalation.id, Escalation.on_date).order_by(Escalation.id))
+    assert len(escalations) == 6 and len({day for _, day in escalations}) == 2
+    odd = render_documents(db_url=sqlite_campaign, workers=2, shard=1, shards=2)
+    assert sorted(d["escalation_id"] for d in odd["issued"]) == [id_ for id_, _ in escalations if id_ % 2 == 1]
+    even = render_documents(db_url=sqlite_campaign, workers=2, shard=0, shards=2)
+    assert sorted(d["escalation_id"] for d in even["issued"]) == [id_ for id_, _ in escalations if id_ % 2 == 0]
+    issued = _rows(sqlite_campaign, select(Document.escalation_id, Document.issued_on, Document.kind, Document.number)
+                   .order_by(Document.escalation_id))
+    assert [(id_, day) for id_, day, *_ in issued] == escalations  # one sheet each, dated its day
+    for kind in ("reminder_sheet", "supervision_sheet"):
+        assert sorted(number for _, _, k, number in issued if k == kind) == [1, 2, 3]
+
+
 def test_draw_flows(prefect_server, sqlite_campaign):
     from flows.draws import recheck_draw, spot_check_draw
 

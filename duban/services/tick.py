@@ -37,7 +37,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import object_session
 
 from duban import config, permissions
-from duban.errors import RuleViolation
+from duban.errors import BadInput, RuleViolation
 from duban.services.common import actor, work_calendar
 from duban.services.duties import REGISTRY, duties_due, duty, month_end, phase_on, week_end
 from storage.models import Campaign, DutyRun, Phase
@@ -354,9 +354,12 @@ SUPERVISION_SHEET = "supervision_sheet"
 SHEET_KINDS = {"催办": "reminder_sheet", "督办": SUPERVISION_SHEET}  # the sweep's levels that get a sheet
 
 
-def pending_supervision_sheets(uow: UnitOfWork, campaign: Campaign,
-                               items: list[str] | None = None) -> list[tuple[int, str, dt.date, str]]:
-    """(escalation id, item no, date, sheet kind) of every 催办/督办 without its sheet yet, oldest first."""
+def pending_supervision_sheets(uow: UnitOfWork, campaign: Campaign, items: list[str] | None = None, *,
+                               shard: int = 0, shards: int = 1) -> list[tuple[int, str, dt.date, str]]:
+    """(escalation id, item no, date, sheet kind) of every 催办/督办 without its sheet yet, oldest first.
+
+    ``shard`` of ``shards``: only the escalations whose id leaves that remainder, so that
+    several issuers share the owed sheets without meeting on the same ones."""
     from storage.models import Document, Escalation, ProblemItem
 
     query = (select(Escalation.id, ProblemItem.no, Escalation.on_date, Escalation.level)
@@ -366,15 +369,19 @@ def pending_supervision_sheets(uow: UnitOfWork, campaign: Campaign,
              .order_by(Escalation.id))
     if items is not None:
         query = query.where(ProblemItem.no.in_(items))
+    if shards > 1:
+        query = query.where(Escalation.id % shards == shard)
     return [(id_, no, day, SHEET_KINDS[level]) for id_, no, day, level in uow.session.execute(query)]
 
 
 def issue_supervision_sheets(start_uow, login: str, *, campaign: str | None = None, items: list[str] | None = None,
-                             exclude: list[str] = (), limit: int | None = None, workers: int = 1) -> dict:
+                             exclude: list[str] = (), limit: int | None = None, workers: int = 1,
+                             shard: int = 0, shards: int = 1) -> dict:
     """Issue the 催办单 and 督办单 of 催办/督办 escalations that lack one, dated the day of the escalation.
 
     ``items`` limits this to those items, ``exclude`` leaves those out (their sheets are
-    someone else's job, e.g. the escalate flow's for items just turned red).
+    someone else's job, e.g. the escalate flow's for items just turned red). ``shard`` of
+    ``shards``: this issuer's share of them (see ``pending_supervision_sheets``).
 
     One escalation: one transaction in this process. More (and ``workers`` > 1): the
     document service's batch, rendered in a pool of processes. A sheet is issued at
@@ -393,16 +400,22 @@ def issue_supervision_sheets(start_uow, login: str, *, campaign: str | None = No
         permissions.require(actor(uow, login), "doc.render")  # refused at once, not once per sheet
         code = camp.code
         skip = set(exclude)
-        pending = [p for p in pending_supervision_sheets(uow, camp, items) if p[1] not in skip][:limit]
-    issued, raced, failed = [], 0, []
+        if not 0 <= shard < shards:
+            raise BadInput(f"分片编号应在 0 至 {shards - 1} 之间（{shard}）")
+        pending = [p for p in pending_supervision_sheets(uow, camp, items, shard=shard, shards=shards)
+                   if p[1] not in skip][:limit]
+    issued, raced, failed, rendered_again = [], 0, [], 0
     if workers > 1 and len(pending) > 1:
-        for on_date in sorted({day for _, _, day, _ in pending}):
-            jobs = [{"kind": kind, "escalation_id": id_} for id_, _, day, kind in pending if day == on_date]
-            batch = issue_batch(start_uow, login, jobs, workers=workers, today=on_date)
-            kinds = {id_: kind for id_, _, _, kind in pending}
-            issued += [{"item": d["item"], "escalation_id": d["escalation_id"], "doc_number": d["doc_number"],
-                        "kind": kinds.get(d["escalation_id"])} for d in batch["issued"]]
-            failed += batch["failed"]
+        # One batch (one render pool), each sheet dated its escalation's day, in date order.
+        jobs = [{"kind": kind, "escalation_id": id_, "today": day}
+                for id_, _, day, kind in sorted(pending, key=lambda p: (p[2], p[0]))]
+        batch = issue_batch(start_uow, login, jobs, workers=workers)
+        kinds = {id_: kind for id_, _, _, kind in pending}
+        issued += [{"item": d["item"], "escalation_id": d["escalation_id"], "doc_number": d["doc_number"],
+                    "kind": kinds.get(d["escalation_id"])} for d in batch["issued"]]
+        failed += [{"job": {k: v for k, v in f["job"].items() if k != "today"}, "error": f["error"]}
+                   for f in batch["failed"]]
+        rendered_again = batch["rendered_under_lock"]
     else:
         for escalation_id, no, on_date, kind in pending:
             try:
@@ -416,4 +429,4 @@ def issue_supervision_sheets(start_uow, login: str, *, campaign: str | None = No
                 continue
             issued.append({"item": no, "escalation_id": escalation_id, "doc_number": doc["doc_number"], "kind": kind})
     return {"status": "done", "campaign": code, "pending": len(pending), "issued": issued, "raced": raced,
-            "failed": failed}
+            "failed": failed, "rendered_under_lock": rendered_again}

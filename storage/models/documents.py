@@ -19,7 +19,12 @@ from storage.models.base import Base, utcnow
 
 
 class DocCounter(Base):
-    """Gapless document numbers per issuing office, kind and year (row-locked)."""
+    """Gapless document numbers per issuing office, kind and year (row-locked).
+
+    ``last_number`` is the only truth. ``claimed_through`` is the last number promised to a
+    batch's draft still being rendered (a hint, never a reservation: a number is taken only
+    when its document is committed); ``claim_epoch`` changes whenever the promises are
+    dropped because one was not kept."""
 
     __tablename__ = "doc_counters"
 
@@ -27,6 +32,8 @@ class DocCounter(Base):
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_through: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    claim_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Document(Base):

@@ -32,7 +32,14 @@ from duban.services.documents.issuing import (
     resolve,
     subject_label,
 )
-from duban.services.documents.numbering import peek_numbers, take_numbers
+from duban.services.documents.numbering import (
+    claim_numbers,
+    claims_settled,
+    drop_claims,
+    numbers_by_counter,
+    peek_numbers,
+    take_numbers,
+)
 from storage.models import (
     AccountabilityCase,
     Document,
@@ -42,6 +49,8 @@ from storage.models import (
 from storage.uow import UnitOfWork, campaign_chain
 
 BATCH_CHUNK = 40  # documents numbered, rendered and committed per transaction in a batch
+CLAIM_WAIT = 20.0  # seconds, at least, to wait for another issuer's earlier promised numbers
+CLAIM_POLL = 0.1
 
 
 # --- many documents ------------------------------------------------------------------------
@@ -85,7 +94,8 @@ class _ChunkOutcome:
 def issue_batch(start_uow: Callable[[], UnitOfWork], login: str, jobs: list[dict], *, workers: int = 2,
                 progress: Callable[[int, int], None] | None = None, today: dt.date | None = None,
                 chunk_size: int = BATCH_CHUNK) -> dict:
-    """Issue many documents: jobs are dicts with ``kind`` and ``item``, ``case`` or ``escalation_id``.
+    """Issue many documents: jobs are dicts with ``kind`` and ``item``, ``case`` or ``escalation_id``,
+    and optionally ``today``, the business date of that document (default ``today``).
 
     Per chunk, the documents are first drafted without any lock (a snapshot read; the numbers
     they would take now) and rendered in the worker pool, so writers never wait for rendering;
@@ -114,11 +124,10 @@ def issue_batch(start_uow: Callable[[], UnitOfWork], login: str, jobs: list[dict
     report(0)
     with start_uow() as uow:
         signing_config = signing.configured(files_root(uow))
-    with _render_pool(workers, signing_config) as pool:
-        for start in range(0, total, chunk_size):
-            chunk = todo[start:start + chunk_size]
+    with _render_pool(workers, signing_config) as pool:  # one pool for every date of the batch
+        for day, chunk in _chunks(todo, today, chunk_size):
             while chunk:
-                outcome = _issue_chunk(start_uow, login, chunk, pool, today, lambda n: report(done + n))
+                outcome = _issue_chunk(start_uow, login, chunk, pool, day, lambda n: report(done + n))
                 dropped = {index for index, _ in outcome.refused + outcome.render_failures}
                 failed += [{"job": jobs[index], "error": error} for index, error in outcome.refused + outcome.render_failures]
                 done += len(dropped)
@@ -133,6 +142,18 @@ def issue_batch(start_uow: Callable[[], UnitOfWork], login: str, jobs: list[dict
     return {"issued": issued, "failed": failed, "workers": workers, "seconds": round(seconds, 2),
             "docs_per_second": round(len(issued) / seconds, 2) if issued and seconds else 0.0,
             "rendered_under_lock": under_lock}
+
+
+def _chunks(todo: list[tuple[int, dict]], today: dt.date | None,
+            size: int) -> list[tuple[dt.date | None, list[tuple[int, dict]]]]:
+    """Consecutive jobs of the same date, at most ``size`` per chunk (a chunk has one date)."""
+    chunks: list[tuple[dt.date | None, list[tuple[int, dict]]]] = []
+    for index, job in todo:
+        day = job.get("today", today)
+        if not chunks or chunks[-1][0] != day or len(chunks[-1][1]) >= size:
+            chunks.append((day, []))
+        chunks[-1][1].append((index, job))
+    return chunks
 
 
 def _prepared(uow: UnitOfWork, login: str, chunk: list[tuple[int, dict]], today: dt.date | None, *,
@@ -188,20 +209,36 @@ def _render(pool, ready: list[tuple[int, Issue]], on_rendered: Callable[[int], N
 
 def _issue_chunk(start_uow: Callable[[], UnitOfWork], login: str, chunk: list[tuple[int, dict]], pool,
                  today: dt.date | None, on_rendered: Callable[[int], None]) -> _ChunkOutcome:
-    # The draft: read without the write lock (SQLite: a WAL snapshot), rendered outside any transaction.
+    # The draft: read without the write lock (SQLite: a WAL snapshot), numbered with the numbers
+    # promised to it (a short write of its own), rendered outside any transaction.
     with start_uow() as uow:
         uow.read_only()
         refused, ready = _prepared(uow, login, chunk, today, lock=False)
+        if ready:
+            issues = [issue for _, issue in ready]
+            with start_uow() as claiming:
+                claims = claim_numbers(claiming, {key: count for key, (_, count) in numbers_by_counter(issues).items()})
+                claiming.commit()
+            number_issues(uow, issues, business_date(issues[0].campaign, today),
+                          take=lambda _uow, *key_and_count: claims[key_and_count[:3]][0])
         drafts = {index: issue.context for index, issue in ready}
     if not ready:
         return _ChunkOutcome([], refused, [])
+    rendering = time.perf_counter()
     pdfs, failures = _render(pool, ready, on_rendered, len(refused))
     if failures:
         return _ChunkOutcome([], refused, failures)  # nothing was numbered
+    # Earlier promises first (another issuer's chunk still rendering), so this draft keeps its numbers;
+    # an issuer that died is waited for at most a few render times.
+    _await(start_uow, claims, timeout=max(CLAIM_WAIT, 3 * (time.perf_counter() - rendering)))
     with start_uow() as uow:
         refused, ready = _prepared(uow, login, chunk, today, lock=True)
         if not ready:
             return _ChunkOutcome([], refused, [])
+        taken = numbers_by_counter([issue for _, issue in ready])
+        for key, (first, count, _) in claims.items():
+            if taken.get(key) != (first, count):
+                drop_claims(uow, key)
         # A draft stands when its context (number included) is still what the lock gives.
         stale = [(index, issue) for index, issue in ready if drafts.get(index) != issue.context]
         if stale:
@@ -215,6 +252,18 @@ def _issue_chunk(start_uow: Callable[[], UnitOfWork], login: str, chunk: list[tu
             lambda: [document_view(uow, record_issue(uow, clerk, issue, pdfs[index], day))
                      for index, issue in ready])
     return _ChunkOutcome(issued, refused, [], len(stale))
+
+
+def _await(start_uow: Callable[[], UnitOfWork], claims: dict, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while True:
+        with start_uow() as uow:
+            uow.read_only()
+            if claims_settled(uow, claims):
+                return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(CLAIM_POLL)
 
 
 def pending_jobs(uow: UnitOfWork, login: str, kind: str, *, campaign: str | None = None,
