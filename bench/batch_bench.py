@@ -1,6 +1,6 @@
 """Several processes sharing one document batch: no duplicate, no gap, proven by a query.
 
-    .venv/bin/python bench/batch_bench.py --db URL [--docs N] [--processes P] [--workers W]
+    .venv/bin/python bench/batch_bench.py --db URL [--docs N] [--processes P] [--workers W] [--disjoint] [--chunk C]
     .venv/bin/python bench/batch_bench.py --db URL --prefect [--docs N] [--processes P] [--workers W]
                                           [--kill-after S]
 
@@ -40,8 +40,9 @@ def issuer(db: str, items: list[str], workers: int) -> dict:
     from duban.services.documents import issue_batch
     from storage.uow import UnitOfWork
 
+    chunk = {"chunk_size": int(os.environ["BATCH_BENCH_CHUNK"])} if os.environ.get("BATCH_BENCH_CHUNK") else {}
     result = issue_batch(lambda: UnitOfWork(db), "office", [{"kind": KIND, "item": no} for no in items],
-                         workers=workers, today=TODAY)
+                         workers=workers, today=TODAY, **chunk)
     return {"issued": len(result["issued"]), "refused": len(result["failed"]), "seconds": result["seconds"],
             "rendered_under_lock": result.get("rendered_under_lock")}
 
@@ -127,7 +128,8 @@ def prefect_run(args) -> None:
         if args.kill_after:
             runs = server.wait(run_ids, timeout=args.kill_after)
             victim, log = server.workers[-1]
-            stop(victim, signal.SIGKILL)  # the worker, its flow-run process and its render pool at once
+            stop(victim, signal.SIGKILL)
+            server.kill_run(run_ids[-1])  # its flow-run process and render pool (a session of their own)
             print(f"killed worker bench-{shards - 1} (and its flow run) after {time.perf_counter() - began:.1f} s; "
                   f"its run: {server.flow_run(run_ids[-1])['state_type']}")
             runs = server.wait(run_ids[:-1], timeout=args.timeout)
@@ -166,6 +168,8 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--child", nargs="*")
+    parser.add_argument("--disjoint", action="store_true", help="each process its own share, not the whole list")
+    parser.add_argument("--chunk", type=int, help="documents per chunk (default: issue_batch's)")
     parser.add_argument("--prefect", action="store_true", help="P Prefect workers running render-documents")
     parser.add_argument("--batch-size", type=int, default=250, help="--prefect: sheets per task")
     parser.add_argument("--kill-after", type=float, help="--prefect: kill the last worker after S seconds")
@@ -178,6 +182,8 @@ def main() -> None:
         prefect_run(args)
         print(f"load average at end: {os.getloadavg()}")
         return
+    if args.chunk:
+        os.environ["BATCH_BENCH_CHUNK"] = str(args.chunk)  # for the child processes
     if args.child is not None:
         print(json.dumps(issuer(args.db, args.child, args.workers)))
         return
@@ -190,9 +196,10 @@ def main() -> None:
         items = [job["item"] for job in pending_jobs(uow, "office", KIND, today=TODAY)[:args.docs]]
     began = time.perf_counter()
     step = len(items) // args.processes
+    shares = [items[k * step:(k + 1) * step] if args.disjoint else items[k * step:] + items[:k * step]
+              for k in range(args.processes)]
     children = [subprocess.Popen([sys.executable, __file__, "--db", args.db, "--workers", str(args.workers), "--child",
-                                  *(items[k * step:] + items[:k * step])], stdout=subprocess.PIPE, text=True)
-                for k in range(args.processes)]
+                                  *share], stdout=subprocess.PIPE, text=True) for share in shares]
     for child in children:
         out, _ = child.communicate()
         print(out.strip().splitlines()[-1] if out.strip() else f"process failed ({child.returncode})")

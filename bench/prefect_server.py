@@ -64,6 +64,7 @@ class PrefectServer:
             "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",  # no 08:00 tick in the middle of a run
         }
         self.workers: list[tuple[subprocess.Popen, Path]] = []
+        self.runs: list[str] = []
 
     def cli(self, *args: str, timeout: float = 300, env: dict | None = None) -> str:
         out = subprocess.run([*PREFECT, *args], env=env or self.env, cwd=ROOT, capture_output=True, text=True,
@@ -102,6 +103,7 @@ class PrefectServer:
         found = self.post("/deployments/filter", {"deployments": {"name": {"any_": [name]}},
                                                  "flows": {"name": {"any_": [flow]}}, "limit": 1})
         run = self.post(f"/deployments/{found[0]['id']}/create_flow_run", {"parameters": parameters})
+        self.runs.append(run["id"])
         return run["id"]
 
     def flow_run(self, run_id: str) -> dict:
@@ -116,6 +118,15 @@ class PrefectServer:
             if all(r["state_type"] in FINAL for r in runs) or time.monotonic() > deadline:
                 return runs
             time.sleep(poll)
+
+    def kill_run(self, run_id: str) -> None:
+        """SIGKILL a flow run's process and its render pool: the process worker starts each run in a
+        session of its own, so stopping the worker does not stop it."""
+        infrastructure = self.flow_run(run_id).get("infrastructure_pid") or ""
+        pid = infrastructure.rsplit(":", 1)[-1]
+        if pid.isdigit():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(int(pid), signal.SIGKILL)
 
     def task_runs(self, run_id: str) -> list[dict]:
         return self.post("/task_runs/filter", {"flow_runs": {"id": {"any_": [run_id]}}, "limit": 200,
@@ -149,4 +160,8 @@ def prefect_server(startup_timeout: float = 180):
         finally:
             for worker, _ in server.workers:
                 stop(worker)
+            for run_id in server.runs:  # runs still going (a timeout, an interrupt)
+                with contextlib.suppress(OSError, ValueError):
+                    if server.flow_run(run_id)["state_type"] not in FINAL:
+                        server.kill_run(run_id)
             stop(proc, signal.SIGTERM)

@@ -366,7 +366,7 @@ def pending_supervision_sheets(uow: UnitOfWork, campaign: Campaign, items: list[
              .join(ProblemItem, ProblemItem.id == Escalation.item_id)
              .where(Escalation.campaign_id == campaign.id, Escalation.level.in_(list(SHEET_KINDS)),
                     ~select(Document.id).where(Document.escalation_id == Escalation.id).exists())
-             .order_by(Escalation.id))
+             .order_by(Escalation.on_date, Escalation.id))  # a day's sheets together: a batch's chunks have one date
     if items is not None:
         query = query.where(ProblemItem.no.in_(items))
     if shards > 1:

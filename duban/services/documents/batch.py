@@ -50,7 +50,8 @@ from storage.uow import UnitOfWork, campaign_chain
 
 BATCH_CHUNK = 40  # documents numbered, rendered and committed per transaction in a batch
 CLAIM_WAIT = 20.0  # seconds, at least, to wait for another issuer's earlier promised numbers
-CLAIM_POLL = 0.1
+CLAIM_WAIT_MAX = 60.0  # at most: then the promise is taken for dead (a stale chunk, no gap)
+CLAIM_POLL = 0.25
 
 
 # --- many documents ------------------------------------------------------------------------
@@ -227,18 +228,24 @@ def _issue_chunk(start_uow: Callable[[], UnitOfWork], login: str, chunk: list[tu
     rendering = time.perf_counter()
     pdfs, failures = _render(pool, ready, on_rendered, len(refused))
     if failures:
-        return _ChunkOutcome([], refused, failures)  # nothing was numbered
+        with start_uow() as uow:  # nothing was numbered: the promise will not be kept
+            for key in claims:
+                drop_claims(uow, key)
+            uow.commit()
+        return _ChunkOutcome([], refused, failures)
     # Earlier promises first (another issuer's chunk still rendering), so this draft keeps its numbers;
     # an issuer that died is waited for at most a few render times.
-    _await(start_uow, claims, timeout=max(CLAIM_WAIT, 3 * (time.perf_counter() - rendering)))
+    _await(start_uow, claims, timeout=min(CLAIM_WAIT_MAX, max(CLAIM_WAIT, 2 * (time.perf_counter() - rendering))))
     with start_uow() as uow:
         refused, ready = _prepared(uow, login, chunk, today, lock=True)
-        if not ready:
-            return _ChunkOutcome([], refused, [])
         taken = numbers_by_counter([issue for _, issue in ready])
-        for key, (first, count, _) in claims.items():
-            if taken.get(key) != (first, count):
-                drop_claims(uow, key)
+        broken = [key for key, (first, count, _) in claims.items() if taken.get(key) != (first, count)]
+        for key in broken:  # fewer documents (issued by another meanwhile) or other numbers than promised
+            drop_claims(uow, key)
+        if not ready:
+            if broken:
+                uow.commit()
+            return _ChunkOutcome([], refused, [])
         # A draft stands when its context (number included) is still what the lock gives.
         stale = [(index, issue) for index, issue in ready if drafts.get(index) != issue.context]
         if stale:
