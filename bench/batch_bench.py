@@ -127,11 +127,13 @@ def prefect_run(args) -> None:
                    for k in range(shards)]
         if args.kill_after:
             runs = server.wait(run_ids, timeout=args.kill_after)
-            victim, log = server.workers[-1]
+            # The worker that picked up the last shard's run (workers pick runs in any order).
+            victim, log = next(((proc, log) for proc, log in server.workers if run_ids[-1] in log.read_text()),
+                               server.workers[-1])
             stop(victim, signal.SIGKILL)
             server.kill_run(run_ids[-1])  # its flow-run process and render pool (a session of their own)
-            print(f"killed worker bench-{shards - 1} (and its flow run) after {time.perf_counter() - began:.1f} s; "
-                  f"its run: {server.flow_run(run_ids[-1])['state_type']}")
+            print(f"killed {log.stem} and its flow run (shard {shards - 1}) after {time.perf_counter() - began:.1f} s; "
+                  f"the run: {server.flow_run(run_ids[-1])['state_type']}")
             runs = server.wait(run_ids[:-1], timeout=args.timeout)
             print("after the kill:", json.dumps(sheet_proof(args.db), ensure_ascii=False))
             server.start_worker(env, f"bench-{shards}")
