@@ -6,7 +6,7 @@ draft now claims the numbers after every number taken or promised; the counter s
 only truth (nothing is reserved, so a dead issuer leaves no gap).
 
 Revision ID: 0720_doc_counter_claims
-Revises: 0710_web_title_search
+Revises: 0730_problem_items_fillfactor
 Create Date: 2026-12-02 13:00:00
 """
 from alembic import op
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0720_doc_counter_claims'
-down_revision = '0710_web_title_search'
+down_revision = '0730_problem_items_fillfactor'
 branch_labels = None
 depends_on = None
 
