@@ -42,6 +42,11 @@ def pg_database():
             raise RuntimeError(f"PostgreSQL is required under CI but unreachable at {PG_URL}: {exc}")
         pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {exc}")
     url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    # pg_trgm (migration 0710) is one per database: installed here in public, it belongs to no
+    # test's schema, so dropping a schema never drops it from under another test's index.
+    with create_engine(url, isolation_level="AUTOCOMMIT").connect() as conn:
+        if conn.execute(text("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'")).first():
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
     yield url
     from storage.db import get_engine
 

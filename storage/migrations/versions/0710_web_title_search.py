@@ -20,7 +20,8 @@ branch_labels = None
 depends_on = None
 
 INDEX = 'ix_problem_items_title_trgm'
-CREATE = f'CREATE INDEX IF NOT EXISTS {INDEX} ON problem_items USING gin (title gin_trgm_ops)'
+EXTENSION_SCHEMA = sa.text("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+                           "WHERE e.extname = 'pg_trgm'")
 
 
 def upgrade() -> None:
@@ -31,7 +32,11 @@ def upgrade() -> None:
     if available is None:
         return
     op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
-    op.execute(CREATE)
+    # The extension is one per database and may live in another schema than duban's tables (a
+    # schema of its own, or public): name its operator class with that schema, since only
+    # duban's schema may be on the search path.
+    schema = bind.execute(EXTENSION_SCHEMA).scalar_one()
+    op.execute(f'CREATE INDEX IF NOT EXISTS {INDEX} ON problem_items USING gin (title "{schema}".gin_trgm_ops)')
 
 
 def downgrade() -> None:
