@@ -36,6 +36,7 @@ from duban.services.items import TEXT_MAX, load_for_change, light_condition
 from duban.services.standing import Standing, changed_after, changed_among, in_campaign, standings_on
 from duban.services.supervision import supervision_line, supervision_lines, unit_head  # noqa: F401  (unit_head: bench/generate.py)
 from duban.services.sweep_cases import proposals, propose_for_items
+from duban.wording import wording
 from statemachines.item import DEADLINE_STATES, ITEM
 from storage.models import Escalation, Person, ProblemItem
 from storage.uow import UnitOfWork, campaign_chain, item_chain, unit_chain
@@ -440,18 +441,12 @@ def _escalation(item: Swept, standing: Standing, level: str, today: dt.date, who
 
 def _sweep_reason(camp, level: str, due: dt.date, today: dt.date) -> str:
     calendar = work_calendar()
-    if level == REMIND:
-        left = calendar.workdays_between(today, due)
-        return f"黄灯预警：整改期限 {due.isoformat()}，仅剩 {left} 个工作日，请抓紧整改"
-    overdue = calendar.workdays_between(due, today)
-    if level == SUPERVISE:
-        return f"红灯：整改期限 {due.isoformat()} 已逾期 {overdue} 个工作日，请单位负责人督促整改"
+    days = calendar.workdays_between(today, due) if level == REMIND else calendar.workdays_between(due, today)
     rules = camp.plan.get("rules", {}).get("escalation", {})
-    grace = rules.get("case_after_working_days", 5)
     measures = {m["code"]: m["name"] for m in camp.plan.get("accountability", {}).get("measures", [])}
-    suggested = f"，建议{measures[rules['case_measure']]}" if rules.get("case_measure") in measures else "，建议问责"
-    return (f"督办后逾期超过 {grace} 个工作日仍未整改（期限 {due.isoformat()}，"
-            f"已逾期 {overdue} 个工作日）{suggested}")
+    return wording("sheets").say("sweep_reason", level=level, due=due, days=days,
+                                 grace=rules.get("case_after_working_days", 5),
+                                 measure=measures.get(rules.get("case_measure")))
 
 
 def _event(who: Person, row: dict, chain: str, today: dt.date) -> dict:

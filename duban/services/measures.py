@@ -25,6 +25,7 @@ from duban.services.common import actor, business_date, clean_text, work_calenda
 from duban.services.escalation import MANUAL_LEVELS, REMIND, SUPERVISE, grace_cutoff
 from duban.services.supervision import supervision_line
 from duban.services.standing import MeasureStanding, case_changed_after, measures_on
+from duban.wording import wording
 from storage.models import AccountabilityCase, Campaign, Event, OrgUnit, Person, Reminder
 from storage.uow import UnitOfWork, campaign_chain
 
@@ -137,13 +138,13 @@ def follow_up(uow: UnitOfWork, campaign: Campaign, who: Person, today: dt.date) 
         reminded = _escalated_on(uow, case, REMIND)
         if reminded is None:
             left = work_calendar().workdays_between(today, due)
-            reason = (f"仅剩 {left} 个工作日，请按期落实" if light == "yellow"
-                      else f"已逾期 {-left} 个工作日，请立即落实")
+            reason = wording("sheets").say("measure_reason", level=REMIND, days=abs(left), late=light == "red")
             counts[REMIND] += _escalate(uow, campaign, who, case, REMIND, today, reason, automatic=True, due=due)
         elif light == "red" and reminded < grace_cutoff(today, interval - 1):
             overdue = work_calendar().workdays_between(due, today)
             counts[SUPERVISE] += _escalate(uow, campaign, who, case, SUPERVISE, today,
-                                           f"已逾期 {overdue} 个工作日仍未落实，请督促落实", automatic=True, due=due)
+                                           wording("sheets").say("measure_reason", level=SUPERVISE, days=overdue, late=True),
+                                           automatic=True, due=due)
     return {"measures": counts}
 
 
