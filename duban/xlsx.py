@@ -20,6 +20,7 @@ import zipfile
 from collections.abc import Mapping, Sequence
 
 DATE_FORMAT = "yyyy-mm-dd"  # dates are Excel dates (sortable, filterable), shown in this format
+LIGHT_COLOURS = {"red": "FFC7CE", "yellow": "FFEB9C", "green": "C6EFCE"}  # a light's cell fill
 
 # Characters XML 1.0 cannot carry (C0 controls but tab and newlines, lone surrogates, U+FFFE/F),
 # and the three that need escaping; the common case, text with none of them, costs one search.
@@ -63,6 +64,14 @@ class StreamedWorkbook:
         index = cell.style_id  # registers the style with the workbook, which keeps it after the sheet goes
         self.template.remove(scratch)
         return index
+
+    def light_fills(self, column: int, names: Mapping[str, str] | None = None) -> dict[str, dict[int, int]]:
+        """A light's fill for ``column``, as ``append``'s styles: keyed by the light's code, or by
+        ``names[code]`` where the rows carry the light's label."""
+        from openpyxl.styles import PatternFill
+
+        return {(names or {}).get(light, light): {column: self.style(fill=PatternFill("solid", fgColor=colour))}
+                for light, colour in LIGHT_COLOURS.items()}
 
     def create_sheet(self, title: str) -> StreamedSheet:
         sheet = StreamedSheet(self, self.template.create_sheet(title))

@@ -11,12 +11,11 @@ from storage.uow import UnitOfWork
 
 COLUMNS = [("no", "编号"), ("title", "问题"), ("category", "类别"), ("source", "来源"), ("unit", "责任单位"),
            ("owner", "责任人"), ("state_label", "状态"), ("due", "整改期限"), ("light", "红黄绿灯")]
-FILLS = {"red": "FFC7CE", "yellow": "FFEB9C", "green": "C6EFCE"}
 
 
 def items_xlsx(uow: UnitOfWork, login: str, filters: ItemFilters, *, campaign: str | None = None,
                today: dt.date | None = None) -> bytes:
-    from openpyxl.styles import Font, PatternFill
+    from openpyxl.styles import Font
 
     from duban.xlsx import StreamedWorkbook
 
@@ -28,7 +27,7 @@ def items_xlsx(uow: UnitOfWork, login: str, filters: ItemFilters, *, campaign: s
         cell.font = Font(bold=True)
     keys = [key for key, _ in COLUMNS]
     due, light = keys.index("due"), keys.index("light")
-    fills = {name: {light: book.style(fill=PatternFill("solid", fgColor=color))} for name, color in FILLS.items()}
+    fills = book.light_fills(light)
     for row in iter_items(uow, login, filters, campaign=campaign, today=today):
         values = [row[key] for key in keys]
         if row["due"]:

@@ -165,11 +165,10 @@ def _write_xlsx(path: str, title: str, rows: Iterable[dict]) -> int:
 class _Sheet:
     """One sheet: title, bold header, widths and frozen panes, then the rows as they come."""
 
-    FILLS = {"红灯": "FFC7CE", "黄灯": "FFEB9C", "绿灯": "C6EFCE"}
     WIDTHS = {"title": 40, "deadline_changes": 30, "unit": 18, "measures": 30}
 
     def __init__(self, book, name: str, title: str, columns: list[tuple[str, str]]):
-        from openpyxl.styles import Alignment, Font, PatternFill
+        from openpyxl.styles import Alignment, Font
         from openpyxl.utils import get_column_letter
 
         self.sheet, self.keys = book.create_sheet(name), [key for key, _ in columns]
@@ -183,8 +182,7 @@ class _Sheet:
         for cell in head[2]:
             cell.font, cell.alignment = Font(bold=True), Alignment(horizontal="center")
         self.light = self.keys.index("light")
-        self.fills = {light: {self.light: book.style(fill=PatternFill("solid", fgColor=color))}
-                      for light, color in self.FILLS.items()}
+        self.fills = book.light_fills(self.light, LIGHTS)  # the rows carry the light's label
 
     def append(self, row: dict) -> None:
         self.sheet.append([row[key] for key in self.keys], self.fills.get(row["light"]))
