@@ -27,7 +27,7 @@ POOL = "duban-process"
 FINAL = ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -41,7 +41,8 @@ def tail(path: Path, lines: int = 30) -> str:
 
 
 def stop(proc: subprocess.Popen, first_signal: int = signal.SIGINT, grace: float = 20) -> None:
-    """Stop a process started here, and its children (its own session), by its id."""
+    """Stop a process started here, and its children (its own session), by its id (also
+    tests/test_prefect_server.py's)."""
     if proc.poll() is None:
         try:
             os.killpg(proc.pid, first_signal)
@@ -138,7 +139,7 @@ def prefect_server(startup_timeout: float = 180):
     """A fresh server (SQLite in its own PREFECT_HOME) on a free loopback port."""
     with tempfile.TemporaryDirectory(prefix="duban-bench-prefect-") as name:
         home = Path(name)
-        server = PrefectServer(home, _free_port())
+        server = PrefectServer(home, free_port())
         log = home / "server.log"
         with open(log, "w") as sink:
             proc = subprocess.Popen([*PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(server.port),

@@ -12,7 +12,6 @@ import datetime as dt
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bench.prefect_server import free_port, stop, tail
 from tests.conftest import ORG, PLAN, ROOT
 
 pytestmark = [pytest.mark.prefect, pytest.mark.timeout(900)]
@@ -30,34 +30,6 @@ pytestmark = [pytest.mark.prefect, pytest.mark.timeout(900)]
 PREFECT = [sys.executable, "-m", "prefect"]
 POOL = "duban-process"
 THROUGH = "2015-10-09"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
-def _stop(proc: subprocess.Popen, first_signal: int, grace: float = 15) -> None:
-    """Stop a process this test started, and its children (its own session), by its id."""
-    if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, first_signal)
-            proc.wait(timeout=grace)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            pass
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)  # leftovers: uvicorn, flow-run subprocesses
-    except ProcessLookupError:
-        pass
-    proc.wait(timeout=30)
 
 
 class Server:
@@ -81,7 +53,7 @@ class Server:
             pytest.fail(f"`prefect {' '.join(args)}` did not finish within {timeout:.0f} s")
         if out.returncode != 0:
             pytest.fail(f"`prefect {' '.join(args)}` failed ({out.returncode}):\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}"
-                        + (f"\n{log.name}:\n{_tail(log)}" if log else ""))
+                        + (f"\n{log.name}:\n{tail(log, 40)}" if log else ""))
         return out.stdout
 
     def post(self, path: str, body: dict):
@@ -97,7 +69,7 @@ class Server:
 @pytest.fixture(scope="module")
 def prefect_server(tmp_path_factory):
     home = tmp_path_factory.mktemp("prefect-server")
-    server = Server(home, _free_port())
+    server = Server(home, free_port())
     log = home / "server.log"
     with open(log, "w") as sink:
         proc = subprocess.Popen([*PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(server.port),
@@ -107,7 +79,7 @@ def prefect_server(tmp_path_factory):
         deadline = time.monotonic() + 120
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"Prefect server exited with {proc.returncode}:\n{_tail(log)}")
+                pytest.fail(f"Prefect server exited with {proc.returncode}:\n{tail(log, 40)}")
             try:
                 with urllib.request.urlopen(f"{server.api}/health", timeout=2) as response:
                     if response.status == 200:
@@ -115,11 +87,11 @@ def prefect_server(tmp_path_factory):
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"Prefect server not healthy on 127.0.0.1:{server.port} after 120 s:\n{_tail(log)}")
+                pytest.fail(f"Prefect server not healthy on 127.0.0.1:{server.port} after 120 s:\n{tail(log, 40)}")
             time.sleep(0.5)
         yield server
     finally:
-        _stop(proc, signal.SIGTERM)
+        stop(proc, signal.SIGTERM, grace=15)
 
 
 @pytest.fixture
@@ -140,7 +112,7 @@ def start_worker(prefect_server, tmp_path):
 
     yield start
     for proc in started:
-        _stop(proc, signal.SIGINT)  # a worker shuts down cleanly on Ctrl-C
+        stop(proc, signal.SIGINT, grace=15)  # a worker shuts down cleanly on Ctrl-C
 
 
 def _campaign_with_overdue_item(db_url: str) -> str:
@@ -168,7 +140,7 @@ def _wait_for_final(server: Server, flow_name: str, log: Path, timeout: float = 
             return final[0]
         time.sleep(1)
     pytest.fail(f"no {flow_name} flow run finished within {timeout:.0f} s; runs: "
-                f"{[(r['name'], r['state_type']) for r in server.flow_runs(flow_name)]}\nworker log:\n{_tail(log)}")
+                f"{[(r['name'], r['state_type']) for r in server.flow_runs(flow_name)]}\nworker log:\n{tail(log, 40)}")
 
 
 def test_deploy_run_and_event_trigger_on_a_real_server(prefect_server, start_worker, tmp_path):
@@ -187,13 +159,13 @@ def test_deploy_run_and_event_trigger_on_a_real_server(prefect_server, start_wor
     params = json.dumps({"db_url": db_url, "through": THROUGH})
     watched = prefect_server.cli("deployment", "run", "campaign-tick/campaign-tick", "--params", params,
                                  "--watch", "--watch-timeout", "300", timeout=360, log=worker_log)
-    assert worker_proc.poll() is None, f"worker died:\n{_tail(worker_log)}"
+    assert worker_proc.poll() is None, f"worker died:\n{tail(worker_log, 40)}"
     tick = _wait_for_final(prefect_server, "campaign-tick", worker_log)
-    assert tick["state_type"] == "COMPLETED", f"{watched[-2000:]}\nworker log:\n{_tail(worker_log)}"
+    assert tick["state_type"] == "COMPLETED", f"{watched[-2000:]}\nworker log:\n{tail(worker_log, 40)}"
 
     # The tick emitted duban.item.red for the overdue item; the trigger started escalate with it.
     escalate = _wait_for_final(prefect_server, "escalate", worker_log)
-    assert escalate["state_type"] == "COMPLETED", _tail(worker_log)
+    assert escalate["state_type"] == "COMPLETED", tail(worker_log, 40)
     assert escalate["parameters"] == {"item": f"duban.item.{no}"}
 
     from storage.models import DutyRun, Escalation
@@ -211,7 +183,7 @@ def test_deploy_run_and_event_trigger_on_a_real_server(prefect_server, start_wor
     with UnitOfWork(db_url) as uow:  # the escalate run issued the item's 催办单 and 督办单, each dated its day
         documents = uow.session.execute(select(Document.kind, Document.issued_on)).all()
     assert sorted(tuple(d) for d in documents) == [("reminder_sheet", dt.date(2015, 9, 22)),
-                                                   ("supervision_sheet", dt.date(2015, 9, 28))], _tail(worker_log)
+                                                   ("supervision_sheet", dt.date(2015, 9, 28))], tail(worker_log, 40)
 
 
 def test_duban_serve_runs_deployments_on_a_real_server(prefect_server, tmp_path):
@@ -230,13 +202,13 @@ def test_duban_serve_runs_deployments_on_a_real_server(prefect_server, tmp_path)
         deadline = time.monotonic() + 120
         while "being served" not in log.read_text(encoding="utf-8"):
             if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"duban serve did not start serving:\n{_tail(log)}")
+                pytest.fail(f"duban serve did not start serving:\n{tail(log, 40)}")
             time.sleep(0.5)
         prefect_server.cli("deployment", "run", "spot-check-draw/spot-check-draw", "--params",
                            json.dumps({"kind": "discipline_check", "day": THROUGH}),
                            "--watch", "--watch-timeout", "240", timeout=300, log=log)
     finally:
-        _stop(proc, signal.SIGINT)
+        stop(proc, signal.SIGINT, grace=15)
     assert "campaign-tick" in log.read_text(encoding="utf-8")  # it printed what it serves
 
     from storage.models import Draw
