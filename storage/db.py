@@ -41,7 +41,7 @@ def get_engine(url: str) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql":
         try:
-            engine = create_engine(url, pool_recycle=RECYCLE_SECONDS)
+            engine = create_engine(url, pool_recycle=RECYCLE_SECONDS, pool_size=POOL_SIZE)
         except ImportError as exc:  # postgresql+psycopg2:// and friends without their driver
             raise BadInput(f"数据库驱动未安装：{parsed.drivername}（请用 postgresql+psycopg://）") from exc
         event.listen(engine, "checkout", _refuse_closed_by_server)
@@ -50,6 +50,10 @@ def get_engine(url: str) -> Engine:
 
 
 RECYCLE_SECONDS = 1800  # a pooled PostgreSQL connection is replaced after half an hour
+# PostgreSQL connections a process keeps open: a console worker serves up to DUBAN_WEB_THREADS
+# (8) requests at once, one connection each. Past the pool, a connection is opened and closed
+# per use (a new server process each time: milliseconds of CPU on both sides).
+POOL_SIZE = 10
 
 
 def _refuse_closed_by_server(dbapi_connection, _record, _proxy) -> None:

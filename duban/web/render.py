@@ -14,7 +14,8 @@ from duban.labels import label
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(templates_dir() / "web"), autoescape=select_autoescape(default=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      auto_reload=False)  # templates ship with the package: no stat() per page
     env.filters["label"] = lambda code, kind: label(kind, code)
     return env
 
