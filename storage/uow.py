@@ -243,9 +243,10 @@ class UnitOfWork:
                 table = model.__table__
                 self.execute(update(table).where(table.c.id.in_(ids)).values(version=table.c.version + count))
 
-    def insert_rows(self, table, rows: list[dict]) -> None:
-        """Many rows in one executemany (``storage.bulk``); a unique violation as ``_guard`` says."""
-        self._guard(lambda: bulk.insert_rows(self.session, table, rows))
+    def insert_rows(self, table, rows: list, columns: tuple[str, ...] | None = None) -> None:
+        """Many rows in one executemany (``storage.bulk``: dicts, or tuples of ``columns``); a unique
+        violation as ``_guard`` says."""
+        self._guard(lambda: bulk.insert_rows(self.session, table, rows, columns))
 
     def execute(self, statement, params=None):
         """A Core statement in this transaction; a unique violation or busy database as ``_guard`` says."""

@@ -312,19 +312,20 @@ def test_unique_violation_from_a_racing_writer_counts_as_done(campaign_db, items
     from storage.db import get_engine
     from storage.uow import UnitOfWork
 
-    real_escalation, raced = escalation._escalation, []
+    real_rows, raced = escalation._escalation_rows, []
 
-    def escalation_then_race(item, standing, level, today, who, reason, *, automatic):
+    def rows_then_race(camp, level, today, login, read, judged, lines):
         # After the sweep chose its items and before it inserts: another writer inserts one.
+        rows = real_rows(camp, level, today, login, read, judged, lines)
         if not raced:
-            raced.append(item.no)
+            raced.append(read[0].no)
             with get_engine(campaign_db).begin() as conn:
                 conn.execute(insert(escalation.Escalation).values(
-                    campaign_id=item.campaign_id, item_id=item.id, level=level, cycle=item.relapse_count,
+                    campaign_id=read[0].campaign_id, item_id=read[0].id, level=level, cycle=read[0].escalation_cycle,
                     on_date=today, reason="并发巡查", actor="system", automatic=True))
-        return real_escalation(item, standing, level, today, who, reason, automatic=automatic)
+        return rows
 
-    monkeypatch.setattr(escalation, "_escalation", escalation_then_race)
+    monkeypatch.setattr(escalation, "_escalation_rows", rows_then_race)
     result = escalation.sweep(lambda: UnitOfWork(campaign_db), "system", as_of=dt.date(2015, 9, 28))
     assert raced == [items["yellow_holiday"]]
     assert result["counts"] == {"催办": 3, "督办": 0, "问责": 0}

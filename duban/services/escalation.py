@@ -157,12 +157,12 @@ def escalate_item(uow: UnitOfWork, login: str, no: str, *, level: str, reason: s
         Escalation.item_id == item.id, Escalation.level == level, Escalation.cycle == item.escalation_cycle))
     if earlier is not None:
         raise RuleViolation(f"{item.no} 本轮已{level}（{earlier.on_date.isoformat()}，{earlier.actor}），不能重复{level}")
-    fields = _escalation(Swept.of(item, supervision_line(uow.session, item.unit_id)), Standing.of(item), level,
-                         today, who, reason, automatic=False)
-    row = Escalation(**fields)
+    values = (item.campaign_id, item.id, level, item.escalation_cycle, today, reason,
+              _addressee(level, supervision_line(uow.session, item.unit_id), item.owner_id), who.login, False)
+    row = Escalation(**dict(zip(ESCALATION_ROW, values)))
     uow.session.add(row)
     uow.flush()
-    event = _event(who, {**fields, "id": row.id}, item_chain(item), today)
+    event = _event(row.id, values, item_chain(item))
     uow.record(item=item, today=today, **{key: event[key] for key in ("chain", "actor", "trigger", "campaign_id",
                                                                       "note", "payload")})
     uow.commit()
@@ -176,24 +176,6 @@ def escalation_view(row: Escalation, item: ProblemItem) -> dict:
         "reason": row.reason, "addressee": addressee.login if addressee else None, "actor": row.actor,
         "automatic": row.automatic, "item_version": item.version,
     }
-
-
-class Swept(NamedTuple):  # a tuple: a sweep makes one per escalation
-    """An item as a sweep batch reads it (columns, not an ORM object), with the person ids of its
-    unit's supervision line (``supervision_lines``)."""
-
-    id: int
-    no: str
-    title: str
-    campaign_id: int
-    unit_id: int
-    state: str
-    relapse_count: int
-    line: tuple[int | None, ...]
-
-    @classmethod
-    def of(cls, item, line: tuple[int | None, ...]) -> Swept:
-        return cls(item.id, item.no, item.title, item.campaign_id, item.unit_id, item.state, item.relapse_count, line)
 
 
 def grace_cutoff(today: dt.date, grace_working_days: int) -> dt.date:
@@ -294,15 +276,15 @@ def _still_due(uow: UnitOfWork, camp, rung: Rung, today: dt.date, batch: dict[in
     """``_due_in_batch`` for a batch of the selection, under its lock, trusting the selection's
     judgment of each item whose version has not moved since: every change to an item, an
     escalation included, is an event that raises its version (``UnitOfWork.record``), so an item
-    at the same version stands as the selection judged it. The others are judged afresh."""
+    at the same version stands as the selection judged it and as its row stands. The others are
+    judged afresh; how those stood on the day is returned by id (the rest stand as their rows)."""
     read = _read_batch(uow, camp, list(batch))
-    kept = [row for row in read if batch[row.id].version == row.version]
-    standings = {row.id: Standing.of(row) for row in kept}
     moved = [row.id for row in read if batch[row.id].version != row.version]
     if not moved:
-        return kept, standings
-    judged, judged_standings = _due_in_batch(uow, camp, rung, today, moved)
-    return sorted(kept + judged, key=lambda row: row.id), {**standings, **judged_standings}
+        return read, {}
+    kept = [row for row in read if batch[row.id].version == row.version]
+    judged, standings = _due_in_batch(uow, camp, rung, today, moved)
+    return sorted(kept + judged, key=lambda row: row.id), standings
 
 
 def _read_batch(uow: UnitOfWork, camp, ids: list[int]) -> list:
@@ -395,48 +377,64 @@ def _escalate_batch_once(uow: UnitOfWork, login: str, campaign_code: str, level:
     uow.lock_units(camp, {selected.unit_id for selected in batch.values()})
     who = actor(uow, login)
     # Re-checked under the lock: an item may have been submitted, extended or escalated since selection.
-    read, standings = _still_due(uow, camp, _rung(camp, level, today), today, batch)
+    read, judged = _still_due(uow, camp, _rung(camp, level, today), today, batch)
     if level == CASE:  # withdrawn since the day judged: no ground for a case (propose_case refuses it)
         read = [row for row in read if row.state != "withdrawn"]
-    todo = [Swept.of(row, lines(row.unit_id)) for row in read]
-    reasons: dict[dt.date, str] = {}
-    for item in todo:
-        due_then = standings[item.id].due
-        if due_then not in reasons:
-            reasons[due_then] = _sweep_reason(camp, level, due_then, today)
-    rows = [_escalation(item, standings[item.id], level, today, who, reasons[standings[item.id].due], automatic=True)
-            for item in todo]
-    if not rows:
+    if not read:
         uow.commit()
         return [], []
+    rows = _escalation_rows(camp, level, today, who.login, read, judged, lines)
     before = uow.session.scalar(select(func.max(Escalation.id))) or 0
-    uow.insert_rows(Escalation.__table__, rows)  # a racing writer's unique violation surfaces here
+    uow.insert_rows(Escalation.__table__, rows, ESCALATION_ROW)  # a racing writer's unique violation surfaces here
     # The new rows' ids: by a range of the primary key, not a lookup of each item (any other
     # writer's rows in the range are for other keys, told apart by item and cycle).
     ids_of = {(item_id, cycle): id_ for id_, item_id, cycle in uow.session.execute(
         select(Escalation.id, Escalation.item_id, Escalation.cycle).where(
             Escalation.id > before, Escalation.level == level))}
-    for row in rows:
-        row["id"] = ids_of[row["item_id"], row["cycle"]]
-    chains = {unit_id: unit_chain(camp, unit_id) for unit_id in {item.unit_id for item in todo}}
-    uow.record_many([_event(who, row, chains[item.unit_id], today) for item, row in zip(todo, rows)])
-    proposed = propose_for_items(uow, who, camp, today, proposals(read, standings, rows, today)) if level == CASE else []
+    chains = {unit_id: unit_chain(camp, unit_id) for unit_id in {row.unit_id for row in read}}
+    uow.record_many([_event(ids_of[values[1], values[3]], values, chains[item.unit_id])
+                     for item, values in zip(read, rows)])
+    proposed = []
+    if level == CASE:
+        standings = {row.id: judged.get(row.id) or Standing.of(row) for row in read}
+        fields = [dict(zip(ESCALATION_ROW, values)) for values in rows]
+        proposed = propose_for_items(uow, who, camp, today, proposals(read, standings, fields, today))
     uow.commit()
-    return [item.no for item in todo], proposed
+    return [row.no for row in read], proposed
 
 
-def _escalation(item: Swept, standing: Standing, level: str, today: dt.date, who: Person, reason: str, *,
-                automatic: bool) -> dict:
-    """The escalation row's fields. 催办 goes to the owner (as the item stood), 督办 and 问责 to the
-    first up the unit's supervision line who is not that owner: pressure passes one level up, never
-    back to the person who owns the item."""
+# An escalation row's columns, in the order of the tuples the sweep inserts.
+ESCALATION_ROW = ("campaign_id", "item_id", "level", "cycle", "on_date", "reason", "addressee_id", "actor", "automatic")
+
+
+def _escalation_rows(camp, level: str, today: dt.date, login: str, read: list, judged: dict[int, Standing],
+                     lines: Callable[[int], tuple[int | None, ...]]) -> list[tuple]:
+    """The automatic escalation rows (``ESCALATION_ROW``) of a batch's due items ``read``, each as it
+    stood on ``today``: as judged afresh (``judged``, by id), else as its row stands. Tuples, not
+    objects: a sweep makes one per escalation."""
+    reasons: dict[dt.date, str] = {}
+    rows = []
+    for row in read:
+        standing = judged.get(row.id)
+        if standing is None:
+            due, cycle, owner_id = row.due, row.escalation_cycle, row.owner_id
+        else:
+            due, cycle, owner_id = standing.due, standing.cycle, standing.owner_id
+        reason = reasons.get(due)
+        if reason is None:
+            reason = reasons[due] = _sweep_reason(camp, level, due, today)
+        rows.append((row.campaign_id, row.id, level, cycle, today, reason,
+                     _addressee(level, lines(row.unit_id), owner_id), login, True))
+    return rows
+
+
+def _addressee(level: str, line: tuple[int | None, ...], owner_id: int | None) -> int | None:
+    """催办 goes to the owner (as the item stood), 督办 and 问责 to the first up the unit's supervision
+    line (``line``) who is not that owner: pressure passes one level up, never back to the person
+    who owns the item."""
     if level == REMIND:
-        addressee_id = standing.owner_id
-    else:
-        addressee_id = next((id_ for id_ in item.line if id_ is not None and id_ != standing.owner_id), None)
-    return {"campaign_id": item.campaign_id, "item_id": item.id, "level": level, "cycle": standing.cycle,
-            "on_date": today, "reason": reason, "addressee_id": addressee_id, "actor": who.login,
-            "automatic": automatic}
+        return owner_id
+    return next((id_ for id_ in line if id_ is not None and id_ != owner_id), None)
 
 
 def _sweep_reason(camp, level: str, due: dt.date, today: dt.date) -> str:
@@ -449,9 +447,10 @@ def _sweep_reason(camp, level: str, due: dt.date, today: dt.date) -> str:
                                  measure=measures.get(rules.get("case_measure")))
 
 
-def _event(who: Person, row: dict, chain: str, today: dt.date) -> dict:
-    """The ``escalate`` event of an escalation row (its fields with its ``id``)."""
-    return {"chain": chain, "actor": who.login, "business_date": today, "trigger": "escalate",
-            "item_id": row["item_id"], "campaign_id": row["campaign_id"], "note": row["reason"],
-            "payload": {"escalation": row["id"], "level": row["level"], "cycle": row["cycle"],
-                        "addressee_id": row["addressee_id"], "automatic": row["automatic"]}}
+def _event(escalation_id: int, values: tuple, chain: str) -> dict:
+    """The ``escalate`` event of an escalation row (its ``id`` and ``ESCALATION_ROW`` values)."""
+    campaign_id, item_id, level, cycle, on_date, reason, addressee_id, login, automatic = values
+    return {"chain": chain, "actor": login, "business_date": on_date, "trigger": "escalate",
+            "item_id": item_id, "campaign_id": campaign_id, "note": reason,
+            "payload": {"escalation": escalation_id, "level": level, "cycle": cycle,
+                        "addressee_id": addressee_id, "automatic": automatic}}
