@@ -43,6 +43,10 @@ class ConcurrentModification(DubanError):
     exit_code = 4
 
 
+class StaleRecord(ConcurrentModification):
+    """A row changed since this transaction read it (its version moved on). Exit 4."""
+
+
 class NotInitialised(BadInput):
     """The database has no schema yet (or an older one): run ``duban init``. Exit 2."""
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from duban import config
 from duban.closest import did_you_mean
-from duban.errors import ConcurrentModification, NotFound
+from duban.errors import ConcurrentModification, NotFound, StaleRecord
 from storage import bulk, eventlog
 from storage.db import ready_engine
 from storage.models import (
@@ -112,9 +112,13 @@ class ItemRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def get(self, no: str, loads=()) -> ProblemItem:
-        """The item numbered ``no``; ``loads`` are loader options (relations read with it)."""
-        item = self.session.scalar(select(ProblemItem).where(ProblemItem.no == no).options(*loads))
+    def get(self, no: str, loads=(), *, fresh: bool = False) -> ProblemItem:
+        """The item numbered ``no``; ``loads`` are loader options (relations read with it, collections
+        too). ``fresh``: what the session already held of it is read again (a change reads it so)."""
+        query = select(ProblemItem).where(ProblemItem.no == no).options(*loads)
+        if fresh:
+            query = query.execution_options(populate_existing=True)
+        item = self.session.execute(query).unique().scalar_one_or_none()
         if item is None:
             raise NotFound(f"整改问题不存在：{no}")
         return item
@@ -202,11 +206,14 @@ class UnitOfWork:
             self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
     def lock(self, chain: str) -> None:
-        """Serialise writers of one chain. Call first in every write.
+        """Serialise writers of one chain. Call before the first write of a record the chain
+        covers (an item's row, its events): usually first. A writer may read, check and insert
+        new rows before it and lock late (``duban.services.items.transition``) when every record
+        it then writes is version-checked, so what it read cannot have changed unseen.
 
         Lock order, so writers never deadlock: a campaign's chain before its item chains; a
         writer that needs several item chains holds the campaign's chain and takes them in
-        name order (``lock_items``)."""
+        name order (``lock_items``); a chain before the rows it covers."""
         self._guard(lambda: eventlog.lock_chain(self.session, chain))
 
     def lock_items(self, campaign: Campaign, item_ids) -> None:
@@ -262,7 +269,7 @@ class UnitOfWork:
         try:
             return action()
         except StaleDataError as exc:
-            raise ConcurrentModification("记录已被他人修改，请刷新后重试") from exc
+            raise StaleRecord("记录已被他人修改，请刷新后重试") from exc
         except IntegrityError as exc:
             text = str(exc.orig).lower()
             if "unique" in text or "duplicate key" in text:

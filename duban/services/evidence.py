@@ -89,6 +89,14 @@ def _copy_into_store(path: Path, root: Path) -> tuple[str, int]:
 def attach(uow: UnitOfWork, who, item: ProblemItem, path: Path, today: dt.date,
            filename: str | None = None) -> Attachment:
     """Store one file as evidence of the item; ``filename`` names an upload kept under another name."""
+    att = store(uow, who, item, path, filename)
+    record_stored(uow, who, item, att, today)
+    return att
+
+
+def store(uow: UnitOfWork, who, item: ProblemItem, path: Path, filename: str | None = None) -> Attachment:
+    """The file in the store and its row (inserted, so it has an id), without its event: a writer
+    that locks the item's chain late stores its files first and records them with ``record_stored``."""
     path = Path(path)
     filename = (filename or path.name)[:255]
     root = config.files_dir(str(uow.engine.url.render_as_string(hide_password=False))) / "evidence"
@@ -96,7 +104,11 @@ def attach(uow: UnitOfWork, who, item: ProblemItem, path: Path, today: dt.date,
     att = Attachment(item=item, sha256=digest, size=size, filename=filename, uploaded_by_id=who.id)
     uow.session.add(att)
     uow.flush()
-    uow.record(chain=item_chain(item), actor=who.login, today=today, trigger="attach",
-               item=item, campaign_id=item.campaign_id, note=filename,
-               payload={"attachment": att.id, "sha256": digest, "size": size, "filename": att.filename})
     return att
+
+
+def record_stored(uow: UnitOfWork, who, item: ProblemItem, att: Attachment, today: dt.date) -> None:
+    """The ``attach`` event of a stored file, in the item's chain."""
+    uow.record(chain=item_chain(item), actor=who.login, today=today, trigger="attach",
+               item=item, campaign_id=item.campaign_id, note=att.filename,
+               payload={"attachment": att.id, "sha256": att.sha256, "size": att.size, "filename": att.filename})

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from duban import permissions
-from duban.errors import BadInput, ConcurrentModification, NotFound, RuleViolation
+from duban.errors import BadInput, ConcurrentModification, NotFound, RuleViolation, StaleRecord
 from duban.services import evidence
 from duban.services.common import (
     actor,
@@ -22,7 +22,7 @@ from duban.services.common import (
 )
 from duban.services.phase_gate import require_open, source_code
 from duban.services.reporter_protection import may_read_reports
-from duban.services.views import ITEM_VIEW_LOADS, event_view, item_view
+from duban.services.views import ITEM_CHANGE_LOADS, ITEM_VIEW_LOADS, event_view, item_view
 from statemachines.item import DEADLINE_STATES, ITEM, ItemFacts
 from storage.models import Attachment, Category, Event, ProblemItem
 from storage.uow import UnitOfWork, campaign_chain, item_chain
@@ -139,16 +139,39 @@ def _may_assign_on_add(who, owner, unit, campaign, due: dt.date) -> None:
     permissions.require(who, "item.assign", unit=unit)
 
 
-def load_for_change(uow: UnitOfWork, no: str, expect_version: int | None) -> ProblemItem:
-    """The item to change, read after taking its chain's lock; stale expectations fail (exit 4)."""
-    item = uow.items.get(no)
-    uow.lock(item_chain(item))
-    uow.session.refresh(item)
+def load_for_change(uow: UnitOfWork, no: str, expect_version: int | None, *,
+                    lock_first: bool = True) -> ProblemItem:
+    """The item to change, with all a change and its answer read, in one SELECT; stale
+    expectations fail (exit 4). ``lock_first``: read it after taking its chain's lock (its
+    number alone does not name the chain: a small read first); else the caller locks late and
+    the version check of its UPDATE catches a change made meanwhile."""
+    if lock_first:
+        uow.lock(item_chain(uow.items.get(no)))
+    item = uow.items.get(no, ITEM_CHANGE_LOADS, fresh=True)
     if expect_version is not None and item.version != expect_version:
         raise ConcurrentModification(
             f"{item.no} 已被他人修改：期望版本 {expect_version}，当前版本 {item.version}（状态：{ITEM.label(item.state)}）"
         )
     return item
+
+
+def _locking_late(uow: UnitOfWork, expect_version: int | None, change):
+    """Run ``change(lock_first)`` locking its chain late; a change that lost the race to another
+    writer of the item fails its version check and, when the caller named no version, runs once
+    more under the lock from the start, so it applies to the state that won (as if it had waited)."""
+    try:
+        return change(False)
+    except StaleRecord:
+        if expect_version is not None:
+            raise
+        uow.session.rollback()
+    return change(True)
+
+
+def _actor_of(uow: UnitOfWork, item: ProblemItem, login: str):
+    """The acting person: most often a person of the item, already read with it."""
+    known = (item.owner, item.reporter, item.verified_by, item.rechecked_by)
+    return next((p for p in known if p is not None and p.login == login), None) or actor(uow, login)
 
 
 def apply_trigger(uow: UnitOfWork, who, item: ProblemItem, trigger: str, today: dt.date, *,
@@ -220,44 +243,63 @@ def transition(uow: UnitOfWork, login: str, no: str, trigger: str, *, today: dt.
                expect_version: int | None = None, person: str | None = None,
                due: dt.date | None = None, due_days: int | None = None, reason: str = "",
                note: str = "", evidence_files: list[Path] = ()) -> dict:
-    """Move an item along its lifecycle (assign, start, submit, verify, reject…)."""
+    """Move an item along its lifecycle (assign, start, submit, verify, reject…), in a transaction
+    of its own.
+
+    The item is read once, with all the rules and the answer need; the checks and the evidence
+    files come before its chain's lock, which is taken just before the events are appended, so it
+    is held only for the appends, the item's version-checked UPDATE, the head's one write and
+    the commit."""
     if trigger not in ITEM.triggers:
         raise BadInput(f"未知操作：{trigger}")
-    item = load_for_change(uow, no, expect_version)
-    today = business_date(item.campaign, today)
-    who = actor(uow, login)
-    permissions.require(who, f"item.{trigger}", unit=item.unit, owner_id=item.owner_id)
-    if trigger in ("verify", "reject", "recheck"):
-        _separate_duties(uow, who, item, trigger)
-    if item.paused_since is not None and trigger in ("submit", "withdraw"):
-        # A paused clock must be resumed first, or the item would leave oversight still paused.
-        raise RuleViolation(f"{item.no} 已于 {item.paused_since.isoformat()} 挂起，请先恢复计时（duban deadline resume）")
-    owner = uow.org.person_by_name_or_login(person) if person else None
-    if trigger == "assign" and due is None and due_days is None:  # the plan's default 整改时限
-        due_days = item.campaign.plan.get("rules", {}).get("default_rectify_working_days", 15)
-    due = resolve_due(today, due, due_days)
-    reason = clean_text(reason, "理由", max_len=TEXT_MAX, required=False)
-    note = clean_text(note, "备注", max_len=TEXT_MAX, required=False)
-    for path in evidence_files:
-        evidence.attach(uow, who, item, path, today)
-    apply_trigger(uow, who, item, trigger, today, owner=owner, due=due, reason=reason, note=note)
-    uow.commit()
-    return item_view(item, reveal=may_read_reports(who))
+
+    def change(lock_first: bool) -> dict:
+        item = load_for_change(uow, no, expect_version, lock_first=lock_first)
+        day = business_date(item.campaign, today)
+        who = _actor_of(uow, item, login)
+        permissions.require(who, f"item.{trigger}", unit=item.unit, owner_id=item.owner_id)
+        if trigger in ("verify", "reject", "recheck"):
+            _separate_duties(uow, who, item, trigger)
+        if item.paused_since is not None and trigger in ("submit", "withdraw"):
+            # A paused clock must be resumed first, or the item would leave oversight still paused.
+            raise RuleViolation(f"{item.no} 已于 {item.paused_since.isoformat()} 挂起，请先恢复计时（duban deadline resume）")
+        owner = uow.org.person_by_name_or_login(person) if person else None
+        days = due_days
+        if trigger == "assign" and due is None and days is None:  # the plan's default 整改时限
+            days = item.campaign.plan.get("rules", {}).get("default_rectify_working_days", 15)
+        when = resolve_due(day, due, days)
+        why = clean_text(reason, "理由", max_len=TEXT_MAX, required=False)
+        said = clean_text(note, "备注", max_len=TEXT_MAX, required=False)
+        stored = [evidence.store(uow, who, item, path) for path in evidence_files]
+        uow.lock(item_chain(item))
+        for att in stored:
+            evidence.record_stored(uow, who, item, att, day)
+        apply_trigger(uow, who, item, trigger, day, owner=owner, due=when, reason=why, note=said)
+        uow.commit()
+        return item_view(item, reveal=may_read_reports(who))
+
+    return _locking_late(uow, expect_version, change)
 
 
 def attach_evidence(uow: UnitOfWork, login: str, no: str, files: list[Path], *,
                     today: dt.date | None = None, expect_version: int | None = None,
                     filenames: list[str] | None = None) -> dict:
-    item = load_for_change(uow, no, expect_version)
-    today = business_date(item.campaign, today)
-    who = actor(uow, login)
-    permissions.require(who, "item.attach", unit=item.unit, owner_id=item.owner_id)
-    if item.state not in ("assigned", "rectifying", "submitted"):
-        raise RuleViolation(f"{item.no} 当前状态「{ITEM.label(item.state)}」不能上传佐证材料")
-    for path, filename in zip(files, filenames or [None] * len(files)):
-        evidence.attach(uow, who, item, path, today, filename)
-    uow.commit()
-    return item_view(item, reveal=may_read_reports(who))
+    def change(lock_first: bool) -> dict:
+        item = load_for_change(uow, no, expect_version, lock_first=lock_first)
+        day = business_date(item.campaign, today)
+        who = _actor_of(uow, item, login)
+        permissions.require(who, "item.attach", unit=item.unit, owner_id=item.owner_id)
+        if item.state not in ("assigned", "rectifying", "submitted"):
+            raise RuleViolation(f"{item.no} 当前状态「{ITEM.label(item.state)}」不能上传佐证材料")
+        stored = [evidence.store(uow, who, item, path, filename)
+                  for path, filename in zip(files, filenames or [None] * len(files))]
+        uow.lock(item_chain(item))  # late, as in ``transition``
+        for att in stored:
+            evidence.record_stored(uow, who, item, att, day)
+        uow.commit()
+        return item_view(item, reveal=may_read_reports(who))
+
+    return _locking_late(uow, expect_version, change)
 
 
 def show_item(uow: UnitOfWork, login: str, no: str, *, today: dt.date | None = None) -> dict:

@@ -10,11 +10,15 @@ from storage.models import Event, ProblemItem
 
 # Everything item_view reads, loaded with the item: one joined SELECT plus one for the
 # evidence, instead of a lazy SELECT per relation.
-ITEM_VIEW_LOADS = (
+_ITEM_VIEW_RELATIONS = (
     joinedload(ProblemItem.campaign), joinedload(ProblemItem.category), joinedload(ProblemItem.unit),
     joinedload(ProblemItem.owner), joinedload(ProblemItem.reporter), joinedload(ProblemItem.verified_by),
-    joinedload(ProblemItem.rechecked_by), selectinload(ProblemItem.attachments),
+    joinedload(ProblemItem.rechecked_by),
 )
+ITEM_VIEW_LOADS = (*_ITEM_VIEW_RELATIONS, selectinload(ProblemItem.attachments))
+# The same in one SELECT, the evidence joined too (an item has a few files): what a change of one
+# item reads (its campaign names its chain, its evidence counts for the rules) and answers with.
+ITEM_CHANGE_LOADS = (*_ITEM_VIEW_RELATIONS, joinedload(ProblemItem.attachments))
 
 
 def _iso(d):
