@@ -1,14 +1,20 @@
 """Concurrent writers on PostgreSQL: start + submit latency and throughput, one chain vs. partitioned chains.
 
     .venv/bin/python bench/writers_bench.py [--items N] [--writers 1,8] [--shards 1,16] [--per-writer K]
+        [--code CHECKOUT] [--profile]
 
 Builds a bureau-sized campaign (bench/generate.py) in a scratch database on the local server
 (DUBAN_BENCH_PG, default postgresql+psycopg://postgres@127.0.0.1:5432/test: a new database
 next to it, dropped at the end), then for each (shards, writers) pair runs ``writers``
 processes that each take their own assigned items through ``start`` and ``submit`` (with one
-evidence file), every transition its own transaction, as `duban item start|submit` does. The
+evidence file), every transition its own transaction, as `duban item start|submit` does; each
+writer's first item is a warm-up, not timed. The
 DUBAN_AUDIT_SHARDS=1 rows are the baseline: every writer queues on the campaign's one chain.
-Prints p50/p99 per transition and transitions per second; no assertions.
+Prints p50/p99 per transition, transitions per second, the load average after each row, and
+the CPU one transition cost: in the writer process (``cpu_client_ms``) and in its PostgreSQL
+backend (``cpu_server_ms``, from /proc; the server must run on this machine); no assertions.
+``--code`` measures another checkout's duban and storage (an old commit, via ``git worktree``)
+with this script and generator, so old and new run the same bench.
 """
 
 from __future__ import annotations
@@ -24,7 +30,22 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+if str(ROOT) not in sys.path:  # a spawned writer has its parent's path, --code first
+    sys.path.insert(0, str(ROOT))
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def backend_cpu(pid: int) -> float | None:
+    """CPU seconds a PostgreSQL backend has used (None: not on this machine)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def _backend_pid(uow) -> int:
+    return uow.session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
 
 
 def scratch_database(base: str):
@@ -48,24 +69,36 @@ def scratch_database(base: str):
     return url, drop
 
 
-def _writer(args) -> list[float]:
+def _writer(args):
     db, shards, numbers, owners, evidence = args
     os.environ["DUBAN_AUDIT_SHARDS"] = str(shards)
     from duban.services.items import show_item, transition
     from storage.uow import UnitOfWork
 
-    with UnitOfWork(db) as uow:  # warm: imports, connection, plan; not timed
-        show_item(uow, owners[numbers[0]], numbers[0])
-    barrier.wait()
-    latencies = []
-    began = time.time()
-    for no in numbers:
+    def start_and_submit(no, latencies):
         for trigger in ("start", "submit"):
             began_one = time.perf_counter()
             with UnitOfWork(db) as uow:
                 transition(uow, owners[no], no, trigger, evidence_files=[Path(evidence)] if trigger == "submit" else [])
             latencies.append(time.perf_counter() - began_one)
-    return began, time.time(), latencies
+
+    with UnitOfWork(db) as uow:  # warm: imports, connection, plan, the statements' caches; not timed
+        show_item(uow, owners[numbers[0]], numbers[0])
+        backend = _backend_pid(uow)
+    start_and_submit(numbers[0], [])
+    barrier.wait()
+    latencies = []
+    began, cpu, server = time.time(), time.process_time(), backend_cpu(backend)
+    for no in numbers[1:]:
+        start_and_submit(no, latencies)
+    ended, cpu = time.time(), time.process_time() - cpu
+    server = None if server is None else backend_cpu(backend) - server
+    with UnitOfWork(db) as uow:  # the pool kept one connection: its backend did all the work
+        if _backend_pid(uow) != backend:
+            server = None
+    import duban
+
+    return began, ended, latencies, cpu, server, duban.__file__
 
 
 def _init(shared_barrier) -> None:
@@ -79,12 +112,19 @@ def run(db, shards, writers, numbers, owners, evidence) -> dict:
     with context.Pool(writers, initializer=_init, initargs=(context.Barrier(writers),)) as pool:
         results = pool.map(_writer, parts)
     # From the moment all writers were warm and released to the last one's end: no start-up in it.
-    wall = max(end for _, end, _ in results) - min(start for start, _, _ in results)
-    latencies = sorted(x for _, _, r in results for x in r)
+    import duban
+
+    assert {r[5] for r in results} == {duban.__file__}, "a writer measured other code than --code"
+    wall = max(r[1] for r in results) - min(r[0] for r in results)
+    latencies = sorted(x for r in results for x in r[2])
     q = statistics.quantiles(latencies, n=100)
+    servers = [r[4] for r in results]
     return {"shards": shards, "writers": writers, "transitions": len(latencies),
             "p50_ms": round(q[49] * 1000, 1), "p99_ms": round(q[98] * 1000, 1),
-            "per_s": round(len(latencies) / wall, 1), "wall_s": round(wall, 2)}
+            "per_s": round(len(latencies) / wall, 1), "wall_s": round(wall, 2),
+            "cpu_client_ms": round(sum(r[3] for r in results) / len(latencies) * 1000, 2),
+            "cpu_server_ms": None if None in servers else round(sum(servers) / len(latencies) * 1000, 2),
+            "load": os.getloadavg()[0]}
 
 
 def profile(db: str, no: str, owner: str, evidence: str) -> None:
@@ -121,9 +161,14 @@ def main() -> None:
     parser.add_argument("--shards", default="1,16")
     parser.add_argument("--per-writer", type=int, default=12, help="items each writer takes through start+submit")
     parser.add_argument("--profile", action="store_true", help="print one start's and one submit's statements first")
+    parser.add_argument("--code", type=Path, default=ROOT,
+                        help="checkout whose duban and storage are measured (default: this one)")
     args = parser.parse_args()
     base = os.environ.get("DUBAN_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    print(f"load average at start: {os.getloadavg()}")
+    sys.path.insert(0, str(args.code.resolve()))  # the writers are spawned with this sys.path
+    import duban
+
+    print(f"code: {Path(duban.__file__).parents[1]}; load average at start: {os.getloadavg()}")
     db, drop = scratch_database(base)
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -150,7 +195,7 @@ def main() -> None:
                 numbers = numbers[1:]
             for shards in [int(s) for s in args.shards.split(",")]:
                 for writers in [int(w) for w in args.writers.split(",")]:
-                    take = writers * args.per_writer
+                    take = writers * (args.per_writer + 1)  # each writer's first item warms it up
                     if len(numbers) < take:
                         print(f"not enough assigned items left for {writers} writers")
                         continue

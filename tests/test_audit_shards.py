@@ -86,7 +86,7 @@ def _hold_item_lock(db, no):
     return uow
 
 
-def _start_in_thread(db, no, owner):
+def _start_in_thread(db, no, owner, **kw):
     from duban.services.items import transition
     from storage.uow import UnitOfWork
 
@@ -96,7 +96,7 @@ def _start_in_thread(db, no, owner):
     def run():
         try:
             with UnitOfWork(db) as uow:
-                transition(uow, owner, no, "start", today=None)
+                transition(uow, owner, no, "start", today=None, **kw)
         except Exception as exc:  # reported to the test below
             failure.append(exc)
         done.set()
@@ -125,6 +125,43 @@ def test_writers_of_other_units_do_not_wait_while_one_item_is_locked(cli, campai
         holder.session.rollback()
         holder.__exit__(None, None, None)
     assert same_chain.wait(30) and not failure_same, failure_same
+    assert cli("audit", "verify", db=db).code == 0
+
+
+@pytest.mark.parametrize("expect", [False, True])
+def test_a_start_that_lost_the_race_is_tried_again_under_the_lock(cli, campaign_db, tmp_path, expect):
+    """A start reads the item before its chain's lock; evidence attached meanwhile (committed while
+    the start waits for the lock) fails its version check. Without --expect-version the start is
+    tried again under the lock and applies to the new version; with it, exit 4 (nothing written)."""
+    if not campaign_db.startswith("postgresql"):
+        pytest.skip("SQLite takes its one write lock before the read: no writer reads a version that moves on")
+    from duban.errors import ConcurrentModification
+    from duban.services import evidence
+    from storage.uow import UnitOfWork
+
+    db = campaign_db
+    [no] = add(cli, db, "JGC", "wu")
+    [(version,)] = rows(db, "SELECT version FROM problem_items WHERE no = :no", no=no)
+    report = tmp_path / "报告.txt"
+    report.write_text("已整改", encoding="utf-8")
+    holder = _hold_item_lock(db, no)
+    try:
+        evidence.attach(holder, holder.org.person("wu"), holder.items.get(no), report,
+                        holder.campaigns.only().start_date)
+        holder.flush()
+        started, failure = _start_in_thread(db, no, "wu", **({"expect_version": version} if expect else {}))
+        assert not started.wait(1.0), "the start did not wait for the chain's lock"
+        holder.commit()
+    finally:
+        holder.__exit__(None, None, None)
+    assert started.wait(30)
+    state = rows(db, "SELECT state, version FROM problem_items WHERE no = :no", no=no)
+    if expect:
+        assert len(failure) == 1 and isinstance(failure[0], ConcurrentModification), failure
+        assert state == [("assigned", version + 1)]
+    else:
+        assert not failure, failure
+        assert state == [("rectifying", version + 2)]
     assert cli("audit", "verify", db=db).code == 0
 
 
