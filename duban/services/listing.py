@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import Date, bindparam, case, func, literal, or_, select, true, union_all
+from sqlalchemy import Date, Integer, bindparam, case, func, literal, or_, select, true, union_all
 from sqlalchemy.orm import aliased
 
 from duban import permissions
@@ -94,13 +94,6 @@ def _dates(camp, today: dt.date) -> dict:
     return {"list_today": today, "list_green_from": green_from(camp, today)}
 
 
-def _literal(number: int):
-    """A LIMIT or OFFSET written into the SQL, for the same reason as the dates: with them as
-    parameters PostgreSQL's reusable plan assumed a tenth of the table, so it planned every page
-    afresh (1-2 ms of its CPU per page)."""
-    return bindparam(None, number, literal_execute=True)
-
-
 def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
@@ -110,45 +103,89 @@ def _light_filter(light: str):
     return light_range(light, _TODAY, _GREEN_FROM)
 
 
-def _conditions(uow: UnitOfWork, camp, filters: ItemFilters, today: dt.date, units=()) -> list:
-    """SQL conditions on the items' own columns for the filters; an unknown value is bad input
-    naming the choices. ``units``: (id, code, name) already read, so a unit costs no query."""
-    where = [ProblemItem.campaign_id == camp.id]
-    if filters.light:  # an unknown light is refused there, naming the choices
-        where.append(_light_filter(filters.light))
+def _conditions(uow: UnitOfWork, camp, filters: ItemFilters, units=()) -> tuple[tuple, dict]:
+    """The filters as (shape, values): which conditions apply (``_where``) and the values bound
+    to them; an unknown value is bad input naming the choices. ``units``: (id, code, name) already
+    read, so a unit costs no query."""
+    values = {"list_campaign": camp.id}
+    if filters.light:
+        _light_filter(filters.light)  # an unknown light is refused there, naming the choices
     if filters.unit:
         unit_id = next((i for i, code, name in units if filters.unit in (code, name)), None)
-        where.append(ProblemItem.unit_id == (unit_id or uow.org.unit(filters.unit).id))  # unknown: NotFound
+        values["list_unit"] = unit_id or uow.org.unit(filters.unit).id  # unknown: NotFound
     if filters.state:
         codes = {label: code for code, label in ITEM.states.items()}
         state = filters.state if filters.state in ITEM.states else codes.get(filters.state)
         if state is None:
             raise BadInput(f"状态无效：{filters.state}（可选：{'、'.join(ITEM.states.values())}）")
-        where.append(ProblemItem.state == state)
+        values["list_state"] = state
     if filters.category:
         cat = next((c for c in camp.categories if filters.category in (c.code, c.name)), None)
         if cat is None:
             raise BadInput(f"问题类别无效：{filters.category}（可选：{'、'.join(c.name for c in camp.categories)}）")
-        where.append(ProblemItem.category_id == cat.id)
+        values["list_category"] = cat.id
     if filters.source:
         sources = {s["code"]: s["name"] for s in camp.plan.get("sources", [])}
         name = sources.get(filters.source, filters.source)
         if name not in sources.values():
             raise BadInput(f"问题来源无效：{filters.source}（可选：{'、'.join(sources.values())}）")
-        where.append(ProblemItem.source == name)
+        values["list_source"] = name
     if filters.owner:
-        where.append(ProblemItem.owner_id == uow.org.person_by_name_or_login(filters.owner).id)
+        values["list_owner"] = uow.org.person_by_name_or_login(filters.owner).id
     if filters.q:
         if len(filters.q) > SEARCH_MAX:
             raise BadInput(f"搜索词过长：最多 {SEARCH_MAX} 字")
-        where.append(or_(ProblemItem.no == filters.q, ProblemItem.title.like(_like(filters.q), escape="\\")))
-    return where
+        values["list_q"], values["list_q_like"] = filters.q, _like(filters.q)
+    shape = (filters.light, *(name in values for name in _FILTER_VALUES))
+    return shape, values
 
 
-def item_rows_query(uow: UnitOfWork, camp, filters: ItemFilters, today: dt.date, where: list | None = None):
-    """The list's SELECT (rows in campaign order) before paging; execute it with ``_dates(camp, today)``."""
-    return (_rows_select().where(*(where if where is not None else _conditions(uow, camp, filters, today)))
-            .order_by(ProblemItem.seq))
+_FILTER_VALUES = ("list_unit", "list_state", "list_category", "list_source", "list_owner", "list_q")
+
+
+@lru_cache(maxsize=256)
+def _where(shape: tuple) -> tuple:
+    """The SQL conditions of a shape of filters, on the items' own columns, their values left to
+    execution: the statements of a shape are built once per process (building a statement and
+    its cache key every page was a good part of a page's CPU)."""
+    light, unit, state, category, source, owner, q = shape
+    where = [ProblemItem.campaign_id == bindparam("list_campaign")]
+    if light:
+        where.append(_light_filter(light))
+    for present, column, name in ((unit, ProblemItem.unit_id, "list_unit"), (state, ProblemItem.state, "list_state"),
+                                  (category, ProblemItem.category_id, "list_category"),
+                                  (source, ProblemItem.source, "list_source"),
+                                  (owner, ProblemItem.owner_id, "list_owner")):
+        if present:
+            where.append(column == bindparam(name))
+    if q:
+        where.append(or_(ProblemItem.no == bindparam("list_q"),
+                         ProblemItem.title.like(bindparam("list_q_like"), escape="\\")))
+    return tuple(where)
+
+
+@lru_cache(maxsize=256)
+def _rows_query(shape: tuple):
+    """The list's SELECT (rows in campaign order) before paging."""
+    return _rows_select().where(*_where(shape)).order_by(ProblemItem.seq)
+
+
+@lru_cache(maxsize=256)
+def _page_queries(shape: tuple):
+    """(a page of rows, each carrying the number of matches up to ``COUNT_CAP``; the count alone).
+    The count rides along each row (PostgreSQL and SQLite evaluate the uncorrelated subquery once)."""
+    matching = (select(ProblemItem.id).where(*_where(shape))
+                .limit(bindparam("list_cap", type_=Integer, literal_execute=True)).subquery())
+    counted = select(func.count()).select_from(matching).scalar_subquery().label("matching")
+    page = (_rows_query(shape).add_columns(counted)
+            .limit(bindparam("list_limit", type_=Integer, literal_execute=True)).offset(bindparam("list_offset", type_=Integer, literal_execute=True)))
+    return page, select(func.count()).select_from(matching)
+
+
+def item_rows_query(uow: UnitOfWork, camp, filters: ItemFilters, today: dt.date):
+    """The list's SELECT (rows in campaign order) before paging, with the values to execute it with."""
+    shape, values = _conditions(uow, camp, filters)
+    return _rows_query(shape), {**values, **_dates(camp, today)}
 
 
 def _row(r) -> dict:
@@ -241,22 +278,18 @@ def item_page(uow: UnitOfWork, login: str, filters: ItemFilters = ItemFilters(),
     if page < 1:
         raise BadInput(f"页码应从 1 开始，实为 {page}")
     units, categories = _units_and_categories(uow, camp) if choices else ((), ())
-    where = _conditions(uow, camp, filters, today, units)
-    # The count rides along each row (PostgreSQL and SQLite evaluate the uncorrelated subquery once).
-    matching = select(ProblemItem.id).where(*where).limit(_literal(COUNT_CAP + 1)).subquery()
-    counted = select(func.count()).select_from(matching).scalar_subquery().label("matching")
-    query = (item_rows_query(uow, camp, filters, today, where).add_columns(counted)
-             .limit(_literal(per_page)).offset(_literal((page - 1) * per_page)))
+    shape, values = _conditions(uow, camp, filters, units)
+    page_query, count_query = _page_queries(shape)
+    values.update(_dates(camp, today), list_cap=COUNT_CAP + 1, list_limit=per_page, list_offset=(page - 1) * per_page)
     # Plain rows, not entities: Core execution skips the ORM's per-statement bookkeeping.
     connection = uow.session.connection()
-    dates = _dates(camp, today)
-    rows = connection.execute(query, dates).all()
+    rows = connection.execute(page_query, values).all()
     if rows:
         total = rows[0].matching
     elif page == 1:
         total = 0
     else:  # past the last page: count alone
-        total = connection.execute(select(func.count()).select_from(matching), dates).scalar_one()
+        total = connection.execute(count_query, values).scalar_one()
     capped = total > COUNT_CAP
     total = min(total, COUNT_CAP)
     first = (page - 1) * per_page
@@ -277,8 +310,8 @@ def iter_items(uow: UnitOfWork, login: str, filters: ItemFilters = ItemFilters()
     camp = uow.campaigns.only_or(campaign)
     permissions.require(actor(uow, login), "read")
     today = business_date(camp, today)
-    result = uow.session.execute(item_rows_query(uow, camp, filters, today).execution_options(yield_per=chunk),
-                                 _dates(camp, today))
+    query, values = item_rows_query(uow, camp, filters, today)
+    result = uow.session.execute(query.execution_options(yield_per=chunk), values)
     for r in result:
         yield _row(r)
 
