@@ -270,7 +270,7 @@ def generate(db_url: str, scale: str, items: int | None, seed: int, progress: bo
                     levels.append(("问责", head))
                 for level, addressee in levels:
                     row = {"id": next_id[Escalation], "campaign_id": campaign.id, "item_id": item["id"],
-                           "level": level, "cycle": 0, "on_date": max(item["due"], day), "reason": "生成的督办",
+                           "unit_id": unit_id, "level": level, "cycle": 0, "on_date": max(item["due"], day), "reason": "生成的督办",
                            "addressee_id": addressee, "actor": "system", "automatic": True}
                     next_id[Escalation] += 1
                     escalation_rows.append(row)

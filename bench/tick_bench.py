@@ -5,11 +5,12 @@
 
 ``--prefect`` ticks one day of a bench/generate.py database (as of 2015-10-27) end to end
 through Prefect: a server on 127.0.0.1 with its own PREFECT_HOME, the campaign-tick
-deployment from prefect.yaml on the duban-process pool, one process worker; it prints the
-time from the run's creation to its end and per stage (the worker picking the run up, the
-run-tick task, the events, the owed-sheets task). Before, it records what a live campaign
+and render-documents deployments from prefect.yaml on the duban-process pool, one process
+worker; it prints the time from the run's creation to its end and per stage (the worker picking
+the run up, the run-tick task, the events, the owed sheets: issued by the tick or handed to
+render-documents runs, which are then stopped, not waited for). Before, it records what a live campaign
 would have: 2015-10-27 as ticked, and the generated escalations' 催办单/督办单 as issued on
-their day (rows only, no files: generate.py writes none, and rendering that backlog is
+their day, with any sheet still owed from a day ticked before (rows only, no files: generate.py writes none, and rendering that backlog is
 render-documents' job, not a day's).
 
 The bureau has N units (a third serve the public), each with a head and M cadres.
@@ -109,18 +110,26 @@ def mark_generated_day(db_url: str) -> None:
         if last_processed_day(uow, camp) is None:
             uow.session.execute(insert(DutyRun).values(campaign_id=camp.id, business_date=AS_OF, duty=DAY_DONE,
                                                        result={"bench": "generated data"}))
+        # Each kind's last number read first: as a subquery of the INSERT, PostgreSQL evaluated it per row,
+        # each time scanning the documents being inserted (quadratic: stopped after 7 min at 1 M items).
+        last = {kind: uow.session.scalar(text("SELECT coalesce(max(number), 0) FROM documents "
+                                              "WHERE kind = :kind AND year = 2015"), {"kind": kind})
+                for kind in ("reminder_sheet", "supervision_sheet")}
         uow.session.execute(text("""
             INSERT INTO documents (campaign_id, kind, issuer, year, number, revision, doc_number, title, item_id,
                                    escalation_id, sha256, context, path, issued_on, actor, created_at)
-            SELECT e.campaign_id, k.kind, :issuer, 2015, k.last + row_number() OVER (PARTITION BY k.kind ORDER BY e.id),
-                   1, :issuer || '〔2015〕' || CAST(k.last + row_number() OVER (PARTITION BY k.kind ORDER BY e.id)
-                   AS VARCHAR(12)) || '号', '生成数据', e.item_id, e.id, '', '{}', '', e.on_date, 'system', CURRENT_TIMESTAMP
-            FROM escalations e JOIN (SELECT level, kind, (SELECT coalesce(max(number), 0) FROM documents d
-                                                          WHERE d.kind = l.kind AND d.year = 2015) AS last
-                                     FROM (SELECT '催办' AS level, 'reminder_sheet' AS kind
-                                           UNION ALL SELECT '督办', 'supervision_sheet') l) k ON k.level = e.level
-            WHERE e.campaign_id = :campaign AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.escalation_id = e.id)"""),
-            {"issuer": camp.doc_prefix, "campaign": camp.id})
+            SELECT campaign_id, kind, CAST(:issuer AS VARCHAR), 2015, number, 1,
+                   CAST(:issuer AS VARCHAR) || '〔2015〕' || CAST(number AS VARCHAR(12)) || '号', '生成数据', item_id,
+                   id, '', '{}', '', on_date, 'system', CURRENT_TIMESTAMP
+            FROM (SELECT e.campaign_id, e.item_id, e.id, e.on_date,
+                         CASE e.level WHEN '催办' THEN 'reminder_sheet' ELSE 'supervision_sheet' END AS kind,
+                         CASE e.level WHEN '催办' THEN :last_reminder ELSE :last_supervision END
+                         + row_number() OVER (PARTITION BY e.level ORDER BY e.id) AS number
+                  FROM escalations e
+                  WHERE e.campaign_id = :campaign AND e.level IN ('催办', '督办')
+                    AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.escalation_id = e.id)) owed"""),
+            {"issuer": camp.doc_prefix, "campaign": camp.id, "last_reminder": last["reminder_sheet"],
+             "last_supervision": last["supervision_sheet"]})
         for kind in ("reminder_sheet", "supervision_sheet"):
             last = uow.session.scalar(text("SELECT max(number) FROM documents WHERE kind = :kind"), {"kind": kind})
             counter = uow.session.get(DocCounter, (camp.doc_prefix, kind, 2015))
@@ -144,7 +153,7 @@ def prefect_tick(db_url: str, through: dt.date) -> None:
     print(f"marking: {time.perf_counter() - started:.1f} s")
     with tempfile.TemporaryDirectory() as files, prefect_server() as server:
         started = time.perf_counter()
-        server.deploy("campaign-tick")
+        server.deploy("campaign-tick", "render-documents")  # the tick hands a large day's sheets to the latter
         server.start_worker({"DUBAN_DB": db_url, "DUBAN_FILES": files, "DUBAN_TODAY": through.isoformat()}, "tick")
         print(f"server, pool, deployment and worker up in {time.perf_counter() - started:.1f} s")
         time.sleep(5)  # the worker polls every 2 s: let it be ready, as a deployed worker is at 08:00
@@ -152,6 +161,8 @@ def prefect_tick(db_url: str, through: dt.date) -> None:
         run_id = server.run_deployment("campaign-tick/campaign-tick", {"through": through.isoformat()})
         run, = server.wait([run_id], timeout=3600)
         wall = time.perf_counter() - began
+        handed = server.post("/flow_runs/filter", {"deployments": {"name": {"any_": ["render-documents"]}}})
+        server.runs += [r["id"] for r in handed]  # not waited for; stopped with the server
         print(f"campaign-tick through {through}: {run['state_type']}, {wall:.1f} s from creating the run to its "
               f"end (load average {os.getloadavg()})")
         created = dt.datetime.fromisoformat(run["created"])
@@ -160,6 +171,8 @@ def prefect_tick(db_url: str, through: dt.date) -> None:
             print(f"  created → running (worker picks it up, starts the flow-run process): "
                   f"{(start - created).total_seconds():.1f} s")
         print(f"  flow run time: {run.get('total_run_time') or 0:.1f} s")
+        print(f"  render-documents runs the tick created: {len(handed)} "
+              f"{sorted((r['parameters'].get('shard'), r['parameters'].get('shards')) for r in handed)}")
         for task in server.task_runs(run_id):
             print(f"  task {task['name']}: {task['state_type']}, {task.get('total_run_time') or 0:.1f} s")
         for line in server.post("/logs/filter", {"logs": {"flow_run_id": {"any_": [run_id]}}, "limit": 200,

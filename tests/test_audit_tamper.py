@@ -245,8 +245,9 @@ def test_case_attachment_and_campaign_rows_are_reconciled(logged, cli):
 def test_a_row_inserted_without_events_is_named(logged, cli):
     db, items = logged
     late = item_id(db, items["late"])
-    execute(db, "INSERT INTO escalations (campaign_id, item_id, level, cycle, on_date, reason, actor, automatic) "
-                "SELECT campaign_id, id, '挂牌督办', 0, '2015-09-16', '伪造', 'zhao', false FROM problem_items "
+    execute(db, "INSERT INTO escalations (campaign_id, item_id, unit_id, level, cycle, on_date, reason, actor, "
+                "automatic) SELECT campaign_id, id, unit_id, '挂牌督办', 0, '2015-09-16', '伪造', 'zhao', false "
+                "FROM problem_items "
                 "WHERE id = :id", id=late)
     failed(cli, db, "escalations id=", f"{items['late']} 的督办记录", "没有对应的事件")
 

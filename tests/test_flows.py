@@ -125,6 +125,68 @@ def test_campaign_tick_flow_issues_the_sheets_still_owed(prefect_server, sqlite_
     assert dump(sqlite_campaign) == before
 
 
+def _owed_sheets_of_three_red_items(db_url: str) -> list[tuple]:
+    """Three items swept by hand to 09-28 (催办 and 督办 each, no event): six sheets owed."""
+    from duban.services.escalation import sweep
+    from storage.models import Escalation
+    from storage.uow import UnitOfWork
+
+    for _ in range(3):
+        _overdue_item(db_url)
+    sweep(lambda: UnitOfWork(db_url), "system", as_of=D(2015, 9, 22))  # 催办 (deadline near)
+    sweep(lambda: UnitOfWork(db_url), "system", as_of=D(2015, 9, 28))  # 督办 (overdue)
+    return _rows(db_url, select(Escalation.id).where(Escalation.level.in_(("催办", "督办"))).order_by(Escalation.id))
+
+
+def test_campaign_tick_hands_many_owed_sheets_to_render_documents_runs(prefect_server, sqlite_campaign):
+    """More owed sheets than ``sheets_inline``: one render-documents run per shard, created and not
+    waited for; the runs issue every sheet, and the day ticked again creates no second run."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+
+    from flows.documents import render_documents
+    from flows.tick import campaign_tick
+    from storage.models import Document
+
+    owed = _owed_sheets_of_three_red_items(sqlite_campaign)
+    with get_client(sync_client=True) as client:  # the deployment, with no worker: its runs wait
+        deployment = client.create_deployment(client.create_flow_from_name("render-documents"), "render-documents",
+                                              entrypoint="flows/documents.py:render_documents")
+    try:
+        result = campaign_tick(db_url=sqlite_campaign, through=D(2015, 9, 28), sheets_inline=5, sheet_shards=2)
+        sheets = result["supervision_sheets"]
+        assert result["new_red"] == [] and (sheets["status"], sheets["pending"], sheets["issued"]) == ("handed_off", 6, [])
+        assert _rows(sqlite_campaign, select(Document.id)) == []  # nothing rendered by the tick
+        repeated = campaign_tick(db_url=sqlite_campaign, through=D(2015, 9, 28), sheets_inline=5, sheet_shards=2)
+        assert repeated["supervision_sheets"]["runs"] == sheets["runs"]  # the day's runs, not new ones
+        with get_client(sync_client=True) as client:
+            runs = [client.read_flow_run(run_id) for run_id in sheets["runs"]]
+            assert [(r.deployment_id, r.state.type.value) for r in runs] == [(deployment, "SCHEDULED")] * 2
+            assert [(r.parameters["shard"], r.parameters["shards"], r.parameters["db_url"]) for r in runs] == [
+                (0, 2, sqlite_campaign), (1, 2, sqlite_campaign)]
+            for run in runs:  # what the workers run
+                render_documents(**run.parameters)
+            assert sorted(_rows(sqlite_campaign, select(Document.escalation_id))) == owed
+            before = dump(sqlite_campaign)
+            again = campaign_tick(db_url=sqlite_campaign, through=D(2015, 9, 28), sheets_inline=5, sheet_shards=2)
+            assert again["supervision_sheets"]["issued"] == [] and dump(sqlite_campaign) == before
+            assert len(client.read_flow_runs(deployment_filter=DeploymentFilter(id=DeploymentFilterId(
+                any_=[deployment])))) == 2
+    finally:
+        with get_client(sync_client=True) as client:
+            client.delete_deployment(deployment)
+
+
+def test_campaign_tick_issues_many_owed_sheets_itself_without_render_documents(prefect_server, sqlite_campaign):
+    from flows.tick import campaign_tick
+    from storage.models import Document
+
+    owed = _owed_sheets_of_three_red_items(sqlite_campaign)
+    result = campaign_tick(db_url=sqlite_campaign, through=D(2015, 9, 28), sheets_inline=5, sheet_shards=2)
+    assert result["supervision_sheets"]["status"] == "done" and len(result["supervision_sheets"]["issued"]) == 6
+    assert sorted(_rows(sqlite_campaign, select(Document.escalation_id))) == owed
+
+
 def test_refusals_fail_at_once_without_retries(prefect_server, sqlite_campaign):
     import time
 

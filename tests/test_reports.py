@@ -79,3 +79,38 @@ def test_unit_report_table(cli, progress, monkeypatch):
     jgc = next(line for line in r.stdout.splitlines() if "建设管理处" in line)
     cells = [cell.strip() for cell in jgc.strip("│ ").split("│")]
     assert cells == ["建设管理处", "7", "1", "4", "0", "2", "0", "1/1/1", "2", "3/2/0/0", "0", "50%"]
+
+
+def _scalar(db, sql: str):
+    from sqlalchemy import text
+
+    from storage.db import get_engine
+
+    with get_engine(db).connect() as conn:
+        return conn.execute(text(sql)).scalar()
+
+
+def test_a_manual_escalation_counts_for_its_items_unit(cli, progress):
+    no = _scalar(progress, "SELECT i.no FROM problem_items i JOIN org_units u ON u.id = i.unit_id "
+                           "WHERE u.code = 'ZJZ' AND i.state = 'assigned'")
+    r = cli("item", "escalate", no, "--level", "挂牌督办", "--reason", "群众反映强烈", db=progress, as_user="zhao",
+            today=AS_OF)
+    assert r.code == 0, r
+    rows = {row["unit_code"]: row for row in cli("report", "units", db=progress, as_user="zhao", json=True,
+                                                 today=AS_OF).json()}
+    assert (rows["ZJZ"]["escalations"]["挂牌督办"], rows["JGC"]["escalations"]["挂牌督办"]) == (1, 0)
+
+
+def test_an_existing_database_gets_its_escalations_units_from_duban_init(cli, progress):
+    """0740 puts each escalation's unit (its item's) on the row: the report reads the same after the upgrade."""
+    from storage.migrate import downgrade, head_revision
+
+    report = cli("report", "units", db=progress, as_user="zhao", json=True, today=AS_OF).json()
+    downgrade(progress, "0720_doc_counter_claims")  # the schema before escalations carried their unit
+    r = cli("init", db=progress, json=True)
+    assert r.code == 0 and r.json()["revision"] == head_revision(), r
+    assert _scalar(progress, "SELECT count(*) FROM escalations") == 8
+    assert _scalar(progress, "SELECT count(*) FROM escalations e JOIN problem_items i ON i.id = e.item_id "
+                             "WHERE e.unit_id = i.unit_id") == 8
+    assert cli("report", "units", db=progress, as_user="zhao", json=True, today=AS_OF).json() == report
+    assert cli("audit", "verify", db=progress, as_user="zhao").code == 0

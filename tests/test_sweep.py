@@ -321,8 +321,8 @@ def test_unique_violation_from_a_racing_writer_counts_as_done(campaign_db, items
             raced.append(read[0].no)
             with get_engine(campaign_db).begin() as conn:
                 conn.execute(insert(escalation.Escalation).values(
-                    campaign_id=read[0].campaign_id, item_id=read[0].id, level=level, cycle=read[0].escalation_cycle,
-                    on_date=today, reason="并发巡查", actor="system", automatic=True))
+                    campaign_id=read[0].campaign_id, item_id=read[0].id, unit_id=read[0].unit_id, level=level,
+                    cycle=read[0].escalation_cycle, on_date=today, reason="并发巡查", actor="system", automatic=True))
         return rows
 
     monkeypatch.setattr(escalation, "_escalation_rows", rows_then_race)

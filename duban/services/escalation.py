@@ -158,7 +158,8 @@ def escalate_item(uow: UnitOfWork, login: str, no: str, *, level: str, reason: s
     if earlier is not None:
         raise RuleViolation(f"{item.no} 本轮已{level}（{earlier.on_date.isoformat()}，{earlier.actor}），不能重复{level}")
     values = (item.campaign_id, item.id, level, item.escalation_cycle, today, reason,
-              _addressee(level, supervision_line(uow.session, item.unit_id), item.owner_id), who.login, False)
+              _addressee(level, supervision_line(uow.session, item.unit_id), item.owner_id), who.login, False,
+              item.unit_id)
     row = Escalation(**dict(zip(ESCALATION_ROW, values)))
     uow.session.add(row)
     uow.flush()
@@ -404,7 +405,8 @@ def _escalate_batch_once(uow: UnitOfWork, login: str, campaign_code: str, level:
 
 
 # An escalation row's columns, in the order of the tuples the sweep inserts.
-ESCALATION_ROW = ("campaign_id", "item_id", "level", "cycle", "on_date", "reason", "addressee_id", "actor", "automatic")
+ESCALATION_ROW = ("campaign_id", "item_id", "level", "cycle", "on_date", "reason", "addressee_id", "actor", "automatic",
+                  "unit_id")  # the item's unit: `report units` counts escalations without the items
 
 
 def _escalation_rows(camp, level: str, today: dt.date, login: str, read: list, judged: dict[int, Standing],
@@ -424,7 +426,7 @@ def _escalation_rows(camp, level: str, today: dt.date, login: str, read: list, j
         if reason is None:
             reason = reasons[due] = _sweep_reason(camp, level, due, today)
         rows.append((row.campaign_id, row.id, level, cycle, today, reason,
-                     _addressee(level, lines(row.unit_id), owner_id), login, True))
+                     _addressee(level, lines(row.unit_id), owner_id), login, True, row.unit_id))
     return rows
 
 
@@ -449,7 +451,7 @@ def _sweep_reason(camp, level: str, due: dt.date, today: dt.date) -> str:
 
 def _event(escalation_id: int, values: tuple, chain: str) -> dict:
     """The ``escalate`` event of an escalation row (its ``id`` and ``ESCALATION_ROW`` values)."""
-    campaign_id, item_id, level, cycle, on_date, reason, addressee_id, login, automatic = values
+    campaign_id, item_id, level, cycle, on_date, reason, addressee_id, login, automatic, _unit = values
     return {"chain": chain, "actor": login, "business_date": on_date, "trigger": "escalate",
             "item_id": item_id, "campaign_id": campaign_id, "note": reason,
             "payload": {"escalation": escalation_id, "level": level, "cycle": cycle,

@@ -25,7 +25,8 @@ def unit_report(uow: UnitOfWork, login: str, *, campaign: str | None = None,
 
     The on-time rate is the share of verified items verified on or before their (possibly
     extended) deadline; None while a unit has no verified item. One aggregate query: the
-    items and the escalations are each counted in one pass, per unit, as FILTERed counts.
+    items and the escalations (each carrying its item's unit) are each counted in one pass,
+    per unit, as FILTERed counts.
     """
     uow.read_only()
     camp = uow.campaigns.only_or(campaign)
@@ -43,12 +44,12 @@ def unit_report(uow: UnitOfWork, login: str, *, campaign: str | None = None,
                func.count().filter(ProblemItem.verified_on <= ProblemItem.due).label("verified_on_time"))
         .where(in_campaign).group_by(ProblemItem.unit_id).subquery()
     )
-    escalations = (
-        select(ProblemItem.unit_id.label("unit_id"),
+    escalations = (  # each row carries its item's unit: no join to the items
+        select(Escalation.unit_id.label("unit_id"),
                *[func.count().filter(Escalation.level == level).label(f"level_{n}")
                  for n, level in enumerate(ESCALATION_LEVELS)])
-        .join(ProblemItem, Escalation.item_id == ProblemItem.id).where(in_campaign)
-        .group_by(ProblemItem.unit_id).subquery()
+        .where(Escalation.campaign_id == camp.id)
+        .group_by(Escalation.unit_id).subquery()
     )
     query = (select(OrgUnit.code, OrgUnit.name, items, escalations)
              .outerjoin(items, items.c.unit_id == OrgUnit.id)

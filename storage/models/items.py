@@ -142,6 +142,7 @@ class Escalation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("problem_items.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))  # the item's (never changes): counted per unit
     level: Mapped[str] = mapped_column(String(16))
     cycle: Mapped[int] = mapped_column(Integer, default=0)
     on_date: Mapped[dt.date] = mapped_column(Date)
