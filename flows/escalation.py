@@ -41,7 +41,7 @@ def sweep_and_escalate(db_url: str | None = None, campaign: str | None = None, a
         db_url: database URL; default DUBAN_DB
         campaign: campaign code; default the only campaign
         as_of: business date of the sweep; default today in Asia/Shanghai
-        batch_size: items per transaction; default 500 on SQLite, 2000 on PostgreSQL
+        batch_size: items per transaction; default 2000
     """
     as_of = as_of or business_today()
     result = sweep_task(resolve_db_url(db_url), campaign, as_of, batch_size)

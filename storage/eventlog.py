@@ -20,7 +20,7 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from json.encoder import encode_basestring as _string  # a str's canonical JSON (ensure_ascii off)
+from json.encoder import encode_basestring as json_string  # a str's canonical JSON (ensure_ascii off)
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
@@ -36,6 +36,13 @@ _CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",
 
 def canonical_json(value) -> str:
     return _CANONICAL.encode(value)
+
+
+def payload_text(payload: dict | str | None) -> str:
+    """An event's ``payload`` column: the canonical JSON of a dict (None: ``{}``), or a text given
+    as that already, kept verbatim (a caller writing many alike, the sweep, writes it out from a
+    template; ``verify`` hashes the column as stored either way)."""
+    return payload if isinstance(payload, str) else canonical_json(payload or {})
 
 
 def event_hash(ev: Event) -> str:
@@ -103,7 +110,7 @@ def append(
     from_state: str | None = None,
     to_state: str | None = None,
     note: str = "",
-    payload: dict | None = None,
+    payload: dict | str | None = None,
     key: bytes | None = None,
 ) -> Event:
     head = lock_chain(session, chain)
@@ -111,7 +118,7 @@ def append(
         chain=chain, seq=head.last_seq + 1, campaign_id=campaign_id, item_id=item_id,
         case_id=case_id, actor=actor, at=utcnow(), business_date=business_date,
         trigger=trigger, from_state=from_state, to_state=to_state, note=note or "",
-        payload=canonical_json(payload or {}), prev_hash=head.last_hash,
+        payload=payload_text(payload), prev_hash=head.last_hash,
     )
     ev.hash = event_hash(ev)
     ev.mac = event_mac(key, ev.hash) if key else None
@@ -141,7 +148,7 @@ def append_many(session: Session, events: list[dict], *, key: bytes | None = Non
             tips[chain] = head.last_seq, head.last_hash
         last_seq, last_hash = tips[chain]
         seq = last_seq + 1
-        payload = canonical_json(get("payload") or {})
+        payload = payload_text(get("payload"))
         shared = (chain, get("campaign_id"), get("case_id"), given["actor"], given["business_date"],
                   given["trigger"], get("from_state"), get("to_state"), get("note") or "")
         item_id = get("item_id")
@@ -180,7 +187,7 @@ class _Contents:
             pieces = self.shared[shared] = (f"[{canonical_json(chain)},", f",{_json_of(campaign_id)},",
                                             f",{canonical_json(middle)[1:-1]},")
         head, campaign, middle = pieces
-        return f"{head}{seq}{campaign}{_json_of(item_id)}{middle}{_string(payload)},{_string(prev_hash)}]"
+        return f"{head}{seq}{campaign}{_json_of(item_id)}{middle}{json_string(payload)},{json_string(prev_hash)}]"
 
 
 def _json_of(value) -> str:

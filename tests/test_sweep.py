@@ -9,6 +9,7 @@ working days old.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import signal
 import subprocess
@@ -106,6 +107,18 @@ def test_sweep_twice_escalates_each_item_exactly_once(cli, campaign_db, items):
     assert [(no, level, D.fromisoformat(str(day)[:10]), who) for no, level, day, who in dated(db)] == expected
     assert escalate_events(db) == sorted((no, n) for no, n in {
         items["red"]: 2, items["red_station"]: 2, items["yellow_today"]: 1, items["yellow_holiday"]: 1}.items())
+    # The sweep writes each event's payload out itself: the canonical JSON of its escalation's facts.
+    from storage.eventlog import canonical_json
+
+    written = {id_: (level, cycle, addressee_id, bool(automatic)) for id_, level, cycle, addressee_id, automatic in sql(
+        db, "SELECT id, level, cycle, addressee_id, automatic FROM escalations")}
+    payloads = [text for (text,) in sql(db, """SELECT payload FROM events WHERE "trigger" = 'escalate'""")]
+    assert len(payloads) == len(written) == 6
+    for text in payloads:
+        payload = json.loads(text)
+        assert canonical_json(payload) == text
+        assert written[payload["escalation"]] == (payload["level"], payload["cycle"], payload["addressee_id"],
+                                                  payload["automatic"]) and payload["automatic"] is True
 
     again = sweep(cli, db, AS_OF)
     assert again["counts"] == {"催办": 0, "督办": 0, "问责": 0} and again["new_red"] == []
@@ -131,11 +144,12 @@ def test_sweep_reports_progress_and_needs_the_right_role(campaign_db, items):
 
     with pytest.raises(PermissionDenied):
         run_sweep(lambda: UnitOfWork(campaign_db), "wu", as_of=dt.date(2015, 9, 28))
+    assert gc.isenabled()  # the sweep pauses the cyclic collector (duban.collector), and restores it however it ends
     seen = []
     result = run_sweep(lambda: UnitOfWork(campaign_db), "zhao", as_of=dt.date(2015, 9, 28), batch_size=1,
-                       progress=lambda done, total: seen.append((done, total)))
-    assert seen == [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4)]
-    assert result["batches"] == 4 and result["seconds"] >= 0
+                       progress=lambda done, total: seen.append((done, total, gc.isenabled())))
+    assert seen == [(0, 4, False), (1, 4, False), (2, 4, False), (3, 4, False), (4, 4, False)]
+    assert result["batches"] == 4 and result["seconds"] >= 0 and gc.isenabled()
 
 
 def test_an_item_changed_after_the_selection_is_judged_again_under_the_lock(cli, campaign_db, items):
@@ -312,7 +326,7 @@ def test_unique_violation_from_a_racing_writer_counts_as_done(campaign_db, items
     from storage.db import get_engine
     from storage.uow import UnitOfWork
 
-    real_rows, raced = escalation._escalation_rows, []
+    real_rows, raced = escalation.escalation_rows, []
 
     def rows_then_race(camp, level, today, login, read, judged, lines):
         # After the sweep chose its items and before it inserts: another writer inserts one.
@@ -325,7 +339,7 @@ def test_unique_violation_from_a_racing_writer_counts_as_done(campaign_db, items
                     cycle=read[0].escalation_cycle, on_date=today, reason="并发巡查", actor="system", automatic=True))
         return rows
 
-    monkeypatch.setattr(escalation, "_escalation_rows", rows_then_race)
+    monkeypatch.setattr(escalation, "escalation_rows", rows_then_race)
     result = escalation.sweep(lambda: UnitOfWork(campaign_db), "system", as_of=dt.date(2015, 9, 28))
     assert raced == [items["yellow_holiday"]]
     assert result["counts"] == {"催办": 3, "督办": 0, "问责": 0}

@@ -103,7 +103,7 @@ def sweep_command(
     as_of: Optional[str] = typer.Option(None, "--as-of", metavar="日期", help="按该日期巡查 YYYY-MM-DD（默认为业务日期）"),
     campaign: Optional[str] = CAMPAIGN,
     batch_size: Optional[int] = typer.Option(None, "--batch-size", min=1, metavar="个数",
-                                             help="每批处理并提交的问题数（默认 SQLite 500，PostgreSQL 2000）"),
+                                             help="每批处理并提交的问题数（默认 2000）"),
 ) -> None:
     """逾期巡查：黄灯催办、红灯督办、逾期超过宽限期提出问责；自上次巡查后漏巡的工作日逐日补巡，各级催办督办记在应办之日；重复运行不会重复督办。"""
     from duban.services.escalation import sweep_through

@@ -29,28 +29,29 @@ from typing import NamedTuple
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import object_session
 
-from duban import permissions
+from duban import collector, permissions
 from duban.errors import BadInput, ConcurrentModification, RuleViolation
 from duban.services.common import actor, business_date, clean_text, light_of, work_calendar
 from duban.services.items import TEXT_MAX, load_for_change, light_condition
 from duban.services.standing import Standing, changed_after, changed_among, in_campaign, standings_on
 from duban.services.supervision import supervision_line, supervision_lines, unit_head  # noqa: F401  (unit_head: bench/generate.py)
 from duban.services.sweep_cases import proposals, propose_for_items
-from duban.wording import wording
+from duban.services.sweep_rows import ESCALATION_ROW, REMIND, addressee, escalate_event, escalation_rows
 from statemachines.item import DEADLINE_STATES, ITEM
 from storage.models import Escalation, Person, ProblemItem
 from storage.uow import UnitOfWork, campaign_chain, item_chain, unit_chain
 
-REMIND, SUPERVISE, SUPERVISE_LISTED, CASE = "催办", "督办", "挂牌督办", "问责"
+SUPERVISE, SUPERVISE_LISTED, CASE = "督办", "挂牌督办", "问责"  # after REMIND (催办, ``sweep_rows``)
 SWEEP_LEVELS = (REMIND, SUPERVISE, CASE)  # in the order a sweep processes them
 MANUAL_LEVELS = (SUPERVISE, SUPERVISE_LISTED)
 BATCH_ATTEMPTS = 3
-# Items per batch unless told: SQLite holds its one write lock for a whole batch, so its batches
-# stay short; PostgreSQL locks only the batch's chains, and larger batches spread the per-batch
-# round trips and commit over more items.
-BATCH_SIZE = {"sqlite": 500, "postgresql": 2000}
+# Items per batch unless told: larger batches spread the per-batch locks, reads, round trips and
+# commit over more items. SQLite holds its one write lock for a whole batch: 2,000 items hold it
+# ≈ 0.1–0.3 s (bench/README.md); PostgreSQL locks only the batch's chains.
+BATCH_SIZE = {"sqlite": 2000, "postgresql": 2000}
 
 
+@collector.paused()  # millions of short-lived rows freed by reference counting (duban.collector)
 def sweep(start_uow: Callable[[], UnitOfWork], login: str, *, campaign: str | None = None,
           as_of: dt.date | None = None, batch_size: int | None = None,
           progress: Callable[[int, int], None] | None = None) -> dict:
@@ -158,12 +159,12 @@ def escalate_item(uow: UnitOfWork, login: str, no: str, *, level: str, reason: s
     if earlier is not None:
         raise RuleViolation(f"{item.no} 本轮已{level}（{earlier.on_date.isoformat()}，{earlier.actor}），不能重复{level}")
     values = (item.campaign_id, item.id, level, item.escalation_cycle, today, reason,
-              _addressee(level, supervision_line(uow.session, item.unit_id), item.owner_id), who.login, False,
+              addressee(level, supervision_line(uow.session, item.unit_id), item.owner_id), who.login, False,
               item.unit_id)
     row = Escalation(**dict(zip(ESCALATION_ROW, values)))
     uow.session.add(row)
     uow.flush()
-    event = _event(row.id, values, item_chain(item))
+    event = escalate_event(row.id, values, item_chain(item))
     uow.record(item=item, today=today, **{key: event[key] for key in ("chain", "actor", "trigger", "campaign_id",
                                                                       "note", "payload")})
     uow.commit()
@@ -384,7 +385,7 @@ def _escalate_batch_once(uow: UnitOfWork, login: str, campaign_code: str, level:
     if not read:
         uow.commit()
         return [], []
-    rows = _escalation_rows(camp, level, today, who.login, read, judged, lines)
+    rows = escalation_rows(camp, level, today, who.login, read, judged, lines)
     before = uow.session.scalar(select(func.max(Escalation.id))) or 0
     uow.insert_rows(Escalation.__table__, rows, ESCALATION_ROW)  # a racing writer's unique violation surfaces here
     # The new rows' ids: by a range of the primary key, not a lookup of each item (any other
@@ -393,7 +394,7 @@ def _escalate_batch_once(uow: UnitOfWork, login: str, campaign_code: str, level:
         select(Escalation.id, Escalation.item_id, Escalation.cycle).where(
             Escalation.id > before, Escalation.level == level))}
     chains = {unit_id: unit_chain(camp, unit_id) for unit_id in {row.unit_id for row in read}}
-    uow.record_many([_event(ids_of[values[1], values[3]], values, chains[item.unit_id])
+    uow.record_many([escalate_event(ids_of[values[1], values[3]], values, chains[item.unit_id])
                      for item, values in zip(read, rows)])
     proposed = []
     if level == CASE:
@@ -402,57 +403,3 @@ def _escalate_batch_once(uow: UnitOfWork, login: str, campaign_code: str, level:
         proposed = propose_for_items(uow, who, camp, today, proposals(read, standings, fields, today))
     uow.commit()
     return [row.no for row in read], proposed
-
-
-# An escalation row's columns, in the order of the tuples the sweep inserts.
-ESCALATION_ROW = ("campaign_id", "item_id", "level", "cycle", "on_date", "reason", "addressee_id", "actor", "automatic",
-                  "unit_id")  # the item's unit: `report units` counts escalations without the items
-
-
-def _escalation_rows(camp, level: str, today: dt.date, login: str, read: list, judged: dict[int, Standing],
-                     lines: Callable[[int], tuple[int | None, ...]]) -> list[tuple]:
-    """The automatic escalation rows (``ESCALATION_ROW``) of a batch's due items ``read``, each as it
-    stood on ``today``: as judged afresh (``judged``, by id), else as its row stands. Tuples, not
-    objects: a sweep makes one per escalation."""
-    reasons: dict[dt.date, str] = {}
-    rows = []
-    for row in read:
-        standing = judged.get(row.id)
-        if standing is None:
-            due, cycle, owner_id = row.due, row.escalation_cycle, row.owner_id
-        else:
-            due, cycle, owner_id = standing.due, standing.cycle, standing.owner_id
-        reason = reasons.get(due)
-        if reason is None:
-            reason = reasons[due] = _sweep_reason(camp, level, due, today)
-        rows.append((row.campaign_id, row.id, level, cycle, today, reason,
-                     _addressee(level, lines(row.unit_id), owner_id), login, True, row.unit_id))
-    return rows
-
-
-def _addressee(level: str, line: tuple[int | None, ...], owner_id: int | None) -> int | None:
-    """催办 goes to the owner (as the item stood), 督办 and 问责 to the first up the unit's supervision
-    line (``line``) who is not that owner: pressure passes one level up, never back to the person
-    who owns the item."""
-    if level == REMIND:
-        return owner_id
-    return next((id_ for id_ in line if id_ is not None and id_ != owner_id), None)
-
-
-def _sweep_reason(camp, level: str, due: dt.date, today: dt.date) -> str:
-    calendar = work_calendar()
-    days = calendar.workdays_between(today, due) if level == REMIND else calendar.workdays_between(due, today)
-    rules = camp.plan.get("rules", {}).get("escalation", {})
-    measures = {m["code"]: m["name"] for m in camp.plan.get("accountability", {}).get("measures", [])}
-    return wording("sheets").say("sweep_reason", level=level, due=due, days=days,
-                                 grace=rules.get("case_after_working_days", 5),
-                                 measure=measures.get(rules.get("case_measure")))
-
-
-def _event(escalation_id: int, values: tuple, chain: str) -> dict:
-    """The ``escalate`` event of an escalation row (its ``id`` and ``ESCALATION_ROW`` values)."""
-    campaign_id, item_id, level, cycle, on_date, reason, addressee_id, login, automatic, _unit = values
-    return {"chain": chain, "actor": login, "business_date": on_date, "trigger": "escalate",
-            "item_id": item_id, "campaign_id": campaign_id, "note": reason,
-            "payload": {"escalation": escalation_id, "level": level, "cycle": cycle,
-                        "addressee_id": addressee_id, "automatic": automatic}}
