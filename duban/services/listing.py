@@ -136,11 +136,14 @@ def _conditions(uow: UnitOfWork, camp, filters: ItemFilters, units=()) -> tuple[
         if len(filters.q) > SEARCH_MAX:
             raise BadInput(f"搜索词过长：最多 {SEARCH_MAX} 字")
         values["list_q"], values["list_q_like"] = filters.q, _like(filters.q)
-    shape = (filters.light, *(name in values for name in _FILTER_VALUES))
+    shape = (filters.light, *(name in values for name, _ in _EQUALS), "list_q" in values)
     return shape, values
 
 
-_FILTER_VALUES = ("list_unit", "list_state", "list_category", "list_source", "list_owner", "list_q")
+# The filters that are one column equal to its value: (parameter, column).
+_EQUALS = (("list_unit", ProblemItem.unit_id), ("list_state", ProblemItem.state),
+           ("list_category", ProblemItem.category_id), ("list_source", ProblemItem.source),
+           ("list_owner", ProblemItem.owner_id))
 
 
 @lru_cache(maxsize=256)
@@ -148,16 +151,11 @@ def _where(shape: tuple) -> tuple:
     """The SQL conditions of a shape of filters, on the items' own columns, their values left to
     execution: the statements of a shape are built once per process (building a statement and
     its cache key every page was a good part of a page's CPU)."""
-    light, unit, state, category, source, owner, q = shape
+    light, *equals, q = shape
     where = [ProblemItem.campaign_id == bindparam("list_campaign")]
     if light:
         where.append(_light_filter(light))
-    for present, column, name in ((unit, ProblemItem.unit_id, "list_unit"), (state, ProblemItem.state, "list_state"),
-                                  (category, ProblemItem.category_id, "list_category"),
-                                  (source, ProblemItem.source, "list_source"),
-                                  (owner, ProblemItem.owner_id, "list_owner")):
-        if present:
-            where.append(column == bindparam(name))
+    where += [column == bindparam(name) for (name, column), present in zip(_EQUALS, equals) if present]
     if q:
         where.append(or_(ProblemItem.no == bindparam("list_q"),
                          ProblemItem.title.like(bindparam("list_q_like"), escape="\\")))
@@ -178,7 +176,8 @@ def _page_queries(shape: tuple):
                 .limit(bindparam("list_cap", type_=Integer, literal_execute=True)).subquery())
     counted = select(func.count()).select_from(matching).scalar_subquery().label("matching")
     page = (_rows_query(shape).add_columns(counted)
-            .limit(bindparam("list_limit", type_=Integer, literal_execute=True)).offset(bindparam("list_offset", type_=Integer, literal_execute=True)))
+            .limit(bindparam("list_limit", type_=Integer, literal_execute=True))
+            .offset(bindparam("list_offset", type_=Integer, literal_execute=True)))
     return page, select(func.count()).select_from(matching)
 
 
