@@ -114,3 +114,72 @@ def test_an_existing_database_gets_its_escalations_units_from_duban_init(cli, pr
                              "WHERE e.unit_id = i.unit_id") == 8
     assert cli("report", "units", db=progress, as_user="zhao", json=True, today=AS_OF).json() == report
     assert cli("audit", "verify", db=progress, as_user="zhao").code == 0
+
+
+def test_the_report_agrees_with_counting_item_by_item(progress):
+    """The report counts in two levels (per unit and state, then per unit) off its indexes: on
+    items in every state, with and without deadlines around the day's light boundaries, paused,
+    verified on time and late, relapsed, and escalations of every level, it gives what counting
+    each item and escalation one by one gives."""
+    import datetime as dt
+    import random
+
+    from sqlalchemy import inspect, select
+
+    from duban.services.common import work_calendar
+    from duban.services.reports import ESCALATION_LEVELS, LIGHTS, OVERDUE_STATES, unit_report
+    from statemachines.item import DEADLINE_STATES, ITEM
+    from storage.models import Escalation, OrgUnit, ProblemItem
+    from storage.uow import UnitOfWork
+
+    today, rng = dt.date.fromisoformat(AS_OF), random.Random(16)
+    with UnitOfWork(progress) as uow:
+        template = uow.session.scalars(select(ProblemItem).order_by(ProblemItem.id)).first()
+        columns = {c.key: getattr(template, c.key) for c in inspect(ProblemItem).column_attrs
+                   if c.key not in ("id", "seq", "no")}
+        units = list(uow.session.scalars(select(OrgUnit.id)))[:-1]  # the last unit keeps no items
+        seq = max(uow.session.scalars(select(ProblemItem.seq)))
+        for n in range(400):
+            due = rng.choice([None, today + dt.timedelta(days=rng.randint(-12, 14))])
+            verified = rng.choice([None, due and due + dt.timedelta(days=rng.randint(-3, 3))])
+            item = ProblemItem(**columns | {
+                "seq": seq + n + 1, "no": f"T-{n}", "unit_id": rng.choice(units),
+                "state": rng.choice(list(ITEM.states)), "due": due, "verified_on": verified,
+                "paused_since": rng.choice([None, None, None, today - dt.timedelta(days=2)]),
+                "relapse_count": rng.choice([0, 0, 1, 2])})
+            uow.session.add(item)
+            uow.session.flush()
+            for cycle in range(rng.randint(0, 2)):
+                for level in rng.sample(ESCALATION_LEVELS, rng.randint(0, 4)):
+                    uow.session.add(Escalation(campaign_id=item.campaign_id, item_id=item.id, unit_id=item.unit_id,
+                                               level=level, cycle=cycle, on_date=today, actor="system"))
+        uow.commit()
+
+    with UnitOfWork(progress) as uow:
+        camp = uow.campaigns.only_or(None)
+        yellow_days = camp.plan.get("rules", {}).get("yellow_working_days", 3)
+        units = {u.id: u for u in uow.session.scalars(select(OrgUnit))}
+        expected = {u.code: {"items": 0, "states": dict.fromkeys(ITEM.states, 0), "lights": dict.fromkeys(LIGHTS, 0),
+                             "overdue": 0, "escalations": dict.fromkeys(ESCALATION_LEVELS, 0), "relapses": 0,
+                             "verified": 0, "on_time": 0} for u in units.values()}
+        for item in uow.session.scalars(select(ProblemItem).where(ProblemItem.campaign_id == camp.id)):
+            row = expected[units[item.unit_id].code]
+            row["items"] += 1
+            row["states"][item.state] += 1
+            if item.state in DEADLINE_STATES and item.due and item.paused_since is None:
+                row["lights"][work_calendar().light(today, item.due, yellow_days)] += 1
+            row["overdue"] += item.state in OVERDUE_STATES and item.due is not None and item.due < today
+            row["relapses"] += item.relapse_count
+            row["verified"] += item.verified_on is not None
+            row["on_time"] += item.verified_on is not None and item.due is not None and item.verified_on <= item.due
+        for escalation in uow.session.scalars(select(Escalation).where(Escalation.campaign_id == camp.id)):
+            expected[units[escalation.unit_id].code]["escalations"][escalation.level] += 1
+        report = unit_report(uow, "zhao", today=today)
+
+    for row in expected.values():
+        on_time = row.pop("on_time")
+        row["on_time_rate"] = round(on_time / row["verified"], 4) if row["verified"] else None
+    assert {r["unit_code"]: {k: v for k, v in r.items() if k not in ("unit_code", "unit")} for r in report} == expected
+    assert [r["unit_code"] for r in report] == sorted(expected)  # in unit code order
+    figures = [r for r in report if r["items"]]
+    assert len(figures) >= 4 and all(r["lights"]["yellow"] and r["overdue"] and r["verified"] for r in figures[:4])

@@ -346,9 +346,15 @@ def light_condition(campaign, light: str, today: dt.date):
 def light_range(light: str, today, first_green):
     """``light_condition`` with its two dates given: values, or bound parameters (a statement
     built once and executed on many days)."""
+    return running_condition() & due_band(light, today, first_green)
+
+
+def due_band(light: str, today, first_green):
+    """The due dates of a light alone, without "a deadline is running" (the per-unit report applies
+    the state part of it per group of items, not per item)."""
     if light not in ("red", "yellow", "green"):
         raise BadInput(f"红黄绿灯无效：{light}（可选：red、yellow、green）")
-    return running_condition() & {
+    return {
         "red": ProblemItem.due < today,
         "yellow": (ProblemItem.due >= today) & (ProblemItem.due < first_green),
         "green": ProblemItem.due >= first_green,

@@ -41,6 +41,10 @@ class ProblemItem(Base):
         Index("ix_problem_items_list_owner", "campaign_id", "owner_id", "seq"),
         Index("ix_problem_items_list_category", "campaign_id", "category_id", "seq"),
         Index("ix_problem_items_list_source", "campaign_id", "source", "seq"),
+        # `report units` (duban.services.reports): every column it counts, in unit and state
+        # order, so it reads this index alone and groups as it reads (migration 0750).
+        Index("ix_problem_items_report", "campaign_id", "unit_id", "state", "due", "paused_since",
+              "verified_on", "relapse_count"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -137,10 +141,15 @@ class Escalation(Base):
     """催办 / 督办 / 挂牌督办 / 问责 for one item; unique per level and relapse cycle."""
 
     __tablename__ = "escalations"
-    __table_args__ = (UniqueConstraint("item_id", "level", "cycle"),)
+    __table_args__ = (
+        UniqueConstraint("item_id", "level", "cycle"),
+        # Serves every query by campaign (its first column) and `report units`' count per unit
+        # and level from the index alone (migration 0750).
+        Index("ix_escalations_report", "campaign_id", "unit_id", "level"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
     item_id: Mapped[int] = mapped_column(ForeignKey("problem_items.id"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))  # the item's (never changes): counted per unit
     level: Mapped[str] = mapped_column(String(16))
