@@ -33,17 +33,14 @@ demo: install
 test: install
 	$(BIN)/python -m pytest -q
 
-# make bench SCALE=city (or province): the scale figures on a bigger dataset; the default stays short.
-# The scale figures are appended to bench/results.jsonl, drawn by bench/plots.py into bench/plots/.
+# make bench SCALE=city (or province): the scale figures of issue #16 on a bigger dataset; the default
+# (bureau) stays short. bench/run_all.py runs every scale figure on SQLite and PostgreSQL (scratch
+# databases on 127.0.0.1:5432, dropped afterwards), each with its same-run baseline, appends them to
+# bench/results.jsonl, and bench/plots.py draws them into bench/plots/.
 SCALE ?= bureau
-PDF_ITEMS ?= 300
-SCALE_BENCH := $(BIN)/python bench/scale_bench.py --scale $(SCALE) --pdf-items $(PDF_ITEMS) --baseline-timeout 300 \
-	--results bench/results.jsonl
 bench: install
-	for b in cli_bench render_bench issue_bench campaign_bench sweep_bench tick_bench web_bench; do $(BIN)/python bench/$$b.py || exit 1; done
-	$(SCALE_BENCH)
-	$(SCALE_BENCH) --pg --ops list,report,xlsx
-	$(BIN)/python bench/writers_bench.py
+	for b in cli_bench render_bench issue_bench campaign_bench tick_bench web_bench; do $(BIN)/python bench/$$b.py || exit 1; done
+	$(BIN)/python bench/run_all.py --scale $(SCALE) --results bench/results.jsonl
 	$(BIN)/python bench/plots.py
 
 # A new Alembic revision from the models: make migration MSG="add reports" REV=0002_reports

@@ -3,6 +3,7 @@
     .venv/bin/python bench/batch_bench.py --db URL [--docs N] [--processes P] [--workers W] [--disjoint] [--chunk C]
     .venv/bin/python bench/batch_bench.py --db URL --prefect [--docs N] [--processes P] [--workers W]
                                           [--kill-after S]
+    .venv/bin/python bench/batch_bench.py --db URL --prefect --baseline-db URL2 --results FILE [--scale S] [--docs N]
 
 Plain processes: takes the first N 整改通知书 the database owes (bench/generate.py data, as of
 2015-10-27) and starts P processes, each issuing all N with W render workers, the list
@@ -16,6 +17,11 @@ N/P sheets each, W render processes per run. ``--kill-after S`` kills the second
 (and its flow run) S seconds in, checks the numbers, then runs its shard again to the end.
 The proof query counts every 催办单/督办单 per counter: numbers 1..last without a gap and
 equal to the counter, no escalation with two.
+
+``--results FILE`` (with --prefect) keeps one figure line (bench/figures.py): the P workers'
+run on --db against the same run's baseline, one worker issuing the same number of sheets on
+--baseline-db (a copy of the same data), each in a fresh process; max RSS is the largest process
+the run started (the Prefect server's included), and the line carries the proof.
 """
 
 from __future__ import annotations
@@ -153,7 +159,30 @@ def prefect_run(args) -> None:
     issued = owed - _owed_sheets(args.db)
     print(f"{issued} sheets by {shards} Prefect workers in {wall:.1f} s wall ({issued / wall:.2f} docs/s), "
           f"{_children_cpu() - cpu:.0f} s CPU in the workers' processes (those that exited cleanly)")
-    print("proof:", json.dumps(sheet_proof(args.db), ensure_ascii=False))
+    checked = sheet_proof(args.db)
+    print("proof:", json.dumps(checked, ensure_ascii=False))
+    return {"seconds": round(wall, 2), "issued": issued, "workers": shards,
+            "completed": all(r["state_type"] == "COMPLETED" for r in runs),
+            "gapless": bool(checked) and all(row["gapless"] and not row["escalations_with_two"] for row in checked),
+            "proof": checked}
+
+
+def prefect_figure(args) -> None:
+    """P workers on --db against one worker on --baseline-db, the same number of sheets."""
+    from bench.figures import count_items, cpu_reference, dialect, figure_line, keep, run_json
+
+    def measure(db: str, processes: int) -> dict:
+        return run_json([sys.executable, __file__, "--prefect", "--json", "--db", db, "--docs", str(args.docs),
+                         "--processes", str(processes), "--workers", str(args.workers),
+                         "--batch-size", str(args.batch_size), "--timeout", str(args.timeout)]
+                        + (["--files", args.files] if args.files else []))
+
+    cpu = cpu_reference()
+    baseline = {"is": "the same number of sheets by one Prefect worker on a copy of the data, same run"}
+    baseline |= measure(args.baseline_db, 1)
+    now = measure(args.db, args.processes)
+    keep(args.results, figure_line("batch_prefect", dialect(args.db), args.scale, count_items(args.db), now,
+                                   baseline, cpu, docs=args.docs))
 
 
 def _children_cpu() -> float:
@@ -177,12 +206,23 @@ def main() -> None:
     parser.add_argument("--kill-after", type=float, help="--prefect: kill the last worker after S seconds")
     parser.add_argument("--timeout", type=float, default=3600, help="--prefect: give up waiting after S seconds")
     parser.add_argument("--files", help="--prefect: DUBAN_FILES (default ./batch-bench-files)")
+    parser.add_argument("--results", help="--prefect: keep the figure line in this file (needs --baseline-db)")
+    parser.add_argument("--baseline-db", help="--results: a copy of --db's data for the one-worker baseline")
+    parser.add_argument("--scale", help="--results: the scale named in the figure line")
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.setdefault("DUBAN_TODAY", TODAY.isoformat())
+    if args.prefect and args.results:
+        return prefect_figure(args)
     if args.prefect:
         print(f"load average at start: {os.getloadavg()}")
-        prefect_run(args)
+        result = prefect_run(args)
         print(f"load average at end: {os.getloadavg()}")
+        if args.json:  # the last line: prefect_figure's
+            import resource
+
+            rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            print(json.dumps(result | {"max_rss_mb": round(rss, 1)}, ensure_ascii=False))
         return
     if args.chunk:
         os.environ["BATCH_BENCH_CHUNK"] = str(args.chunk)  # for the child processes

@@ -306,25 +306,14 @@ def write_while(db: str, stream: str, code: str | None = None) -> float:
     return took
 
 
-def cpu_reference() -> float:
-    """Seconds of ``for i in range(10_000_000): s += i``: how fast this machine is right now."""
-    started, s = time.perf_counter(), 0
-    for i in range(10_000_000):
-        s += i
-    return round(time.perf_counter() - started, 2)
-
-
-def count_items(db: str) -> int:
-    from sqlalchemy import inspect, text
-
-    from storage.db import get_engine
-
-    with get_engine(db).connect() as conn:
-        if not inspect(conn).has_table("problem_items"):
-            return 0
-        return conn.execute(text("SELECT count(*) FROM problem_items")).scalar()
-
-
+BASELINES = {  # what each figure's same-run baseline is (its figure line says it)
+    "list_page": "the previous list_items (ORM objects, item_view per row, lazy relations)",
+    "list_all": "the previous list_items (ORM objects, item_view per row, lazy relations)",
+    "report": "the previous report units (seven grouped queries)",
+    "xlsx": "the previous XLSX ledger (whole workbook in memory from ORM rows)",
+    "pdf": "the same ledger PDF laid out at once, as before",
+    "write_during_list": "the same write while the list holds SQLite's write lock (BEGIN IMMEDIATE), as before",
+    "write_during_batch": "the same write while --before-code's checkout renders the batch"}
 BEFORE_CODE_OPS = ("report", "xlsx")  # also run by --before-code's checkout, beside their baselines
 PAIRS = {"list": (("list_page", "list_baseline"), ("list_all", "list_baseline")),
          "report": (("report", "report_baseline"),), "xlsx": (("xlsx", "xlsx_baseline"),),
@@ -353,6 +342,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         return child(args.child, args.db)
+    from bench.figures import count_items, cpu_reference, figure_line, keep as keep_line
+
     ops = args.ops.split(",")
     cpu = cpu_reference()
     print(f"load average at start: {os.getloadavg()}, CPU reference {cpu} s")
@@ -373,12 +364,9 @@ def main() -> None:
         dialect = "postgresql" if db.startswith("postgresql") else "sqlite"
 
         def keep(name, figure, baseline=None, before_code=None):
-            if args.results:
-                with open(args.results, "a", encoding="utf-8") as fh:
-                    fh.write(json.dumps({"at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                                         "db": dialect, "items": items, "op": name, "figure": figure,
-                                         "baseline": baseline, "load": os.getloadavg()[0], "cpu_ref": cpu}
-                                        | ({"before_code": before_code} if before_code else {})) + "\n")
+            baseline = baseline and {"is": BASELINES[name]} | baseline
+            keep_line(args.results, figure_line(name, dialect, args.scale, items, figure, baseline, cpu,
+                                                **({"before_code": before_code} if before_code else {})))
 
         try:
             items = count_items(db)

@@ -1,7 +1,7 @@
 """Time the daily tick over the whole 2015 campaign on a generated bureau (figures only, no assertions).
 
     .venv/bin/python bench/tick_bench.py [--units 30] [--cadres 10] [--items 1000] [--no-ledger-pdf] [--db URL]
-    .venv/bin/python bench/tick_bench.py --prefect --db URL [--through 2015-10-28]
+    .venv/bin/python bench/tick_bench.py --prefect --db URL [--through 2015-10-28] [--results FILE --scale S]
 
 ``--prefect`` ticks one day of a bench/generate.py database (as of 2015-10-27) end to end
 through Prefect: a server on 127.0.0.1 with its own PREFECT_HOME, the campaign-tick
@@ -12,6 +12,12 @@ render-documents runs, which are then stopped, not waited for). Before, it recor
 would have: 2015-10-27 as ticked, and the generated escalations' 催办单/督办单 as issued on
 their day, with any sheet still owed from a day ticked before (rows only, no files: generate.py writes none, and rendering that backlog is
 render-documents' job, not a day's).
+
+``--results FILE`` keeps the run as one figure line (bench/figures.py); its same-run baseline
+is the same deployment run again right after for the same day, which is then ticked: nothing
+to do, so it is Prefect's fixed cost (pick-up, flow-run process, the tick finding its day done),
+the handed render-documents runs cancelled first. Max RSS is the largest process the bench
+started (the Prefect server's included), over both runs.
 
 The bureau has N units (a third serve the public), each with a head and M cadres.
 Items are inserted in bulk: 60 % rectifying with deadlines spread over
@@ -143,8 +149,9 @@ def mark_generated_day(db_url: str) -> None:
               f"{uow.session.scalar(select(func.count()).select_from(text('documents')))}")
 
 
-def prefect_tick(db_url: str, through: dt.date) -> None:
-    """One campaign-tick run of the deployment, on one process worker, timed per stage."""
+def prefect_tick(db_url: str, through: dt.date) -> dict:
+    """One campaign-tick run of the deployment, on one process worker, timed per stage; then
+    the same run again (the day done: the baseline)."""
     from bench.prefect_server import prefect_server, tail
 
     print(f"load average at start: {os.getloadavg()}")
@@ -181,7 +188,18 @@ def prefect_tick(db_url: str, through: dt.date) -> None:
         if run["state_type"] != "COMPLETED":
             for _, log in server.workers:
                 print(f"--- {log.name}\n{tail(log, 30)}")
+        for handed_run in handed:  # not the baseline's business: the worker runs one flow run at a time
+            server.post(f"/flow_runs/{handed_run['id']}/set_state", {"state": {"type": "CANCELLED"}, "force": True})
+            server.kill_run(handed_run["id"])
+        began = time.perf_counter()
+        again, = server.wait([server.run_deployment("campaign-tick/campaign-tick", {"through": through.isoformat()})],
+                             timeout=600)
+        rerun = time.perf_counter() - began
+        print(f"the same run again (day done, nothing to do): {again['state_type']}, {rerun:.1f} s")
     print(f"load average at end: {os.getloadavg()}")
+    return {"seconds": round(wall, 2), "state": run["state_type"], "handed_runs": len(handed),
+            "baseline": {"is": "the same deployment run again for the same day (done: nothing to do), same run",
+                         "seconds": round(rerun, 2), "state": again["state_type"], "max_rss_mb": None}}
 
 
 def main() -> None:
@@ -189,6 +207,8 @@ def main() -> None:
     parser.add_argument("--prefect", action="store_true", help="tick one day of a generated database through Prefect")
     parser.add_argument("--through", type=dt.date.fromisoformat, default=dt.date(2015, 10, 28),
                         help="--prefect: the day to tick (default 2015-10-28, the working day after the data's)")
+    parser.add_argument("--results", help="--prefect: keep the run as a figure line in this file")
+    parser.add_argument("--scale", help="--results: the scale named in the figure line")
     parser.add_argument("--units", type=int, default=30)
     parser.add_argument("--cadres", type=int, default=10)
     parser.add_argument("--items", type=int, default=1000)
@@ -198,7 +218,15 @@ def main() -> None:
     if args.prefect:
         if not args.db:
             parser.error("--prefect needs --db (a bench/generate.py database)")
-        prefect_tick(args.db, args.through)
+        from bench.figures import count_items, cpu_reference, dialect, figure_line, keep, max_rss_mb
+
+        cpu = cpu_reference()
+        result = prefect_tick(args.db, args.through)
+        if args.results:
+            baseline = result.pop("baseline")
+            result["max_rss_mb"] = max_rss_mb(resource.RUSAGE_CHILDREN)  # the Prefect server's included
+            keep(args.results, figure_line("tick_prefect", dialect(args.db), args.scale, count_items(args.db),
+                                           result, baseline, cpu, through=args.through.isoformat()))
         return
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)

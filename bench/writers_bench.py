@@ -1,7 +1,7 @@
 """Concurrent writers on PostgreSQL: start + submit latency and throughput, one chain vs. partitioned chains.
 
     .venv/bin/python bench/writers_bench.py [--items N] [--writers 1,8] [--shards 1,16] [--per-writer K]
-        [--code CHECKOUT] [--profile]
+        [--code CHECKOUT] [--profile] [--results FILE --scale S]
 
 Builds a bureau-sized campaign (bench/generate.py) in a scratch database on the local server
 (DUBAN_BENCH_PG, default postgresql+psycopg://postgres@127.0.0.1:5432/test: a new database
@@ -14,7 +14,10 @@ Prints p50/p99 per transition, transitions per second, the load average after ea
 the CPU one transition cost: in the writer process (``cpu_client_ms``) and in its PostgreSQL
 backend (``cpu_server_ms``, from /proc; the server must run on this machine); no assertions.
 ``--code`` measures another checkout's duban and storage (an old commit, via ``git worktree``)
-with this script and generator, so old and new run the same bench.
+with this script and generator, so old and new run the same bench. ``--results FILE`` keeps
+one figure line per writers count (bench/figures.py): the most shards as the figure, one shard
+(one chain) as its same-run baseline; seconds are the timed transitions' wall time, max RSS the
+largest writer's.
 """
 
 from __future__ import annotations
@@ -99,9 +102,12 @@ def _writer(args):
     with UnitOfWork(db) as uow:  # the pool kept one connection: its backend did all the work
         if _backend_pid(uow) != backend:
             server = None
+    import resource
+
     import duban
 
-    return began, ended, latencies, cpu, server, duban.__file__
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return began, ended, latencies, cpu, server, duban.__file__, rss
 
 
 def _init(shared_barrier) -> None:
@@ -127,7 +133,7 @@ def run(db, shards, writers, numbers, owners, evidence, freeze=False) -> dict:
             "per_s": round(len(latencies) / wall, 1), "wall_s": round(wall, 2),
             "cpu_client_ms": round(sum(r[3] for r in results) / len(latencies) * 1000, 2),
             "cpu_server_ms": None if None in servers else round(sum(servers) / len(latencies) * 1000, 2),
-            "load": os.getloadavg()[0]}
+            "max_rss_mb": round(max(r[6] for r in results), 1), "load": os.getloadavg()[0]}
 
 
 def profile(db: str, no: str, owner: str, evidence: str) -> None:
@@ -157,6 +163,24 @@ def profile(db: str, no: str, owner: str, evidence: str) -> None:
             print(f"  {statement[:150]}{lock}")
 
 
+def keep_figures(args, rows: list[dict], items: int) -> None:
+    """Per writers count: the most shards against one shard (every writer on one chain)."""
+    from bench.figures import figure_line, keep
+
+    def figure(row):
+        return {"seconds": row["wall_s"], "max_rss_mb": row["max_rss_mb"]} | {
+            key: row[key] for key in ("shards", "transitions", "p50_ms", "p95_ms", "p99_ms", "per_s",
+                                      "cpu_client_ms", "cpu_server_ms")}
+
+    for writers in sorted({row["writers"] for row in rows}):
+        mine = sorted((row for row in rows if row["writers"] == writers), key=lambda row: row["shards"])
+        baseline = None
+        if len(mine) > 1 and mine[0]["shards"] == 1:
+            baseline = {"is": "the same transitions with DUBAN_AUDIT_SHARDS=1 (one chain), same run"} | figure(mine[0])
+        keep(args.results, figure_line(f"writers_{writers}", "postgresql", args.scale, items, figure(mine[-1]),
+                                       baseline))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=4000, help="items generated (about 12 %% are assigned)")
@@ -167,6 +191,8 @@ def main() -> None:
     parser.add_argument("--freeze-gc", action="store_true",
                         help="writers call gc.freeze() after warming up: full collections (tens of ms, "
                              "all the imported modules' objects) leave the timed transitions")
+    parser.add_argument("--results", help="keep one figure line per writers count in this file")
+    parser.add_argument("--scale", help="the scale named in the figure lines")
     parser.add_argument("--code", type=Path, default=ROOT,
                         help="checkout whose duban and storage are measured (default: this one)")
     args = parser.parse_args()
@@ -199,6 +225,7 @@ def main() -> None:
             if args.profile:
                 profile(db, numbers[0], owners[numbers[0]], str(evidence))
                 numbers = numbers[1:]
+            rows = []
             for shards in [int(s) for s in args.shards.split(",")]:
                 for writers in [int(w) for w in args.writers.split(",")]:
                     take = writers * (args.per_writer + 1)  # each writer's first item warms it up
@@ -206,7 +233,10 @@ def main() -> None:
                         print(f"not enough assigned items left for {writers} writers")
                         continue
                     mine, numbers = numbers[:take], numbers[take:]
-                    print(run(db, shards, writers, mine, owners, str(evidence), args.freeze_gc))
+                    rows.append(run(db, shards, writers, mine, owners, str(evidence), args.freeze_gc))
+                    print(rows[-1], flush=True)
+            if args.results:
+                keep_figures(args, rows, args.items)
     finally:
         drop()
 
