@@ -13,7 +13,9 @@ tuples with their column names given once, so a caller need not build a dict per
 
 from __future__ import annotations
 
-from sqlalchemy import Table
+import json
+
+from sqlalchemy import Table, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -48,6 +50,15 @@ def insert_rows(session: Session, table: Table, rows: list, columns: tuple[str, 
     else:
         params = [dict(zip(order, row)) for row in zip(*ordered)]
     connection.exec_driver_sql(statement, params)
+
+
+def among(column, ids: list[int], dialect: str):
+    """SQL condition ``column IN ids`` for a batch's thousands of ids. SQLite: the ids as one JSON
+    array parameter read by ``json_each``; an IN list binds each id as a parameter of its own, and
+    expanding those per execution cost SQLAlchemy ≈ 2 µs of CPU per id. Elsewhere an IN list."""
+    if dialect != "sqlite":
+        return column.in_(ids)
+    return column.in_(select(func.json_each(json.dumps(ids)).table_valued("value").c.value))
 
 
 def _statement(table: Table, keys: tuple[str, ...], dialect) -> tuple[str, list[str], bool]:

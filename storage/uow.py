@@ -248,7 +248,8 @@ class UnitOfWork:
             for count in sorted(set(counts.values())):
                 ids = [record_id for record_id, n in counts.items() if n == count]
                 table = model.__table__
-                self.execute(update(table).where(table.c.id.in_(ids)).values(version=table.c.version + count))
+                self.execute(update(table).where(bulk.among(table.c.id, ids, self.engine.dialect.name))
+                             .values(version=table.c.version + count))
 
     def insert_rows(self, table, rows: list, columns: tuple[str, ...] | None = None) -> None:
         """Many rows in one executemany (``storage.bulk``: dicts, or tuples of ``columns``); a unique

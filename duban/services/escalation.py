@@ -33,10 +33,10 @@ from duban import collector, permissions
 from duban.errors import BadInput, ConcurrentModification, RuleViolation
 from duban.services.common import actor, business_date, clean_text, light_of, work_calendar
 from duban.services.items import TEXT_MAX, load_for_change, light_condition
-from duban.services.standing import Standing, changed_after, changed_among, in_campaign, standings_on
+from duban.services.standing import Standing, changed_after, changed_among, standings_on
 from duban.services.supervision import supervision_line, supervision_lines, unit_head  # noqa: F401  (unit_head: bench/generate.py)
 from duban.services.sweep_cases import proposals, propose_for_items
-from duban.services.sweep_rows import ESCALATION_ROW, REMIND, addressee, escalate_event, escalation_rows
+from duban.services.sweep_rows import ESCALATION_ROW, REMIND, addressee, escalate_event, escalation_rows, read_batch
 from statemachines.item import DEADLINE_STATES, ITEM
 from storage.models import Escalation, Person, ProblemItem
 from storage.uow import UnitOfWork, campaign_chain, item_chain, unit_chain
@@ -280,22 +280,13 @@ def _still_due(uow: UnitOfWork, camp, rung: Rung, today: dt.date, batch: dict[in
     escalation included, is an event that raises its version (``UnitOfWork.record``), so an item
     at the same version stands as the selection judged it and as its row stands. The others are
     judged afresh; how those stood on the day is returned by id (the rest stand as their rows)."""
-    read = _read_batch(uow, camp, list(batch))
+    read = read_batch(uow, camp, list(batch))
     moved = [row.id for row in read if batch[row.id].version != row.version]
     if not moved:
         return read, {}
     kept = [row for row in read if batch[row.id].version == row.version]
     judged, standings = _due_in_batch(uow, camp, rung, today, moved)
     return sorted(kept + judged, key=lambda row: row.id), standings
-
-
-def _read_batch(uow: UnitOfWork, camp, ids: list[int]) -> list:
-    columns = ProblemItem.__table__.c
-    return uow.session.execute(select(
-        columns.id, columns.no, columns.title, columns.campaign_id, columns.unit_id, columns.state,
-        columns.relapse_count, columns.due, columns.paused_since, columns.escalation_cycle, columns.owner_id,
-        columns.identified_on, columns.version,
-    ).where(in_campaign(camp, ids)).order_by(columns.id)).all()
 
 
 def _due_in_batch(uow: UnitOfWork, camp, rung: Rung, today: dt.date, ids: list[int]) -> tuple[list, dict]:
@@ -307,7 +298,7 @@ def _due_in_batch(uow: UnitOfWork, camp, rung: Rung, today: dt.date, ids: list[i
     Lookups by id only, so the work per batch stays flat however large the campaign, whatever the
     planner's statistics say of the tables the sweep is filling.
     """
-    read = _read_batch(uow, camp, ids)
+    read = read_batch(uow, camp, ids)
     changed = changed_among(uow.session, ids, today)
     past = standings_on(uow.session, camp, today, sorted(changed)) if changed else {}
     given = _levels_given(uow, ids)
@@ -390,9 +381,9 @@ def _escalate_batch_once(uow: UnitOfWork, login: str, campaign_code: str, level:
     uow.insert_rows(Escalation.__table__, rows, ESCALATION_ROW)  # a racing writer's unique violation surfaces here
     # The new rows' ids: by a range of the primary key, not a lookup of each item (any other
     # writer's rows in the range are for other keys, told apart by item and cycle).
-    ids_of = {(item_id, cycle): id_ for id_, item_id, cycle in uow.session.execute(
+    ids_of = {(item_id, cycle): id_ for id_, item_id, cycle in uow.session.connection().execute(
         select(Escalation.id, Escalation.item_id, Escalation.cycle).where(
-            Escalation.id > before, Escalation.level == level))}
+            Escalation.id > before, Escalation.level == level)).all()}
     chains = {unit_id: unit_chain(camp, unit_id) for unit_id in {row.unit_id for row in read}}
     uow.record_many([escalate_event(ids_of[values[1], values[3]], values, chains[item.unit_id])
                      for item, values in zip(read, rows)])

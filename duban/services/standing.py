@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import exists, select
 
+from storage.bulk import among
 from storage.models import AccountabilityCase, Event, Person, ProblemItem
 
 # Events that change what a record is judged by without moving its lifecycle (those carry to_state).
@@ -52,8 +53,9 @@ def _changes(day: dt.date) -> tuple:
     return Event.business_date > day, Event.to_state.is_not(None) | Event.trigger.in_(DEADLINE_TRIGGERS)
 
 
-def in_campaign(campaign, ids: list[int] | None = None):
-    """SQL condition: the campaign's items (among ``ids`` if given).
+def in_campaign(campaign, ids: list[int] | None = None, dialect: str | None = None):
+    """SQL condition: the campaign's items (among ``ids`` if given; with the ``dialect``'s name,
+    the ids as ``storage.bulk.among`` passes them).
 
     With ``ids`` (a sweep batch) the campaign test is ``campaign_id + 0``, which no campaign-led
     index serves, so the ids are looked up by primary key: SQLite would otherwise range-scan all
@@ -61,7 +63,7 @@ def in_campaign(campaign, ids: list[int] | None = None):
     """
     if ids is None:
         return ProblemItem.campaign_id == campaign.id
-    return ((ProblemItem.campaign_id + 0) == campaign.id) & ProblemItem.id.in_(ids)
+    return ((ProblemItem.campaign_id + 0) == campaign.id) & among(ProblemItem.id, ids, dialect)
 
 
 def standings_on(session, campaign, day: dt.date, ids: list[int] | None = None) -> dict[int, Standing]:
