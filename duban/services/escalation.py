@@ -36,7 +36,8 @@ from duban.services.items import TEXT_MAX, load_for_change, light_condition
 from duban.services.standing import Standing, changed_after, changed_among, standings_on
 from duban.services.supervision import supervision_line, supervision_lines, unit_head  # noqa: F401  (unit_head: bench/generate.py)
 from duban.services.sweep_cases import proposals, propose_for_items
-from duban.services.sweep_rows import ESCALATION_ROW, REMIND, addressee, escalate_event, escalation_rows, read_batch
+from duban.services.sweep_rows import (ESCALATION_ROW, REMIND, addressee, escalate_event, escalation_rows, new_ids,
+                                      read_batch)
 from statemachines.item import DEADLINE_STATES, ITEM
 from storage.models import Escalation, Person, ProblemItem
 from storage.uow import UnitOfWork, campaign_chain, item_chain, unit_chain
@@ -253,7 +254,8 @@ def _due_ids(uow: UnitOfWork, camp, rung: Rung, today: dt.date,
     """
     query = select(ProblemItem.id, ProblemItem.version, ProblemItem.unit_id).where(
         ProblemItem.campaign_id == camp.id, _condition(camp, rung, today), ~changed_after(today))
-    due = {item_id: Selected(version, unit_id) for item_id, version, unit_id in uow.session.execute(query)}
+    due = {item_id: Selected(version, unit_id)
+           for item_id, version, unit_id in uow.session.connection().execute(query).all()}
     if past:
         given = _levels_given(uow, list(past))
         judged = [item_id for item_id, standing in past.items()
@@ -379,14 +381,9 @@ def _escalate_batch_once(uow: UnitOfWork, login: str, campaign_code: str, level:
     rows = escalation_rows(camp, level, today, who.login, read, judged, lines)
     before = uow.session.scalar(select(func.max(Escalation.id))) or 0
     uow.insert_rows(Escalation.__table__, rows, ESCALATION_ROW)  # a racing writer's unique violation surfaces here
-    # The new rows' ids: by a range of the primary key, not a lookup of each item (any other
-    # writer's rows in the range are for other keys, told apart by item and cycle).
-    ids_of = {(item_id, cycle): id_ for id_, item_id, cycle in uow.session.connection().execute(
-        select(Escalation.id, Escalation.item_id, Escalation.cycle).where(
-            Escalation.id > before, Escalation.level == level)).all()}
     chains = {unit_id: unit_chain(camp, unit_id) for unit_id in {row.unit_id for row in read}}
-    uow.record_many([escalate_event(ids_of[values[1], values[3]], values, chains[item.unit_id])
-                     for item, values in zip(read, rows)])
+    uow.record_many([escalate_event(id_, values, chains[item.unit_id])
+                     for item, values, id_ in zip(read, rows, new_ids(uow, before, level, rows))])
     proposed = []
     if level == CASE:
         standings = {row.id: judged.get(row.id) or Standing.of(row) for row in read}
@@ -394,3 +391,4 @@ def _escalate_batch_once(uow: UnitOfWork, login: str, campaign_code: str, level:
         proposed = propose_for_items(uow, who, camp, today, proposals(read, standings, fields, today))
     uow.commit()
     return [row.no for row in read], proposed
+

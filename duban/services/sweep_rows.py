@@ -12,13 +12,13 @@ import datetime as dt
 from collections.abc import Callable
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from duban.services.common import work_calendar
 from duban.services.standing import Standing, in_campaign
 from duban.wording import wording
 from storage.eventlog import json_string
-from storage.models import ProblemItem
+from storage.models import Escalation, ProblemItem
 
 REMIND = "催办"  # the first level: to the item's owner (the others go up its unit's supervision line)
 
@@ -50,6 +50,23 @@ def read_batch(uow, camp, ids: list[int]) -> list[BatchRow]:
     query = select(*(columns[name] for name in BatchRow._fields)).where(
         in_campaign(camp, ids, uow.engine.dialect.name)).order_by(columns.id)
     return list(map(BatchRow._make, uow.session.connection().execute(query).all()))  # one fetchall
+
+
+def new_ids(uow, before: int, level: str, rows: list[tuple]) -> list[int]:
+    """The ids of the escalation ``rows`` just inserted, in their order, all above ``before``.
+
+    SQLite: one writer at a time, and a new row's id is one more than the largest, so when the
+    largest is now ``before`` plus their count they are ``before + 1`` onwards, in insert order.
+    Otherwise (PostgreSQL) by a range of the primary key, not a lookup of each item (any other
+    writer's rows in the range are for other keys, told apart by item and cycle).
+    """
+    if uow.engine.dialect.name == "sqlite":
+        if uow.session.scalar(select(func.max(Escalation.id))) == before + len(rows):
+            return list(range(before + 1, before + len(rows) + 1))
+    ids_of = {(item_id, cycle): id_ for id_, item_id, cycle in uow.session.connection().execute(
+        select(Escalation.id, Escalation.item_id, Escalation.cycle).where(
+            Escalation.id > before, Escalation.level == level)).all()}
+    return [ids_of[values[1], values[3]] for values in rows]
 
 
 # An escalation row's columns, in the order of the tuples the sweep inserts.
