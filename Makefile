@@ -38,10 +38,14 @@ test: install
 # databases on 127.0.0.1:5432, dropped afterwards), each with its same-run baseline, appends them to
 # bench/results.jsonl, and bench/plots.py draws them into bench/plots/.
 SCALE ?= bureau
+# A bench that fails is named at the end (and fails the target) after the others have run.
 bench: install
-	for b in cli_bench render_bench issue_bench campaign_bench tick_bench web_bench; do $(BIN)/python bench/$$b.py || exit 1; done
-	$(BIN)/python bench/run_all.py --scale $(SCALE) --results bench/results.jsonl
-	$(BIN)/python bench/plots.py
+	@failed=""; \
+	for b in cli_bench render_bench issue_bench campaign_bench tick_bench web_bench; do \
+	  $(BIN)/python bench/$$b.py || failed="$$failed $$b"; done; \
+	$(BIN)/python bench/run_all.py --scale $(SCALE) --results bench/results.jsonl || failed="$$failed run_all"; \
+	$(BIN)/python bench/plots.py || failed="$$failed plots"; \
+	if [ -n "$$failed" ]; then echo "make bench: failed:$$failed"; exit 1; fi
 
 # A new Alembic revision from the models: make migration MSG="add reports" REV=0002_reports
 migration: $(BIN)/python

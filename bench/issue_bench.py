@@ -44,8 +44,8 @@ def build(db_url: str, n: int) -> None:
         unit = UNITS[k % 2]
         with UnitOfWork(db_url) as uow:
             add_item(uow, "zhao", campaign=None, unit=unit, person=OWNERS[unit][k % len(OWNERS[unit])],
-                     title=f"窗口服务推诿扯皮，群众反映办事难（第{k + 1}号）", category="懒", source="暗访抽查",
-                     description="暗访时窗口无人值守，群众等候四十分钟。", due_days=15, today=DAY)
+                     title=f"窗口服务推诿扯皮，群众反映办事难（第{k + 1}号）", category="懒", source="座谈会",
+                     description="座谈会上群众反映窗口无人值守，等候四十分钟。", due_days=15, today=DAY)
 
 
 def sample_contexts(db_url: str, count: int) -> list[dict]:

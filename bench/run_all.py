@@ -81,8 +81,9 @@ class Databases:
     def create(self, kind: str, role: str, template: str | None = None) -> str:
         url = self.url(kind, role)
         if kind == "sqlite":
-            if template:
-                shutil.copyfile(self.tmp / f"{template}.sqlite", self.tmp / f"{role}.sqlite")
+            for suffix in ("", "-wal") if template else ():  # a WAL left behind holds committed rows too
+                if (self.tmp / f"{template}.sqlite{suffix}").exists():
+                    shutil.copyfile(self.tmp / f"{template}.sqlite{suffix}", self.tmp / f"{role}.sqlite{suffix}")
             return url
         name = url.rsplit("/", 1)[1]
         source = f' TEMPLATE "{self.url(kind, template).rsplit("/", 1)[1]}"' if template else ""
