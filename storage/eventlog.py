@@ -128,11 +128,17 @@ def append(
 
 
 def append_many(session: Session, events: list[dict], *, key: bytes | None = None) -> None:
-    """Append many events in this transaction: each dict has ``append``'s fields (``chain``, ``actor``,
-    ``business_date``, ``trigger``, optional ``campaign_id`` … ``payload``). The links of each chain are
-    computed in one pass, in list order, exactly as ``append`` would one by one (the events share one
-    timestamp), and the rows go out in one executemany INSERT (``storage.bulk``), for a sweep's
-    thousands of escalations.
+    """Append many events in this transaction (``event_rows``), their rows in one INSERT."""
+    insert_rows(session, Event.__table__, event_rows(session, events, key=key), EVENT_ROW)
+
+
+def event_rows(session: Session, events: list[dict], *, key: bytes | None = None) -> list[tuple]:
+    """The rows (``EVENT_ROW``) of many events appended in this transaction, for the caller to insert
+    at once (``storage.bulk``, a sweep's thousands of escalations): each dict has ``append``'s fields
+    (``chain``, ``actor``, ``business_date``, ``trigger``, optional ``campaign_id`` … ``payload``). The
+    links of each chain are computed in one pass, in list order, exactly as ``append`` would one by
+    one (the events share one timestamp); the chains' heads are moved on in this session (written
+    when it flushes). The database is touched only to lock a chain not yet locked in this transaction.
 
     Each event's canonical content is put together from pieces encoded once per batch (the fields
     its events share: chain, actor, dates, trigger, note …), byte for byte what ``event_hash``
@@ -158,11 +164,11 @@ def append_many(session: Session, events: list[dict], *, key: bytes | None = Non
     for chain, (last_seq, last_hash) in tips.items():
         head = lock_chain(session, chain)
         head.last_seq, head.last_hash = last_seq, last_hash
-    insert_rows(session, Event.__table__, rows, _ROW)
+    return rows
 
 
-# ``append_many``'s rows: the fields its events share (``_Contents``), then their own.
-_ROW = ("chain", "campaign_id", "case_id", "actor", "business_date", "trigger", "from_state", "to_state", "note",
+# ``event_rows``' rows: the fields its events share (``_Contents``), then their own.
+EVENT_ROW = ("chain", "campaign_id", "case_id", "actor", "business_date", "trigger", "from_state", "to_state", "note",
         "seq", "item_id", "at", "payload", "prev_hash", "hash", "mac")
 
 

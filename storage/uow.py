@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
+from concurrent import futures
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -171,6 +173,9 @@ def item_chain(item: ProblemItem) -> str:
     return unit_chain(item.campaign, item.unit_id)
 
 
+# One worker thread per process for ``UnitOfWork.record_many``'s ``meanwhile`` (waiting on PostgreSQL).
+_ALONGSIDE = futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="duban-meanwhile")
+
 ORG_CHAIN = "org"
 SECURITY_CHAIN = "security"
 
@@ -238,11 +243,28 @@ class UnitOfWork:
             case_id=case.id if case is not None else None, key=config.audit_key(), **fields,
         )
 
-    def record_many(self, events: list[dict]) -> None:
-        """``record`` for many events at once (dicts of ``eventlog.append_many``'s fields): the chains'
+    def record_many(self, events: list[dict], *, meanwhile: Callable[[], None] | None = None) -> None:
+        """``record`` for many events at once (dicts of ``eventlog.event_rows``' fields): the chains'
         links in one pass, one INSERT, and each item's or case's version raised by its count of events
-        in one UPDATE per count (a sweep batch: one). Their rows must not be loaded in this session."""
-        self._guard(lambda: eventlog.append_many(self.session, events, key=config.audit_key()))
+        in one UPDATE per count (a sweep batch: one). Their rows must not be loaded in this session.
+
+        ``meanwhile``: other work of this transaction on its connection (a sweep batch: inserting the
+        escalations its events record), run in a thread while the links are computed, so PostgreSQL's
+        work (the new rows' foreign key checks, most of it) overlaps the hashing; its error is raised
+        here. The events' chains are locked first, so the hashing does not touch the connection."""
+        key = config.audit_key()
+        if meanwhile is None:
+            self._guard(lambda: eventlog.append_many(self.session, events, key=key))
+        else:
+            for chain in sorted({event["chain"] for event in events}):
+                self.lock(chain)  # held already by a caller that keeps the lock order; else taken here
+            running = _ALONGSIDE.submit(meanwhile)
+            try:
+                rows = eventlog.event_rows(self.session, events, key=key)
+            finally:
+                futures.wait([running])  # the connection is the thread's until it is done
+            running.result()
+            self.insert_rows(Event.__table__, rows, eventlog.EVENT_ROW)
         for model, column in ((ProblemItem, "item_id"), (AccountabilityCase, "case_id")):
             counts = Counter(e[column] for e in events if e.get(column) is not None)
             for count in sorted(set(counts.values())):
@@ -255,6 +277,11 @@ class UnitOfWork:
         """Many rows in one executemany (``storage.bulk``: dicts, or tuples of ``columns``); a unique
         violation as ``_guard`` says."""
         self._guard(lambda: bulk.insert_rows(self.session, table, rows, columns))
+
+    def reserved_ids(self, table, count: int) -> list[int] | None:
+        """``count`` ids for new rows of ``table`` before inserting them (``storage.bulk.reserved_ids``:
+        PostgreSQL; None on SQLite, where the INSERT assigns them)."""
+        return bulk.reserved_ids(self.session, table, count)
 
     def execute(self, statement, params=None):
         """A Core statement in this transaction; a unique violation or busy database as ``_guard`` says."""

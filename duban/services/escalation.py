@@ -36,8 +36,8 @@ from duban.services.items import TEXT_MAX, load_for_change, light_condition
 from duban.services.standing import Standing, changed_after, changed_among, standings_on
 from duban.services.supervision import supervision_line, supervision_lines, unit_head  # noqa: F401  (unit_head: bench/generate.py)
 from duban.services.sweep_cases import proposals, propose_for_items
-from duban.services.sweep_rows import (ESCALATION_ROW, REMIND, addressee, escalate_event, escalation_rows, new_ids,
-                                      read_batch)
+from duban.services.sweep_rows import (ESCALATION_ROW, REMIND, addressee, escalate_event, escalation_rows,
+                                      insert_escalations, read_batch)
 from statemachines.item import DEADLINE_STATES, ITEM
 from storage.models import Escalation, Person, ProblemItem
 from storage.uow import UnitOfWork, campaign_chain, item_chain, unit_chain
@@ -379,11 +379,10 @@ def _escalate_batch_once(uow: UnitOfWork, login: str, campaign_code: str, level:
         uow.commit()
         return [], []
     rows = escalation_rows(camp, level, today, who.login, read, judged, lines)
-    before = uow.session.scalar(select(func.max(Escalation.id))) or 0
-    uow.insert_rows(Escalation.__table__, rows, ESCALATION_ROW)  # a racing writer's unique violation surfaces here
+    ids, pending = insert_escalations(uow, level, rows)  # a racing writer's unique violation surfaces in it
     chains = {unit_id: unit_chain(camp, unit_id) for unit_id in {row.unit_id for row in read}}
-    uow.record_many([escalate_event(id_, values, chains[item.unit_id])
-                     for item, values, id_ in zip(read, rows, new_ids(uow, before, level, rows))])
+    uow.record_many([escalate_event(id_, values, chains[item.unit_id]) for item, values, id_ in zip(read, rows, ids)],
+                    meanwhile=pending)
     proposed = []
     if level == CASE:
         standings = {row.id: judged.get(row.id) or Standing.of(row) for row in read}

@@ -19,6 +19,7 @@ from duban.services.standing import Standing, in_campaign
 from duban.wording import wording
 from storage.eventlog import json_string
 from storage.models import Escalation, ProblemItem
+from storage.uow import UnitOfWork
 
 REMIND = "催办"  # the first level: to the item's owner (the others go up its unit's supervision line)
 
@@ -57,8 +58,9 @@ def new_ids(uow, before: int, level: str, rows: list[tuple]) -> list[int]:
 
     SQLite: one writer at a time, and a new row's id is one more than the largest, so when the
     largest is now ``before`` plus their count they are ``before + 1`` onwards, in insert order.
-    Otherwise (PostgreSQL) by a range of the primary key, not a lookup of each item (any other
-    writer's rows in the range are for other keys, told apart by item and cycle).
+    Otherwise by a range of the primary key, not a lookup of each item (any other writer's rows in
+    the range are for other keys, told apart by item and cycle); PostgreSQL reserves its ids
+    before inserting instead (``insert_escalations``).
     """
     if uow.engine.dialect.name == "sqlite":
         if uow.session.scalar(select(func.max(Escalation.id))) == before + len(rows):
@@ -93,6 +95,23 @@ def escalation_rows(camp, level: str, today: dt.date, login: str, read: list, ju
         rows.append((row.campaign_id, row.id, level, cycle, today, reason,
                      addressee(level, lines(row.unit_id), owner_id), login, True, row.unit_id))
     return rows
+
+
+def insert_escalations(uow: UnitOfWork, level: str, rows: list[tuple]) -> tuple[list[int], Callable[[], None] | None]:
+    """A batch's escalation rows (``ESCALATION_ROW``) inserted, or to be: their ids, in order, and the
+    insert still to run (None: done here). A racing writer's unique violation surfaces in the insert.
+
+    PostgreSQL: the ids are taken from the sequence first and inserted with the rows, by the
+    returned insert, which the caller runs while it hashes their events (``UnitOfWork.record_many``).
+    Elsewhere (SQLite) the INSERT assigns them here (``new_ids``)."""
+    table = Escalation.__table__
+    ids = uow.reserved_ids(table, len(rows))
+    if ids is not None:
+        return ids, lambda: uow.insert_rows(table, [(*values, id_) for values, id_ in zip(rows, ids)],
+                                            (*ESCALATION_ROW, "id"))
+    before = uow.session.scalar(select(func.max(Escalation.id))) or 0
+    uow.insert_rows(table, rows, ESCALATION_ROW)
+    return new_ids(uow, before, level, rows), None
 
 
 def addressee(level: str, line: tuple[int | None, ...], owner_id: int | None) -> int | None:
