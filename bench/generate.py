@@ -298,12 +298,16 @@ def generate(db_url: str, scale: str, items: int | None, seed: int, progress: bo
                                          f"(SELECT coalesce(max(id), 1) FROM {table}))"))
         uow.commit()
     timings["items_events"] = time.perf_counter() - step
+    step = time.perf_counter()
+    # Statistics (SQLite's planner skips the report's covering index without them: 3.0 s
+    # against 1.5 s at 1 M), and PostgreSQL's visibility map for index-only counts.
     if uow.engine.dialect.name == "postgresql":
-        step = time.perf_counter()
         with uow.engine.connect() as conn:
-            # statistics, and the visibility map that lets the list count from its indexes alone
             conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
-        timings["vacuum_analyze"] = time.perf_counter() - step
+    else:
+        with uow.engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+    timings["vacuum_analyze"] = time.perf_counter() - step
     return {"scale": scale, "units": units_n, "people": people_n, "items": totals["items"],
             "events": totals["events"], "seconds": {k: round(v, 1) for k, v in timings.items()}}
 
