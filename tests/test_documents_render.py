@@ -292,6 +292,34 @@ def test_long_ledger_in_parts_reads_as_one_document(renderer, monkeypatch):
     assert b"pdfaid" in info.xmp and info.metadata.get("Title") == context["title"]
 
 
+def test_ledger_of_many_units_lays_its_unit_table_out_in_parts_and_charts_the_largest(renderer, monkeypatch):
+    """A province's 台账 has nearly a unit per item: the per-unit table goes over several parts (each
+    unit once, in order), and the per-unit chart shows the largest units (a bar per unit
+    made a chart metres high, cut off by the page, and its cost grew with the units)."""
+    from duban.documents import charts, render
+
+    monkeypatch.setattr(render, "LEDGER_PART_ROWS", 7)
+    context = sample_context("ledger")
+    base = context["items"][0]
+    context["items"] = [dict(base, no=f"T-{n:03d}", unit=f"单位{n:03d}", problem=f"第{n}个问题") for n in range(1, 41)]
+    info = read_pdf(renderer.render("ledger", context))
+    text = info.compact_text()
+    summary = text[:text.index("（四）按问题类别")]
+    positions = [summary.find(f"单位{n:03d}") for n in range(1, 41)]
+    assert -1 not in positions and positions == sorted(positions)
+    assert all(summary.count(f"单位{n:03d}") == 1 for n in range(1, 41))
+    assert text.count("按责任单位") == 1 and text.count("二、整改事项明细") == 1
+    assert text.index("二、整改事项明细") > text.index("（四）按问题类别")
+    for number, page in enumerate(info.pages, 1):
+        line = page_number_line(page)
+        assert line is not None and line.text.strip("— ") == str(number), (number, line)
+    summary = charts.summarize(context["items"], context.get("states"))
+    shown, title = charts._largest(summary.by_unit, "各单位")
+    assert [row[0] for row in shown.rows] == [row[0] for row in summary.by_unit.rows[:charts.CHART_MAX_BARS]]
+    assert title == f"各单位（事项最多的{charts.CHART_MAX_BARS}个，共40个）"
+    assert charts._largest(summary.by_category, "各类别") == (summary.by_category, "各类别")
+
+
 def test_fetcher_refuses_everything_outside_assets(renderer, tmp_path):
     for url in ("file:///etc/passwd", "http://127.0.0.1:9/x.css", "data:text/plain,hi",
                 renderer.assets_url + "../layout/base.html.j2", "duban-mem:nothing.svg"):

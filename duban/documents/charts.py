@@ -18,8 +18,13 @@ from matplotlib import font_manager, pyplot  # noqa: E402
 
 from duban.documents.fonts import family_chain, resolve  # noqa: E402
 from duban.documents.render import light_label  # noqa: E402
+from duban.wording import wording  # noqa: E402
 
 DEFAULT_STATES = ("已交办", "整改中", "待验收", "已逾期", "已销号")
+# A chart is one image on one landscape page (an image is never split): at most this many bars
+# fit its height. A province's ledger has thousands of units; drawing every one took matplotlib
+# ~25 ms and WeasyPrint ~25 ms more a bar, for a chart metres high that the page cut off.
+CHART_MAX_BARS = 15
 STATE_COLOURS = {"已交办": "#7f8fa6", "整改中": "#f0a30a", "待验收": "#3a7bd5",
                  "已逾期": "#d62d20", "已销号": "#2e8b57", "已办结": "#2e8b57", "未办结": "#f0a30a"}
 
@@ -106,7 +111,18 @@ def stacked_bar_svg(breakdown: Breakdown, states: list[str], title: str) -> byte
 
 
 def ledger_charts(summary: Summary) -> dict[str, bytes]:
-    return {
-        "by-unit": stacked_bar_svg(summary.by_unit, summary.states, "各单位整改事项办理情况"),
-        "by-category": stacked_bar_svg(summary.by_category, summary.states, "各类别整改事项办理情况"),
-    }
+    charts = {}
+    for name, breakdown, title in (("by-unit", summary.by_unit, "各单位整改事项办理情况"),
+                                   ("by-category", summary.by_category, "各类别整改事项办理情况")):
+        shown, title = _largest(breakdown, title)
+        charts[name] = stacked_bar_svg(shown, summary.states, title)
+    return charts
+
+
+def _largest(breakdown: Breakdown, title: str) -> tuple[Breakdown, str]:
+    """The breakdown's CHART_MAX_BARS largest rows (they are sorted largest first), the title
+    saying so when some are left out (the table above the charts lists every row)."""
+    if len(breakdown.rows) <= CHART_MAX_BARS:
+        return breakdown, title
+    title = wording("reports").say("chart_largest", title=title, shown=CHART_MAX_BARS, total=len(breakdown.rows))
+    return Breakdown(breakdown.dimension, breakdown.rows[:CHART_MAX_BARS]), title

@@ -44,7 +44,7 @@ PDF_VARIANT = "pdf/a-3u"
 # WeasyPrint keeps every box of a document until it is written: a 台账 of 5,000 rows laid out
 # at once took 1.6 GB. Longer ledgers are laid out in parts of this many rows and joined.
 LEDGER_PART_ROWS = 300
-WHOLE = {"first": True, "last": True, "first_page": 1}
+WHOLE = {"first": True, "last": True, "first_page": 1, "unit_rows": (0, None), "summary_end": True, "details": True}
 BODY_WIDTH_PT = 156 / 25.4 * 72  # GB/T 9704 版心 width
 FIT_LEVELS = 2  # form.css: .fit-1 and .fit-2
 STREAM_LEVEL = 6  # zlib level of the PDF's streams
@@ -173,6 +173,7 @@ class DocumentRenderer:
 
     def render(self, kind: str, context: dict) -> bytes:
         """The PDF (PDF/A-3u unless the renderer was made with pdf_variant=None)."""
+        # A ledger has at most as many units as items: the per-unit table is never the longer.
         if kind == "ledger" and len(context.get("items", ())) > LEDGER_PART_ROWS:
             return self._render_ledger_in_parts(context)
         return self.layout(kind, context).write_pdf(
@@ -180,20 +181,21 @@ class DocumentRenderer:
 
     def _render_ledger_in_parts(self, context: dict) -> bytes:
         """A long 台账 laid out ``LEDGER_PART_ROWS`` rows at a time, so memory is that of one part
-        whatever the number of items; summary and charts (over every item) open the first part,
-        mechanisms close the last, page numbers and odd/even sides run on across parts."""
+        whatever the number of items; the summary (over every item) opens the first part, its
+        per-unit table taking parts of its own when it is longer than a part (a province has
+        thousands of units), mechanisms close the last, page numbers and odd/even sides run on
+        across parts. Joining costs little (pypdf keeps each part's objects: ~0.4 MB a part)."""
         from pypdf import PdfReader, PdfWriter
 
         spec = get_kind("ledger")
         full = complete_context(spec, context)
         extra = self._extras(spec, full)
         items, writer, first_page = full["items"], None, 1
-        for start in range(0, len(items), LEDGER_PART_ROWS):
-            last = start + LEDGER_PART_ROWS >= len(items)
-            part = {"first": start == 0, "last": last, "first_page": first_page}
+        for part in _ledger_parts(len(extra["summary"].by_unit.rows), len(items)):
+            start, stop = part.pop("items")
             document = self._layout(spec, self._html(spec, {
-                **full, "items": items[start:start + LEDGER_PART_ROWS],
-                "mechanisms": full["mechanisms"] if last else ()}, {**extra, "part": part}))
+                **full, "items": items[start:stop], "mechanisms": full["mechanisms"] if part["last"] else ()},
+                {**extra, "part": {**part, "first_page": first_page}}))
             first_page += len(document.pages)
             pdf = PdfReader(io.BytesIO(document.write_pdf(pdf_variant=self.pdf_variant,
                                                           finisher=compress_streams_once)))
@@ -307,6 +309,22 @@ class DocumentRenderer:
                 self.fetcher.memory[f"{name}.svg"] = (svg, "image/svg+xml")
                 extra["chart_urls"][name] = f"{MEMORY_SCHEME}:{name}.svg"
         return extra
+
+
+def _ledger_parts(unit_count: int, item_count: int) -> list[dict]:
+    """The parts of a long 台账: the per-unit table ``LEDGER_PART_ROWS`` rows at a time, the last
+    of its parts with the rest of the summary and the first items, then the items. ``unit_rows``
+    and ``items`` are (start, stop) ranges; a stop of None is the end of the table."""
+    size = LEDGER_PART_ROWS
+    unit_starts = range(0, max(unit_count, 1), size)
+    parts = [{"unit_rows": (start, start + size), "summary_end": False, "details": False, "items": (0, 0)}
+             for start in unit_starts]
+    parts[-1].update(unit_rows=(unit_starts[-1], None), summary_end=True, details=True, items=(0, size))
+    parts += [{"unit_rows": None, "summary_end": False, "details": True, "items": (start, start + size)}
+              for start in range(size, item_count, size)]
+    for number, part in enumerate(parts):
+        part.update(first=number == 0, last=number == len(parts) - 1)
+    return parts
 
 
 # ---------------------------------------------------------------------------
