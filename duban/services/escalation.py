@@ -390,4 +390,3 @@ def _escalate_batch_once(uow: UnitOfWork, login: str, campaign_code: str, level:
         proposed = propose_for_items(uow, who, camp, today, proposals(read, standings, fields, today))
     uow.commit()
     return [row.no for row in read], proposed
-
